@@ -1,0 +1,147 @@
+"""The WordPress site as read from its exports, in WordPress's own words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where something was read: file and line (1-based)."""
+
+    file: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass
+class Notice:
+    """A warning for the report: where, which item (if any), what."""
+
+    source: Source | None
+    message: str
+    item_id: int | None = None
+
+    def __str__(self) -> str:
+        where = str(self.source) if self.source else "-"
+        item = f" item {self.item_id}" if self.item_id is not None else ""
+        return f"{where}:{item} {self.message}".replace(": ", ": ", 1)
+
+
+@dataclass
+class Author:
+    login: str
+    display_name: str = ""
+    email: str = ""  # read, never written out
+    id: int | None = None
+
+
+@dataclass
+class Term:
+    taxonomy: str  # WordPress taxonomy: category, post_tag, or a custom one
+    slug: str
+    name: str
+    parent: str = ""  # parent slug (WXR 1.0: parent name)
+    description: str = ""
+    id: int | None = None
+
+
+@dataclass
+class ItemTerm:
+    """A term as attached to an item (`<category domain=… nicename=…>`)."""
+
+    taxonomy: str
+    slug: str
+    name: str
+
+
+@dataclass
+class Comment:
+    id: int | None
+    author: str
+    author_url: str
+    date_gmt: str
+    date: str
+    content: str
+    approved: str
+    type: str
+    parent: int
+    user_id: int
+
+
+@dataclass
+class Channel:
+    """Site-level facts from the `<channel>` header."""
+
+    title: str = ""
+    link: str = ""
+    description: str = ""
+    language: str = ""
+    pub_date: str = ""
+    wxr_version: str = ""
+    base_site_url: str = ""
+    base_blog_url: str = ""
+
+
+@dataclass
+class Item:
+    """One `<item>`: a post, page, attachment, menu item, or any other post type."""
+
+    source: Source
+    id: int | None = None
+    type: str = ""
+    status: str = ""
+    title: str = ""
+    link: str = ""
+    guid: str = ""
+    pub_date: str = ""
+    creator: str = ""
+    content: str = ""
+    excerpt: str = ""
+    date: str = ""  # post_date, site-local time
+    date_gmt: str = ""
+    modified: str = ""
+    modified_gmt: str = ""
+    slug: str = ""  # post_name as stored (non-ASCII percent-encoded)
+    parent: int = 0
+    menu_order: int = 0
+    password: str = ""
+    sticky: bool = False
+    comment_status: str = ""
+    attachment_url: str = ""
+    terms: list[ItemTerm] = field(default_factory=list)
+    meta: list[tuple[str, str]] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    damage: list[str] = field(default_factory=list)  # why it could not be read whole
+
+    def meta_values(self, key: str) -> list[str]:
+        return [v for k, v in self.meta if k == key]
+
+    def meta_value(self, key: str, default: str = "") -> str:
+        for k, v in self.meta:
+            if k == key:
+                return v
+        return default
+
+    def without_bodies(self) -> "Item":
+        """A light copy for the site index: bodies and comments are read again when converting."""
+        copy = Item(**{**self.__dict__, "content": "", "comments": []})
+        copy.meta = [(k, v) for k, v in self.meta if not k.startswith("_oembed")]
+        return copy
+
+
+@dataclass
+class Attachment:
+    """What the media step and featured images need to know about an attachment item."""
+
+    id: int
+    url: str
+    file: str = ""  # _wp_attached_file, relative to the uploads folder
+    alt: str = ""
+    caption: str = ""
+    width: int | None = None
+    height: int | None = None
+    sizes: dict[str, dict] = field(default_factory=dict)
+    original_image: str = ""

@@ -1,0 +1,241 @@
+"""Read WXR exports into model objects, one at a time (read → model, the first stage).
+
+Elements are matched by local name within the WordPress namespaces, whatever their prefix or
+export version (1.0, 1.1, 1.2, http or https URIs; wordpress.md §1.1).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Union
+
+from lxml import etree
+
+from . import xmlstream
+from .model import Author, Comment, Item, ItemTerm, Notice, Source, Term
+
+_WP = re.compile(r"^https?://(?:www\.)?wordpress\.(?:org|com)/export/[^/]+/?$")
+_EXCERPT = re.compile(r"^https?://(?:www\.)?wordpress\.(?:org|com)/export/[^/]+/excerpt/?$")
+_KNOWN = {
+    "http://purl.org/rss/1.0/modules/content/": "content",
+    "http://purl.org/dc/elements/1.1/": "dc",
+}
+
+
+class ExportError(Exception):
+    """An export that cannot be read at all; the message names the file."""
+
+
+@dataclass
+class ChannelField:
+    name: str
+    value: str
+    source: Source
+
+
+Record = Union[ChannelField, Author, Term, Item]
+Warn = Callable[[Notice], None]
+
+
+def _ns_kind(uri: str) -> str:
+    if not uri:
+        return ""
+    if uri in _KNOWN:
+        return _KNOWN[uri]
+    uri_s = uri.replace("https://", "http://")
+    if uri_s in _KNOWN:
+        return _KNOWN[uri_s]
+    if _EXCERPT.match(uri):
+        return "excerpt"
+    if _WP.match(uri):
+        return "wp"
+    return "other"
+
+
+def _name(el: etree._Element) -> tuple[str, str]:
+    """(namespace kind, local name) of an element; ("", "") for comments and PIs."""
+    if not isinstance(el.tag, str):
+        return "", ""
+    q = etree.QName(el)
+    return _ns_kind(q.namespace or ""), q.localname
+
+
+def _text(el: etree._Element) -> str:
+    return etree.tostring(el, method="text", encoding=str, with_tail=False).strip()
+
+
+def _int(value: str, default: int | None = 0) -> int | None:
+    try:
+        return int(value.strip())
+    except (ValueError, AttributeError):
+        return default
+
+
+def _fields(el: etree._Element) -> dict[str, str]:
+    """Text of the WordPress-namespace children; the first of duplicates wins."""
+    out: dict[str, str] = {}
+    for child in el:
+        kind, local = _name(child)
+        if kind == "wp" and local not in out:
+            out[local] = _text(child)
+    return out
+
+
+_CHANNEL_FIELDS = {
+    ("", "title"): "title",
+    ("", "link"): "link",
+    ("", "description"): "description",
+    ("", "language"): "language",
+    ("", "pubDate"): "pub_date",
+    ("wp", "wxr_version"): "wxr_version",
+    ("wp", "base_site_url"): "base_site_url",
+    ("wp", "base_blog_url"): "base_blog_url",
+}
+
+
+def _channel_record(el: etree._Element, source: Source) -> Record | None:
+    kind, local = _name(el)
+    if (kind, local) in _CHANNEL_FIELDS:
+        return ChannelField(_CHANNEL_FIELDS[(kind, local)], _text(el), source)
+    if kind != "wp":
+        return None
+    f = _fields(el)
+    if local == "author":
+        login = f.get("author_login", "")
+        if not login:
+            return None
+        return Author(login, f.get("author_display_name", ""), f.get("author_email", ""), _int(f.get("author_id", ""), None))
+    if local == "category":
+        return Term("category", f.get("category_nicename", ""), f.get("cat_name", ""), f.get("category_parent", ""),
+                    f.get("category_description", ""), _int(f.get("term_id", ""), None))
+    if local == "tag":
+        return Term("post_tag", f.get("tag_slug", ""), f.get("tag_name", ""), "", f.get("tag_description", ""),
+                    _int(f.get("term_id", ""), None))
+    if local == "term":
+        return Term(f.get("term_taxonomy", ""), f.get("term_slug", ""), f.get("term_name", ""), f.get("term_parent", ""),
+                    f.get("term_description", ""), _int(f.get("term_id", ""), None))
+    return None
+
+
+_ITEM_TEXT = {
+    ("", "title"): "title",
+    ("", "link"): "link",
+    ("", "pubDate"): "pub_date",
+    ("", "guid"): "guid",
+    ("content", "encoded"): "content",
+    ("excerpt", "encoded"): "excerpt",
+    ("dc", "creator"): "creator",
+    ("wp", "post_type"): "type",
+    ("wp", "status"): "status",
+    ("wp", "post_date"): "date",
+    ("wp", "post_date_gmt"): "date_gmt",
+    ("wp", "post_modified"): "modified",
+    ("wp", "post_modified_gmt"): "modified_gmt",
+    ("wp", "post_name"): "slug",
+    ("wp", "post_password"): "password",
+    ("wp", "comment_status"): "comment_status",
+    ("wp", "attachment_url"): "attachment_url",
+}
+_ITEM_INT = {"post_id": "id", "post_parent": "parent", "menu_order": "menu_order"}
+
+
+def _item(el: etree._Element, source: Source) -> Item:
+    item = Item(source=source)
+    seen: set[str] = set()
+    legacy_categories: list[str] = []
+    for child in el:
+        key = _name(child)
+        kind, local = key
+        if key in _ITEM_TEXT:
+            attr = _ITEM_TEXT[key]
+            if attr not in seen:
+                seen.add(attr)
+                setattr(item, attr, _text(child))
+        elif kind == "wp" and local in _ITEM_INT:
+            attr = _ITEM_INT[local]
+            if attr not in seen:
+                seen.add(attr)
+                setattr(item, attr, _int(_text(child), None if attr == "id" else 0))
+        elif key == ("wp", "is_sticky"):
+            item.sticky = _text(child) == "1"
+        elif key == ("", "category"):
+            domain = child.get("domain")
+            name = _text(child)
+            if domain is None:  # WXR 1.0 writes each category twice, once without domain
+                legacy_categories.append(name)
+                continue
+            taxonomy = "post_tag" if domain == "tag" else domain
+            item.terms.append(ItemTerm(taxonomy, child.get("nicename") or "", name))
+        elif key == ("wp", "postmeta"):
+            f = _fields(child)
+            if "meta_key" in f:
+                item.meta.append((f["meta_key"], f.get("meta_value", "")))
+        elif key == ("wp", "comment"):
+            f = _fields(child)
+            item.comments.append(Comment(
+                _int(f.get("comment_id", ""), None), f.get("comment_author", ""), f.get("comment_author_url", ""),
+                f.get("comment_date_gmt", ""), f.get("comment_date", ""), f.get("comment_content", ""),
+                f.get("comment_approved", ""), f.get("comment_type", ""), _int(f.get("comment_parent", "")) or 0,
+                _int(f.get("comment_user_id", "")) or 0))
+    named = {t.name for t in item.terms if t.taxonomy == "category"}
+    for name in legacy_categories:
+        if name and name not in named:
+            item.terms.append(ItemTerm("category", "", name))
+            named.add(name)
+    return item
+
+
+def read_export(path: str | Path, warn: Warn, label: str | None = None) -> Iterator[Record]:
+    """Yield the records of one export file, in file order. Problems go to `warn`.
+
+    Raises ExportError when the file cannot be read at all.
+    """
+    path = Path(path)
+    label = label or str(path)
+    try:
+        stream = open(path, "rb")
+    except OSError as err:
+        raise ExportError(f"{label}: cannot open: {err.strerror or err}") from None
+    found = False
+    with stream:
+        scanner = xmlstream.Scanner(stream)
+        seen_notes = 0
+        said: set[str] = set()
+        try:
+            for raw in scanner.fragments():
+                found = True
+                for line, message in scanner.notes[seen_notes:]:
+                    warn(Notice(Source(label, line), message))
+                seen_notes = len(scanner.notes)
+                frag = xmlstream.parse_fragment(raw, scanner.encoding)
+                source = Source(label, frag.line)
+                if raw.kind == "item":
+                    yield _item_record(frag, source, warn)
+                elif frag.element is not None:
+                    message = "; ".join(frag.problems)
+                    if message and message not in said:  # header repairs repeat: say each once
+                        said.add(message)
+                        warn(Notice(source, message))
+                    record = _channel_record(frag.element, source)
+                    if record is not None:
+                        yield record
+        except OSError as err:
+            raise ExportError(f"{label}: read error: {err.strerror or err}") from None
+        for line, message in scanner.notes[seen_notes:]:
+            warn(Notice(Source(label, line), message))
+    if not (found or scanner.saw_wxr):
+        raise ExportError(f"{label}: not a WordPress export (no <channel> or <item> element found)")
+
+
+def _item_record(frag: xmlstream.Fragment, source: Source, warn: Warn) -> Item:
+    if frag.element is None:
+        item = Item(source=source, damage=frag.problems or ["unreadable XML"])
+    else:
+        item = _item(frag.element, source)
+        if frag.damaged:
+            item.damage = frag.problems
+        elif frag.problems:
+            warn(Notice(source, "repaired: " + "; ".join(frag.problems), item.id))
+    return item

@@ -1,0 +1,423 @@
+"""Stream a WXR file as fragments: one per channel child (author, term, …) and one per item.
+
+WordPress exports are often not well-formed XML (junk before `<?xml`, control characters, raw `&`,
+a literal `]]>` inside CDATA, undeclared prefixes, truncated files; wordpress.md §1.9). A single
+XML parse fails at the first of these and loses everything after it. So a light byte scanner finds
+the element boundaries (it understands CDATA, comments, tags and quotes, nothing more), each fragment
+is repaired at text level and then parsed on its own by lxml with a hardened parser. One damaged item
+costs that item only, and memory holds one fragment at a time.
+"""
+
+from __future__ import annotations
+
+import html.entities
+import re
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterator
+
+from lxml import etree
+
+BLOCK = 1 << 20
+
+# Namespaces for prefixes that old or hand-made files use without declaring them.
+DEFAULT_NAMESPACES = {
+    "wp": "http://wordpress.org/export/1.2/",
+    "excerpt": "http://wordpress.org/export/1.2/excerpt/",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "wfw": "http://wellformedweb.org/CommentAPI/",
+    "atom": "http://www.w3.org/2005/Atom",
+}
+
+_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+_XMLNS = re.compile(rb"""xmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_C1 = re.compile("[\x80-\x9f]")
+_AMP = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]*);|#([0-9]+);|#[xX]([0-9A-Fa-f]+);)?")
+_PREFIX_USE = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=True
+)
+_RECOVER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, recover=True
+)
+
+
+@dataclass
+class Fragment:
+    """One channel child (`kind` "channel") or one `<item>` (`kind` "item"), parsed."""
+
+    kind: str
+    line: int
+    element: etree._Element | None  # None when damaged beyond repair
+    problems: list[str] = field(default_factory=list)  # what was repaired, or why it failed
+    damaged: bool = False
+
+
+@dataclass
+class _Raw:
+    kind: str
+    line: int
+    data: bytes
+    scope: dict[str, str]
+    truncated: str = ""
+
+
+class Scanner:
+    """Finds fragment boundaries in a byte stream, reading it block by block."""
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+        self.buf = b""
+        self.base = 0  # file offset of buf[0]
+        self.line_at_base = 1
+        self.eof = False
+        self.encoding = "utf-8"
+        self.notes: list[tuple[int, str]] = []  # file-level repairs: (line, message)
+        self.saw_wxr = self.saw_channel = self.root_is_rss = False
+
+    # -- buffer -------------------------------------------------------------------------------
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        data = self.stream.read(BLOCK)
+        if not data:
+            self.eof = True
+            return False
+        self.buf += data
+        return True
+
+    def _find(self, needle: bytes, start: int) -> int:
+        while True:
+            i = self.buf.find(needle, start)
+            if i >= 0:
+                return i
+            start = max(start, len(self.buf) - len(needle))
+            if not self._more():
+                return -1
+
+    def _line(self, pos: int) -> int:
+        return self.line_at_base + self.buf.count(b"\n", 0, pos)
+
+    def _drop(self, pos: int) -> None:
+        """Forget the buffer before pos (nothing there is needed any more)."""
+        self.line_at_base += self.buf.count(b"\n", 0, pos)
+        self.base += pos
+        self.buf = self.buf[pos:]
+
+    def _tag_at(self, i: int) -> re.Match | None:
+        while True:
+            m = _TAG.match(self.buf, i)
+            if m:
+                return m
+            if self.eof or self._find(b">", i + 1) < 0:
+                return None
+            # a '>' exists further on: the tag may simply be unusual (a stray '<' in text)
+            m = _TAG.match(self.buf, i)
+            return m
+
+    def _skip_special(self, i: int) -> int | None:
+        """If a comment, CDATA section, PI or doctype starts at i, return the index after it."""
+        for opener, closer in ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"), (b"<?", b"?>")):
+            while len(self.buf) < i + len(opener) and self._more():
+                pass
+            if self.buf.startswith(opener, i):
+                end = self._find(closer, i + len(opener))
+                return len(self.buf) if end < 0 else end + len(closer)
+        if self.buf.startswith(b"<!", i):  # DOCTYPE: never loaded, dropped with its subset
+            end = self._find(b">", i)
+            bracket = self.buf.find(b"[", i, end if end >= 0 else None)
+            if bracket >= 0:
+                end = self._find(b"]>", bracket)
+                self.notes.append((self._line(i), "DOCTYPE with an internal subset ignored (entities are never expanded)"))
+                return len(self.buf) if end < 0 else end + 2
+            return len(self.buf) if end < 0 else end + 1
+        return None
+
+    # -- start of file ------------------------------------------------------------------------
+    def _skip_junk(self) -> int:
+        self._more()
+        if self.buf.startswith(b"\xef\xbb\xbf"):
+            self._drop(3)
+        head = self.buf[:65536]
+        decl = head.find(b"<?xml")
+        if decl >= 0:
+            start = decl
+        else:  # no declaration: the document starts at its first comment or element
+            starts = [p for p in (head.find(b"<!--"), head.find(b"<rss"), head.find(b"<channel"), head.find(b"<item")) if p >= 0]
+            if not starts:
+                return 0
+            start = min(starts)
+        junk = head[:start]
+        if junk.strip() or (junk and decl >= 0):
+            what = "blank lines" if not junk.strip() else f"{len(junk)} bytes of non-XML text"
+            self.notes.append((1, f"skipped {what} before the XML start"))
+        m = _ENCODING.search(self.buf, start, start + 200) if self.buf.startswith(b"<?xml", start) else None
+        if m:
+            self.encoding = m.group(1).decode("ascii").lower()
+        return start
+
+    # -- main loop ----------------------------------------------------------------------------
+    def fragments(self) -> Iterator[_Raw]:
+        yield from self._fragments()
+        if self.root_is_rss and not self.saw_channel:
+            self.notes.append((self._line(len(self.buf)), "no <channel> element inside <rss>: only <item> elements could be read"))
+
+    def _fragments(self) -> Iterator[_Raw]:
+        pos = self._skip_junk()
+        stack: list[tuple[str, dict[str, str]]] = []  # (local name, xmlns declarations)
+        while True:
+            i = self.buf.find(b"<", pos)
+            while i < 0:
+                if not self._more():
+                    return
+                i = self.buf.find(b"<", pos)
+            after = self._skip_special(i)
+            if after is not None:
+                pos = after
+                continue
+            m = self._tag_at(i)
+            if not m:
+                pos = i + 1
+                continue
+            closing, qname, rest = m.group(1), m.group(2).decode("utf-8", "replace"), m.group(3)
+            local = qname.rsplit(":", 1)[-1]
+            if closing:
+                for depth in range(len(stack) - 1, -1, -1):  # tolerate mismatched end tags
+                    if stack[depth][0] == local:
+                        del stack[depth:]
+                        break
+                pos = m.end()
+                continue
+            empty = rest.rstrip().endswith(b"/")
+            parent = stack[-1][0] if stack else ""
+            if local in ("rss", "channel", "item"):
+                self.saw_wxr = True
+            if not stack and local == "rss":
+                self.root_is_rss = True
+            if local == "channel":
+                self.saw_channel = True
+            if local == "item" or parent == "channel":
+                scope: dict[str, str] = {}
+                for _, decls in stack:
+                    scope.update(decls)
+                kind = "item" if local == "item" else "channel"
+                if empty:
+                    end, truncated = m.end(), ""
+                else:
+                    end, truncated = self._fragment_end(m.end(), local, kind)
+                line = self._line(i)
+                yield _Raw(kind, line, self.buf[i:end], scope, truncated)
+                self._drop(end)
+                pos = 0
+                continue
+            if not empty:
+                decls = {}
+                for d in _XMLNS.finditer(rest):
+                    decls[(d.group(1) or b"").decode()] = (d.group(2) or d.group(3) or b"").decode("utf-8", "replace")
+                stack.append((local, decls))
+            pos = m.end()
+
+    def _fragment_end(self, pos: int, local: str, kind: str) -> tuple[int, str]:
+        """Index just after the element that started before pos, and why it is cut short if so."""
+        depth = 1
+        while True:
+            i = self.buf.find(b"<", pos)
+            while i < 0:
+                if not self._more():
+                    return len(self.buf), f"the file ends before </{local}>"
+                i = self.buf.find(b"<", pos)
+            after = self._skip_special(i)
+            if after is not None:
+                pos = after
+                continue
+            m = self._tag_at(i)
+            if not m:
+                pos = i + 1
+                continue
+            name = m.group(2).decode("utf-8", "replace").rsplit(":", 1)[-1]
+            if m.group(1):
+                if kind == "item":
+                    if name == "item":
+                        return m.end(), ""
+                else:
+                    depth -= 1
+                    if depth == 0:
+                        return m.end(), ""
+            elif name == "item":  # a new item starts: the current element was never closed
+                return i, f"<{local}> is not closed before the next <item>"
+            elif kind != "item" and not m.group(3).rstrip().endswith(b"/"):
+                depth += 1
+            pos = m.end()
+
+
+def _decode(data: bytes, encoding: str, problems: list[str]) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if encoding not in ("utf-8", "utf8"):
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    problems.append("bytes that are not UTF-8 were read as Windows-1252")
+    return data.decode("utf-8", errors="wp2zola-cp1252")
+
+
+def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    bad = err.object[err.start : err.end]
+    return bad.decode("cp1252", errors="replace"), err.end
+
+
+import codecs  # noqa: E402  (registered once, right where it is used)
+
+codecs.register_error("wp2zola-cp1252", _cp1252_fallback)
+
+
+def _fix_amp(text: str, counts: dict[str, int]) -> str:
+    def repl(m: re.Match) -> str:
+        name, dec, hexa = m.groups()
+        if name is None and dec is None and hexa is None:
+            counts["amp"] += 1
+            return "&amp;"
+        if name is not None and name not in _XML_ENTITIES:
+            char = html.entities.html5.get(name + ";")
+            counts["entity"] += 1
+            return f"&#{ord(char[0])};" + "".join(f"&#{ord(c)};" for c in char[1:]) if char else "&amp;" + name + ";"
+        if dec is not None or hexa is not None:
+            code = int(dec) if dec is not None else int(hexa, 16)
+            if not _is_xml_char(code):
+                counts["charref"] += 1
+                return ""
+        return m.group(0)
+
+    return _AMP.sub(repl, text)
+
+
+def _is_xml_char(code: int) -> bool:
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+_CDATA_OR_COMMENT = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.S)
+_XMLNS_VALUE = re.compile(r"""(xmlns(?::[\w.-]+)?\s*=\s*)(["'])([^"']*[^\x00-\x7f][^"']*)\2""")
+_XMLNS_PREFIX = re.compile(r"xmlns:([\w.-]+)\s*=")
+_SPECIAL = re.compile(r"<!\[CDATA\[|<!--")
+_CDATA_END_OK = re.compile(r"\s*(?:<!\[CDATA\[|</|$)")
+_CDATA_REAL_END = re.compile(r"\]\]>(?=\s*</)")
+
+
+def repair(text: str, problems: list[str]) -> str:
+    """Make one fragment's text well-formed where the damage is of a known kind."""
+    text, n = _ILLEGAL.subn("", text)
+    if n:
+        problems.append(f"{n} character(s) not allowed in XML removed")
+    text, n = _C1.subn(lambda m: bytes([ord(m.group(0))]).decode("cp1252", "ignore"), text)
+    if n:
+        problems.append(f"{n} C1 control character(s) read as Windows-1252")
+    text, n = _XMLNS_VALUE.subn(lambda m: m.group(1) + m.group(2) + urllib.parse.quote(m.group(3), safe=":/?#[]@!$&'()*+,;=%~") + m.group(2), text)
+    if n:
+        problems.append(f"{n} namespace URI(s) with non-ASCII characters percent-encoded")
+    counts = {"amp": 0, "entity": 0, "charref": 0, "cdata": 0}
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _SPECIAL.search(text, pos)
+        if not m:
+            out.append(_fix_amp(text[pos:], counts))
+            break
+        out.append(_fix_amp(text[pos : m.start()], counts))
+        if m.group(0) == "<!--":
+            end = text.find("-->", m.end())
+            end = len(text) if end < 0 else end + 3
+            out.append(text[m.start() : end])
+            pos = end
+            continue
+        end = text.find("]]>", m.end())
+        if end < 0:
+            out.append(text[m.start() :])
+            break
+        if not _CDATA_END_OK.match(text, end + 3):
+            # a literal "]]>" inside the value (pre-3.4 exporters): the value ends at the last
+            # "]]>" that is followed by a closing tag
+            real = _CDATA_REAL_END.search(text, end + 3)
+            if real:
+                body = text[m.end() : real.start()]
+                out.append("<![CDATA[" + body.replace("]]>", "]]]]><![CDATA[>") + "]]>")
+                counts["cdata"] += 1
+                pos = real.end()
+                continue
+        out.append(text[m.start() : end + 3])
+        pos = end + 3
+    if counts["amp"]:
+        problems.append(f"{counts['amp']} raw '&' escaped")
+    if counts["entity"]:
+        problems.append(f"{counts['entity']} HTML entity reference(s) resolved")
+    if counts["charref"]:
+        problems.append(f"{counts['charref']} reference(s) to characters not allowed in XML removed")
+    if counts["cdata"]:
+        problems.append("a literal ']]>' inside CDATA kept as text")
+    return "".join(out)
+
+
+def _wrap(text: str, scope: dict[str, str], problems: list[str]) -> str:
+    decls = dict(scope)
+    undeclared = set()
+    declared_inside = {m.group(1) for m in _XMLNS_PREFIX.finditer(text)}
+    for m in _PREFIX_USE.finditer(_CDATA_OR_COMMENT.sub("", text)):
+        prefix = m.group(1) or m.group(2)
+        if prefix not in decls and prefix not in declared_inside and prefix not in ("xmlns", "xml"):
+            decls[prefix] = DEFAULT_NAMESPACES.get(prefix, f"urn:wp2zola:undeclared:{prefix}")
+            undeclared.add(prefix)
+    if undeclared:
+        problems.append("undeclared namespace prefix(es) " + ", ".join(sorted(undeclared)) + " assumed")
+    attrs = "".join(
+        f' xmlns="{_attr(uri)}"' if not prefix else f' xmlns:{prefix}="{_attr(uri)}"' for prefix, uri in sorted(decls.items())
+    )
+    return f"<wp2zola-fragment{attrs}>{text}</wp2zola-fragment>"
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+
+
+def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
+    problems: list[str] = []
+    text = _decode(raw.data, encoding, problems)
+    text = repair(text, problems)
+    wrapped = _wrap(text, raw.scope, problems)
+    if raw.truncated:
+        problems.append(raw.truncated)
+    try:
+        root = etree.fromstring(wrapped, _PARSER)
+    except etree.XMLSyntaxError as err:
+        if not raw.truncated:
+            line = raw.line + (err.lineno or 1) - 1
+            problems.append(f"XML error at line {line}: {_reason(err)}")
+        root = etree.fromstring(wrapped, _RECOVER)
+        element = root[0] if root is not None and len(root) else None
+        return Fragment(raw.kind, raw.line, element, problems, damaged=True)
+    if raw.truncated:
+        return Fragment(raw.kind, raw.line, root[0] if len(root) else None, problems, damaged=True)
+    return Fragment(raw.kind, raw.line, root[0] if len(root) else None, problems)
+
+
+def _reason(err: etree.XMLSyntaxError) -> str:
+    msg = str(err.msg or err)
+    return re.sub(r",? line \d+, column \d+.*$", "", msg).strip()
+
+
+def fragments(stream: BinaryIO) -> Iterator[tuple[Fragment | None, list[tuple[int, str]]]]:
+    """Yield (fragment, new file-level notes) pairs; notes are (line, message)."""
+    scanner = Scanner(stream)
+    seen = 0
+    for raw in scanner.fragments():
+        notes = scanner.notes[seen:]
+        seen = len(scanner.notes)
+        yield parse_fragment(raw, scanner.encoding), notes
+    if scanner.notes[seen:]:
+        yield None, scanner.notes[seen:]
