@@ -1,0 +1,130 @@
+"""The read-only site context: everything about the export except post bodies (first pass).
+
+Converting one item needs to know about others (its author's name, its featured image, its
+parent page, which URLs are taken). This pass streams every export once and keeps that, without
+bodies, so the second pass can convert each item as a pure function of (item, context).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from . import phpserial
+from .model import Attachment, Author, Channel, Item, Notice, Source, Term
+from .reader import ChannelField, Warn, read_export
+
+_WP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+def parse_wp_date(value: str) -> datetime | None:
+    """A `post_date`-style value as a naive datetime; None for zero or broken dates."""
+    value = value.strip()
+    if not _WP_DATE.match(value) or value.startswith("0000"):
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return None
+
+
+def local_offset(item: Item) -> timedelta | None:
+    """The site's UTC offset when this item was dated, if its two dates tell it."""
+    local, gmt = parse_wp_date(item.date), parse_wp_date(item.date_gmt)
+    if local is None or gmt is None:
+        return None
+    offset = local - gmt
+    if abs(offset) <= timedelta(hours=14) and offset % timedelta(minutes=15) == timedelta(0):
+        return offset
+    return None
+
+
+@dataclass
+class SiteContext:
+    channel: Channel = field(default_factory=Channel)
+    authors: dict[str, Author] = field(default_factory=dict)
+    terms: dict[tuple[str, str], Term] = field(default_factory=dict)
+    items: list[Item] = field(default_factory=list)  # light copies, first occurrence of each id
+    by_id: dict[int, Item] = field(default_factory=dict)
+    duplicates: dict[Source, Source] = field(default_factory=dict)  # later copy → first
+    attachments: dict[int, Attachment] = field(default_factory=dict)
+    site_offset: timedelta | None = None
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def home_url(self) -> str:
+        for url in (self.channel.link, self.channel.base_blog_url, self.channel.base_site_url):
+            if url and urlsplit(url).netloc and "wordpress.com" != urlsplit(url).netloc.removeprefix("www."):
+                return url
+        return ""
+
+    def author_name(self, creator: str) -> str:
+        author = self.authors.get(creator)
+        return (author.display_name or author.login) if author else creator
+
+
+def _attachment(item: Item) -> Attachment:
+    att = Attachment(id=item.id or 0, url=item.attachment_url or item.guid, file=item.meta_value("_wp_attached_file"),
+                     alt=item.meta_value("_wp_attachment_image_alt"), caption=item.excerpt)
+    raw = item.meta_value("_wp_attachment_metadata")
+    if raw:
+        try:
+            meta = phpserial.loads(raw)
+        except (phpserial.PhpSerialError, ValueError, IndexError):
+            meta = None
+        if isinstance(meta, dict):
+            att.width = meta.get("width") if isinstance(meta.get("width"), int) else None
+            att.height = meta.get("height") if isinstance(meta.get("height"), int) else None
+            att.file = att.file or str(meta.get("file") or "")
+            sizes = meta.get("sizes")
+            if isinstance(sizes, dict):
+                att.sizes = {str(k): v for k, v in sizes.items() if isinstance(v, dict)}
+            att.original_image = str(meta.get("original_image") or "")
+    return att
+
+
+def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
+    """First pass over all exports of one site: merge headers, index items without bodies."""
+    ctx = SiteContext()
+    offsets: Counter[timedelta] = Counter()
+    for path in paths:
+        label = str(path)
+        ctx.files.append(label)
+        for record in read_export(path, warn, label):
+            if isinstance(record, ChannelField):
+                current = getattr(ctx.channel, record.name)
+                if not current:
+                    setattr(ctx.channel, record.name, record.value)
+                elif record.name in ("link", "base_blog_url") and record.value and record.value.rstrip("/") != current.rstrip("/"):
+                    warn(Notice(record.source, f"{record.name} {record.value} differs from {current} of an earlier file; using the first"))
+            elif isinstance(record, Author):
+                known = ctx.authors.get(record.login)
+                if known is None or (not known.display_name and record.display_name):
+                    ctx.authors[record.login] = record
+            elif isinstance(record, Term):
+                key = (record.taxonomy, record.slug)
+                if key not in ctx.terms:
+                    ctx.terms[key] = record
+            elif isinstance(record, Item):
+                light = record.without_bodies()
+                if light.id is not None and light.id in ctx.by_id and not light.damage:
+                    first = ctx.by_id[light.id]
+                    ctx.duplicates[light.source] = first.source
+                    continue
+                ctx.items.append(light)
+                if light.id is not None and not light.damage:
+                    ctx.by_id[light.id] = light
+                    offset = local_offset(light)
+                    if offset is not None:
+                        offsets[offset] += 1
+                    if light.type == "attachment":
+                        ctx.attachments[light.id] = _attachment(light)
+    if offsets:
+        top = max(offsets.values())
+        ctx.site_offset = min(o for o, n in offsets.items() if n == top)
+    return ctx

@@ -1,0 +1,247 @@
+"""Where every item goes: its URL on the new site, its other URLs, and its content file.
+
+The one place where URLs are mapped. It sees the whole export at once (the site context), so
+it can keep every WordPress permalink, infer the permalink structure for items that had none
+(drafts, plain `?p=` links), and settle collisions deterministically: both items survive.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .context import SiteContext, parse_wp_date
+from .model import Item, Notice
+from .reader import Warn
+from .slugs import zola_slug
+
+_PLAIN_KEYS = ("p", "page_id", "attachment_id", "post_type", "preview")
+_EXT = re.compile(r"\.(html?|php|aspx?)$", re.I)
+_FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
+_DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
+MAX_NAME_BYTES = 120  # file names stay well below the 255-byte limit of common file systems
+
+
+@dataclass
+class Placement:
+    """The new home of one content item."""
+
+    path: str  # Zola `path`: "/blog/2018/11/26/hello/" (percent-decoded, leading and trailing slash)
+    file: str  # content file, relative to content/, e.g. "blog/2018/11/26/hello.md"
+    aliases: list[str] = field(default_factory=list)
+    front_page: bool = False  # the item is the site's home page: it goes into the home section
+    plain_url: str = ""  # a ?p= URL only a server redirect can keep
+
+
+def decode_path(raw: str) -> str:
+    """A URL path percent-decoded, normalized, with leading and trailing slash."""
+    path = unquote(raw, errors="replace")
+    path = unicodedata.normalize("NFC", path)
+    path = "".join(c for c in path if c >= " " and c != "\x7f")
+    segments = [s for s in path.split("/") if s not in ("", ".", "..")]
+    return "/" + "/".join(segments) + ("/" if segments else "")
+
+
+def link_path(link: str) -> str | None:
+    """The pretty path of a WordPress link, or None when it is a plain (`?p=`) or empty link."""
+    if not link:
+        return None
+    parts = urlsplit(link.strip())
+    query = parse_qs(parts.query)
+    if any(k in query for k in _PLAIN_KEYS):
+        return None
+    return decode_path(parts.path)
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.strip("/").split("/") if s]
+
+
+def _slug(item: Item) -> str:
+    return decode_path(item.slug).strip("/").replace("/", "-") if item.slug else ""
+
+
+class PermalinkStructure:
+    """The post permalink structure, inferred from published posts (e.g. /%year%/%monthnum%/%postname%/)."""
+
+    def __init__(self, template: list[str]):
+        self.template = template
+
+    @classmethod
+    def infer(cls, ctx: SiteContext, home: str) -> "PermalinkStructure":
+        counts: Counter[tuple[str, ...]] = Counter()
+        for item in ctx.items:
+            if item.type != "post" or item.status != "publish" or item.damage:
+                continue
+            path = link_path(item.link)
+            slug = _slug(item)
+            date = parse_wp_date(item.date)
+            if path is None or not slug or date is None:
+                continue
+            tokens = []
+            values = {slug: "%postname%", f"{date:%Y}": "%year%", f"{date:%m}": "%monthnum%", f"{date:%d}": "%day%",
+                      str(item.id): "%post_id%"}
+            for segment in _segments(path):
+                tokens.append(values.pop(segment, segment))
+            if "%postname%" in tokens or "%post_id%" in tokens:
+                counts[tuple(tokens)] += 1
+        if counts:
+            top = max(counts.values())
+            return cls(list(min(t for t, n in counts.items() if n == top)))
+        return cls(_segments(home) + ["%postname%"])
+
+    def fill(self, item: Item, ctx: SiteContext) -> str:
+        date = parse_wp_date(item.date) or parse_wp_date(item.modified)
+        slug = _slug(item) or zola_slug(item.title) or str(item.id or "untitled")
+        categories = [t.slug for t in item.terms if t.taxonomy == "category" and t.slug]
+        values = {
+            "%postname%": slug,
+            "%post_id%": str(item.id or slug),
+            "%year%": f"{date:%Y}" if date else "undated",
+            "%monthnum%": f"{date:%m}" if date else "",
+            "%day%": f"{date:%d}" if date else "",
+            "%category%": categories[0] if categories else "uncategorized",
+            "%author%": zola_slug(item.creator) or "author",
+        }
+        return decode_path("/".join(values.get(t, t) for t in self.template))
+
+
+def _file_name(segment: str) -> str:
+    """A content file stem that any file system accepts and Zola does not treat specially."""
+    name = _FS_BAD.sub("-", segment).strip(" .") or "_"
+    if name in ("index", "_index"):
+        name += "-page"  # index.md beside an _index.md is a Zola error
+    if _DATE_PREFIX.match(name):
+        name = "p-" + name  # Zola would read a date prefix as the page date and strip it
+    encoded = name.encode("utf-8")
+    if len(encoded) > MAX_NAME_BYTES:
+        name = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" .-")
+    return name
+
+
+def file_for(path: str) -> str:
+    segments = _segments(path)
+    if not segments:
+        return "_index.md"
+    return "/".join([_file_name(s) for s in segments[:-1]] + [_file_name(segments[-1]) + ".md"])
+
+
+def section_file(path: str) -> str:
+    """The `_index.md` of the section at a URL path."""
+    return "/".join([_file_name(s) for s in _segments(path)] + ["_index.md"])
+
+
+def _with_suffix(path: str, suffix: str) -> str:
+    return path.rstrip("/") + f"-{suffix}/" if path != "/" else f"/{suffix}/"
+
+
+def place_items(ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: Warn) -> dict:
+    """Placement for each content item (keyed by its source). Published items claim URLs first."""
+    home = home_path(ctx)
+    structure = PermalinkStructure.infer(ctx, home)
+    wanted: dict = {}
+    for item in items:
+        path = link_path(item.link)
+        plain = ""
+        if path is None:
+            plain = item.link
+            path = _computed_path(item, ctx, structure, home, wanted)
+        aliases = []
+        stem = _EXT.search(path.rstrip("/"))
+        if stem and path != "/":
+            aliases.append(path.rstrip("/"))  # an alias ending in .html is written as that very file
+            path = path.rstrip("/")[: stem.start()] + "/"
+        aliases += _old_slug_aliases(item, path)
+        wanted[item.source] = Placement(path, "", aliases, plain_url=plain)
+    return _settle(ctx, items, wanted, draft_ids, home, warn)
+
+
+def home_path(ctx: SiteContext) -> str:
+    return decode_path(urlsplit(ctx.home_url).path) if ctx.home_url else "/"
+
+
+def _computed_path(item: Item, ctx: SiteContext, structure: PermalinkStructure, home: str, wanted: dict) -> str:
+    if item.type == "page":
+        parent = ctx.by_id.get(item.parent) if item.parent else None
+        base = home
+        if parent is not None and parent.source in wanted:
+            base = wanted[parent.source].path
+        elif parent is not None and link_path(parent.link):
+            base = link_path(parent.link) or home
+        return decode_path(base + (_slug(item) or zola_slug(item.title) or str(item.id)))
+    if item.type == "post":
+        return structure.fill(item, ctx)
+    return decode_path(f"{home}{item.type}/{_slug(item) or zola_slug(item.title) or item.id}")
+
+
+def _old_slug_aliases(item: Item, path: str) -> list[str]:
+    out = []
+    segments = _segments(path)
+    slug = _slug(item)
+    if not segments or segments[-1] != slug:
+        return out
+    for old in item.meta_values("_wp_old_slug"):
+        old_seg = decode_path(old).strip("/")
+        if old_seg and old_seg != slug and "/" not in old_seg:
+            out.append(decode_path("/".join(segments[:-1] + [old_seg])))
+    return out
+
+
+def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[int], home: str, warn: Warn) -> dict:
+    """Give each item a unique URL and file; later claimants get a suffix and a warning."""
+    order = [i for i in items if not (i.id is not None and i.id in draft_ids)] + [i for i in items if i.id is not None and i.id in draft_ids]
+    taken_paths: dict[str, Item] = {}
+    taken_files: dict[str, Item] = {}
+    placed: dict = {}
+    front_page_taken = False
+    for item in order:
+        p = wanted[item.source]
+        path = p.path
+        if path == home and not front_page_taken and item.type == "page" and item.status == "publish":
+            front_page_taken = True
+            p.front_page = True
+            p.file = section_file(home)
+            taken_paths[_key(path)] = item
+            placed[item.source] = p
+            continue
+        suffix = str(item.id) if item.id is not None else "item"
+        n = 1
+        while _key(path) in taken_paths or path == home or _key(file_for(path)) in taken_files:
+            other = taken_paths.get(_key(path)) or taken_files.get(_key(file_for(path)))
+            new = _with_suffix(p.path, suffix if n == 1 else f"{suffix}-{n}")
+            who = f"item {other.id}" if other is not None else "the home page"
+            warn(Notice(item.source, f"URL {path} is taken by {who}; this item gets {new}", item.id))
+            path, n = new, n + 1
+        if path != p.path:
+            p.path = path
+        p.file = file_for(path)
+        taken_paths[_key(path)] = item
+        taken_files[_key(p.file)] = item
+        placed[item.source] = p
+    # Aliases that would collide with a page (a build error) or another alias (silently lost).
+    seen_alias: dict[str, Item] = {}
+    for item in order:
+        p = placed[item.source]
+        kept = []
+        for alias in p.aliases:
+            key = _key(alias)
+            if key == _key(p.path) or alias in kept:
+                continue
+            if key in taken_paths or key == _key(home):
+                warn(Notice(item.source, f"old URL {alias} is now another page's URL; no alias made", item.id))
+                continue
+            if key in seen_alias:
+                warn(Notice(item.source, f"old URL {alias} already redirects to item {seen_alias[key].id}; no alias made", item.id))
+                continue
+            seen_alias[key] = item
+            kept.append(alias)
+        p.aliases = kept
+    return placed
+
+
+def _key(path: str) -> str:
+    """Paths that one web server or file system would confuse: case and trailing slash ignored."""
+    return path.strip("/").casefold()
