@@ -88,6 +88,10 @@ def _attachment(item: Item) -> Attachment:
     return att
 
 
+def _same_item(a: Item, b: Item) -> bool:
+    return (a.type, a.link, a.slug, a.title, a.date) == (b.type, b.link, b.slug, b.title, b.date)
+
+
 def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
     """First pass over all exports of one site: merge headers, index items without bodies."""
     ctx = SiteContext()
@@ -112,12 +116,15 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                     ctx.terms[key] = record
             elif isinstance(record, Item):
                 light = record.without_bodies()
-                if light.id is not None and light.id in ctx.by_id and not light.damage:
-                    first = ctx.by_id[light.id]
-                    ctx.duplicates[light.source] = first.source
-                    continue
+                first = ctx.by_id.get(light.id) if light.id is not None and not light.damage else None
+                if first is not None:
+                    if _same_item(first, light):  # split exports repeat items: the first copy counts
+                        ctx.duplicates[light.source] = first.source
+                        continue
+                    warn(Notice(light.source, f"id {light.id} is also used by another item at {first.source}; "
+                                              "both are kept, references to the id mean the first", light.id))
                 ctx.items.append(light)
-                if light.id is not None and not light.damage:
+                if first is None and light.id is not None and not light.damage:
                     ctx.by_id[light.id] = light
                     offset = local_offset(light)
                     if offset is not None:

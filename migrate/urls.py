@@ -134,6 +134,14 @@ def section_file(path: str) -> str:
     return "/".join([_file_name(s) for s in _segments(path)] + ["_index.md"])
 
 
+def _suffixed_file(file: str, suffix: str) -> str:
+    folder, _, name = file.rpartition("/")
+    stem = name.removesuffix(".md")
+    budget = MAX_NAME_BYTES - len(suffix.encode()) - 1
+    stem = stem.encode("utf-8")[:budget].decode("utf-8", "ignore")
+    return (folder + "/" if folder else "") + f"{stem}-{suffix}.md"
+
+
 def _with_suffix(path: str, suffix: str) -> str:
     return path.rstrip("/") + f"-{suffix}/" if path != "/" else f"/{suffix}/"
 
@@ -209,15 +217,20 @@ def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[in
             continue
         suffix = str(item.id) if item.id is not None else "item"
         n = 1
-        while _key(path) in taken_paths or path == home or _key(file_for(path)) in taken_files:
-            other = taken_paths.get(_key(path)) or taken_files.get(_key(file_for(path)))
+        while _key(path) in taken_paths or path == home:
+            other = taken_paths.get(_key(path))
             new = _with_suffix(p.path, suffix if n == 1 else f"{suffix}-{n}")
             who = f"item {other.id}" if other is not None else "the home page"
             warn(Notice(item.source, f"URL {path} is taken by {who}; this item gets {new}", item.id))
             path, n = new, n + 1
-        if path != p.path:
-            p.path = path
+        p.path = path
         p.file = file_for(path)
+        n = 1
+        while _key(p.file) in taken_files:  # same file name, different URL (case, cut long names)
+            other = taken_files[_key(p.file)]
+            new_file = _suffixed_file(file_for(path), suffix if n == 1 else f"{suffix}-{n}")
+            warn(Notice(item.source, f"file {p.file} is taken by item {other.id}; this item is written to {new_file}", item.id))
+            p.file, n = new_file, n + 1
         taken_paths[_key(path)] = item
         taken_files[_key(p.file)] = item
         placed[item.source] = p
