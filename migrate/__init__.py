@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .apply import Changes, apply, compare
+from .apply import Changes, apply, compare, read_manifest
 from .mappings import ConfigError, Mappings
 from .plan import Plan, build_plan, existing_config
 from .reader import ExportError
@@ -38,7 +38,9 @@ def migrate(exports: list[str | Path], out: str | Path, *, dry_run: bool = False
     """Plan the Zola site for `exports` in `out`, and write it unless `dry_run`."""
     site = Path(out)
     mappings = Mappings.load(config)
-    plan = build_plan(list(exports), mappings, existing_config(site), progress)
+    # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
+    ours = "config.toml" in read_manifest(site)
+    plan = build_plan(list(exports), mappings, None if ours else existing_config(site), progress)
     changes = compare(plan, site, force=force)
     if not dry_run:
         apply(changes)

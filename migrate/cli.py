@@ -17,7 +17,6 @@ from .report import as_json, conflicts, kept, skipped_by_reason
 
 app = typer.Typer(
     name="wp2zola",
-    help="Move a WordPress site (WXR export files) to the Zola static site generator.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
