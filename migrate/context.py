@@ -99,8 +99,11 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
     for path in paths:
         label = str(path)
         ctx.files.append(label)
+        version: ChannelField | None = None
         for record in read_export(path, warn, label):
             if isinstance(record, ChannelField):
+                if record.name == "wxr_version" and version is None:
+                    version = record
                 current = getattr(ctx.channel, record.name)
                 if not current:
                     setattr(ctx.channel, record.name, record.value)
@@ -131,6 +134,9 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                         offsets[offset] += 1
                     if light.type == "attachment":
                         ctx.attachments[light.id] = _attachment(light)
+        if version is None or version.value not in ("1.0", "1.1", "1.2"):
+            said = f"wxr_version {version.value!r} is not one WordPress writes" if version else "no wxr_version"
+            warn(Notice(version.source if version else Source(label, 1), f"{said}; read as WXR by its elements"))
     if offsets:
         top = max(offsets.values())
         ctx.site_offset = min(o for o, n in offsets.items() if n == top)

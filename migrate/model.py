@@ -25,9 +25,9 @@ class Notice:
     item_id: int | None = None
 
     def __str__(self) -> str:
-        where = str(self.source) if self.source else "-"
-        item = f" item {self.item_id}" if self.item_id is not None else ""
-        return f"{where}:{item} {self.message}".replace(": ", ": ", 1)
+        where = f"{self.source}: " if self.source else ""
+        item = f"item {self.item_id}: " if self.item_id is not None else ""
+        return f"{where}{item}{self.message}"
 
 
 @dataclass
