@@ -76,7 +76,7 @@ def to_markdown(content: str) -> str:
     text = _NEXTPAGE.sub("<hr />", text)
     markdown = _converter().handle(text)
     markdown = _code_marks_to_fences(markdown)
-    markdown = re.sub(rf"^\s*{_MORE_MARK}\s*$", "<!-- more -->", markdown, flags=re.M)
+    markdown = re.sub(rf"\n*^[ \t]*{_MORE_MARK}[ \t]*$\n*", "\n\n<!-- more -->\n\n", markdown, count=1, flags=re.M)
     return tidy(portable(markdown))
 
 

@@ -85,8 +85,13 @@ class PermalinkStructure:
             values = {slug: "%postname%", f"{date:%Y}": "%year%", f"{date:%m}": "%monthnum%", f"{date:%d}": "%day%",
                       str(item.id): "%post_id%"}
             for segment in _segments(path):
-                tokens.append(values.pop(segment, segment))
-            if "%postname%" in tokens or "%post_id%" in tokens:
+                ext = _EXT.search(segment)
+                if ext and segment[: ext.start()] == slug:  # /%postname%.html
+                    values.pop(slug, None)
+                    tokens.append("%postname%" + ext.group(0))
+                else:
+                    tokens.append(values.pop(segment, segment))
+            if any(t.startswith("%postname%") or t == "%post_id%" for t in tokens):
                 counts[tuple(tokens)] += 1
         if counts:
             top = max(counts.values())
@@ -106,7 +111,14 @@ class PermalinkStructure:
             "%category%": categories[0] if categories else "uncategorized",
             "%author%": zola_slug(item.creator) or "author",
         }
-        return decode_path("/".join(values.get(t, t) for t in self.template))
+        return decode_path("/".join(_fill(t, values) for t in self.template))
+
+
+def _fill(token: str, values: dict[str, str]) -> str:
+    for name, value in values.items():
+        if token.startswith(name):
+            return value + token[len(name):]
+    return token
 
 
 def _file_name(segment: str) -> str:
