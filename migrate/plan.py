@@ -80,9 +80,9 @@ class Plan:
 def classify(item: Item, ctx: SiteContext, mappings: Mappings, warn: Callable[[Notice], None]) -> tuple[str, str]:
     """(outcome, reason) for one item, before any conversion."""
     if item.damage:
-        return SKIP, "damaged XML: " + "; ".join(item.damage)
-    if item.source in ctx.duplicates:
-        return SKIP, f"duplicate of item {item.id} at {ctx.duplicates[item.source]}"
+        reason = "damaged XML: " + "; ".join(item.damage)
+        warn(Notice(item.source, f"skipped: {reason}", item.id))
+        return SKIP, reason
     post_type = item.type
     if not post_type:
         warn(Notice(item.source, "no post type; read as a post", item.id))
@@ -208,7 +208,7 @@ def _item_outcome(item: Item, decisions, placements, ctx: SiteContext, mappings:
     title = frontmatter.title_text(item.title)
     if item.source not in decisions:  # a later copy of an id already read: decided in the first pass
         first = ctx.duplicates.get(item.source)
-        reason = f"duplicate of item {item.id} at {first}" if first else "not indexed"
+        reason = f"duplicate: item {item.id} was read at {first}" if first else "not indexed"
         return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason)
     outcome, reason = decisions[item.source]
     if outcome == SKIP:

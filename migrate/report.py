@@ -11,7 +11,8 @@ from .plan import SKIP, Plan
 
 
 def skipped_by_reason(plan: Plan) -> dict[str, int]:
-    reasons = Counter(o.reason.split(":")[0] if o.reason.startswith("damaged") else o.reason
+    # per-item detail (which line, which first copy) is in the items list; here, the kind
+    reasons = Counter(o.reason.split(":")[0] if o.reason.startswith(("damaged", "duplicate")) else o.reason
                       for o in plan.outcomes if o.outcome == SKIP)
     return dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
 

@@ -74,7 +74,7 @@ def test_several_exports_are_one_site(tmp_path):
     counts = result.plan.counts()
     assert counts == {"read": 4, "written": 3, "draft": 0, "skipped": 1, "warnings": 0}
     skipped = [o for o in result.plan.outcomes if o.outcome == "skipped"][0]
-    assert skipped.source.file == str(second) and skipped.reason.startswith("duplicate of item 1 at")
+    assert skipped.source.file == str(second) and skipped.reason.startswith("duplicate: item 1 was read at")
 
 
 def test_progress_is_reported_to_the_end(tmp_path, write_export):
