@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,11 @@ class ConfigError(Exception):
 
 
 def _default_dir() -> Path:
-    try:
-        packaged = resources.files("migrate.default_mappings")
-        if packaged.is_dir():
-            return Path(str(packaged))
-    except (ModuleNotFoundError, TypeError):
-        pass
-    return Path(__file__).resolve().parent.parent / "mappings"  # a source checkout
+    here = Path(__file__).resolve().parent
+    for folder in (here / "default_mappings", here.parent / "mappings"):  # installed, source checkout
+        if any(folder.glob("*.toml")):
+            return folder
+    raise RuntimeError(f"wp2zola's default mappings are missing beside {here}: a broken installation")
 
 
 def _merge(base: dict, override: dict) -> dict:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
@@ -134,10 +133,8 @@ def _site_config(ctx: SiteContext, taxonomies: list[str], base_url: str) -> byte
 
 
 def _templates() -> Iterable[tuple[str, bytes]]:
-    folder = resources.files("migrate") / "scaffold" / "templates"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".html"):
-            yield f"templates/{entry.name}", entry.read_bytes()
+    for entry in sorted((Path(__file__).parent / "scaffold" / "templates").glob("*.html")):
+        yield f"templates/{entry.name}", entry.read_bytes()
 
 
 def existing_config(site: Path) -> dict | None:
