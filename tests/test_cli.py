@@ -132,3 +132,18 @@ def test_existing_site_gets_content_only_and_is_told_what_to_declare(tmp_path, w
 def test_python_dash_m_works(tmp_path):
     result = subprocess.run([sys.executable, "-m", "migrate", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "migrate" in result.stdout
+
+
+def test_wheel_ships_mappings_and_templates(tmp_path):
+    """`pip install .` (not editable) must carry the default mappings and the site templates."""
+    import zipfile
+
+    from .conftest import ROOT
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
+                    str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("wp2zola-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("migrate/default_mappings/taxonomies.toml", "migrate/default_mappings/content.toml",
+                 "migrate/scaffold/templates/page.html", "migrate/scaffold/templates/taxonomy_single.html"):
+        assert name in names
