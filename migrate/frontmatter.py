@@ -65,11 +65,14 @@ def item_date(item: Item, ctx: SiteContext, which: str = "date") -> datetime | N
     return None
 
 
-def _terms(item: Item, ctx: SiteContext, mappings: Mappings, warn: Warn) -> dict[str, list[str]]:
+def item_terms(item: Item, ctx: SiteContext, mappings: Mappings) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
+    """The item's terms by Zola taxonomy, one per Zola slug; and the (taxonomy, name) pairs dropped
+    because Zola would give them an empty URL (their page would replace the taxonomy's list)."""
     names: list[tuple[str, str]] = [(mappings.taxonomy(t.taxonomy), t.name or _term_name(t, ctx)) for t in item.terms]
     if item.creator:
         names.append((mappings.taxonomy("author"), ctx.author_name(item.creator)))
     out: dict[str, list[str]] = {}
+    dropped: list[tuple[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for taxonomy, name in names:
         name = title_text(name)
@@ -77,13 +80,11 @@ def _terms(item: Item, ctx: SiteContext, mappings: Mappings, warn: Warn) -> dict
             continue
         slug = zola_slug(name)
         if not slug:
-            warn(Notice(item.source, f"{taxonomy} term {name!r} dropped: Zola would give it an empty URL", item.id))
-            continue
-        if (taxonomy, slug) in seen:
-            continue
-        seen.add((taxonomy, slug))
-        out.setdefault(taxonomy, []).append(name)
-    return out
+            dropped.append((taxonomy, name))
+        elif (taxonomy, slug) not in seen:
+            seen.add((taxonomy, slug))
+            out.setdefault(taxonomy, []).append(name)
+    return out, dropped
 
 
 def _term_name(term, ctx: SiteContext) -> str:
@@ -109,7 +110,9 @@ def front_matter(item: Item, place: Placement, ctx: SiteContext, mappings: Mappi
         fm["aliases"] = list(place.aliases)
     if draft:
         fm["draft"] = True
-    taxonomies = _terms(item, ctx, mappings, warn)
+    taxonomies, dropped = item_terms(item, ctx, mappings)
+    for taxonomy, name in dropped:
+        warn(Notice(item.source, f"{taxonomy} term {name!r} dropped: Zola would give it an empty URL", item.id))
     if taxonomies:
         fm["taxonomies"] = taxonomies
     fm["extra"] = _extra(item, ctx)

@@ -19,6 +19,7 @@ from .context import SiteContext, build_context
 from .mappings import Mappings
 from .model import Item, Notice, Source
 from .reader import read_export
+from .slugs import zola_slug
 from .urls import Placement, home_path, place_items, section_file
 
 PUBLISH, DRAFT, SKIP = "written", "draft", "skipped"
@@ -110,6 +111,17 @@ def classify(item: Item, ctx: SiteContext, mappings: Mappings, warn: Callable[[N
     return DRAFT, f"status {status}"
 
 
+def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> dict[str, str]:
+    """The URL paths Zola will give taxonomy pages (they silently win over a page at the same path)."""
+    urls: dict[str, str] = {}
+    for item in items:
+        for taxonomy, names in frontmatter.item_terms(item, ctx, mappings)[0].items():
+            urls.setdefault(f"/{taxonomy}/", f"the {taxonomy} list")
+            for name in names:
+                urls.setdefault(f"/{taxonomy}/{zola_slug(name)}/", f"the {taxonomy} page of {name!r}")
+    return urls
+
+
 def _toml_section(values: dict[str, Any], body: str = "") -> bytes:
     return (frontmatter.render(values) + (("\n" + body) if body else "")).encode("utf-8")
 
@@ -167,7 +179,7 @@ def build_plan(exports: list[str | Path], mappings: Mappings, site_config: dict 
         decisions[item.source] = classify(item, ctx, mappings, warn)
     content = [i for i in ctx.items if decisions[i.source][0] != SKIP]
     drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
-    placements = place_items(ctx, content, drafts, warn)
+    placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
 
     used_taxonomies: set[str] = set()
     sections: dict[str, str] = {}  # section file → front page body, if any

@@ -158,7 +158,8 @@ def _with_suffix(path: str, suffix: str) -> str:
     return path.rstrip("/") + f"-{suffix}/" if path != "/" else f"/{suffix}/"
 
 
-def place_items(ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: Warn) -> dict:
+def place_items(ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: Warn,
+                reserved: dict[str, str] | None = None) -> dict:
     """Placement for each content item (keyed by its source). Published items claim URLs first."""
     home = home_path(ctx)
     structure = PermalinkStructure.infer(ctx, home)
@@ -174,9 +175,9 @@ def place_items(ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: 
         if stem and path != "/":
             aliases.append(path.rstrip("/"))  # an alias ending in .html is written as that very file
             path = path.rstrip("/")[: stem.start()] + "/"
-        aliases += _old_slug_aliases(item, path)
+        aliases += _old_slug_aliases(item, path) + _old_date_aliases(item, path)
         wanted[item.source] = Placement(path, "", aliases, plain_url=plain)
-    return _settle(ctx, items, wanted, draft_ids, home, warn)
+    return _settle(ctx, items, wanted, draft_ids, home, warn, reserved or {})
 
 
 def home_path(ctx: SiteContext) -> str:
@@ -210,10 +211,28 @@ def _old_slug_aliases(item: Item, path: str) -> list[str]:
     return out
 
 
-def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[int], home: str, warn: Warn) -> dict:
+def _old_date_aliases(item: Item, path: str) -> list[str]:
+    """WordPress also redirects a post's URL with its former date (`_wp_old_date`, Y-m-d)."""
+    date = parse_wp_date(item.date)
+    if date is None:
+        return []
+    out = []
+    for old in item.meta_values("_wp_old_date"):
+        parts = old.strip().split("-")
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            continue
+        for new_part, old_part in ((f"/{date:%Y/%m/%d}/", "/{}/{}/{}/".format(*parts)), (f"/{date:%Y/%m}/", "/{}/{}/".format(*parts[:2]))):
+            if new_part in path and new_part != old_part:
+                out.append(path.replace(new_part, old_part, 1))
+                break
+    return out
+
+
+def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[int], home: str, warn: Warn,
+            reserved: dict[str, str]) -> dict:
     """Give each item a unique URL and file; later claimants get a suffix and a warning."""
     order = [i for i in items if not (i.id is not None and i.id in draft_ids)] + [i for i in items if i.id is not None and i.id in draft_ids]
-    taken_paths: dict[str, Item] = {}
+    taken_paths: dict[str, Item | str] = {_key(path): what for path, what in reserved.items()}
     taken_files: dict[str, Item] = {}
     placed: dict = {}
     front_page_taken = False
@@ -232,7 +251,7 @@ def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[in
         while _key(path) in taken_paths or path == home:
             other = taken_paths.get(_key(path))
             new = _with_suffix(p.path, suffix if n == 1 else f"{suffix}-{n}")
-            who = f"item {other.id}" if other is not None else "the home page"
+            who = other if isinstance(other, str) else f"item {other.id}" if other is not None else "the home page"
             warn(Notice(item.source, f"URL {path} is taken by {who}; this item gets {new}", item.id))
             path, n = new, n + 1
         p.path = path
@@ -256,7 +275,9 @@ def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[in
             if key == _key(p.path) or alias in kept:
                 continue
             if key in taken_paths or key == _key(home):
-                warn(Notice(item.source, f"old URL {alias} is now another page's URL; no alias made", item.id))
+                owner = taken_paths.get(key)
+                what = owner if isinstance(owner, str) else "another page's URL"
+                warn(Notice(item.source, f"old URL {alias} is now {what}; no alias made", item.id))
                 continue
             if key in seen_alias:
                 warn(Notice(item.source, f"old URL {alias} already redirects to item {seen_alias[key].id}; no alias made", item.id))
