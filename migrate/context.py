@@ -75,7 +75,7 @@ def _attachment(item: Item) -> Attachment:
     if raw:
         try:
             meta = phpserial.loads(raw)
-        except (phpserial.PhpSerialError, ValueError, IndexError):
+        except phpserial.PhpSerialError:
             meta = None
         if isinstance(meta, dict):
             att.width = meta.get("width") if isinstance(meta.get("width"), int) else None

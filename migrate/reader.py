@@ -144,7 +144,6 @@ _ITEM_INT = {"post_id": "id", "post_parent": "parent", "menu_order": "menu_order
 def _item(el: etree._Element, source: Source) -> Item:
     item = Item(source=source)
     seen: set[str] = set()
-    legacy_categories: list[str] = []
     for child in el:
         key = _name(child)
         kind, local = key
@@ -161,13 +160,8 @@ def _item(el: etree._Element, source: Source) -> Item:
         elif key == ("wp", "is_sticky"):
             item.sticky = _text(child) == "1"
         elif key == ("", "category"):
-            domain = child.get("domain")
-            name = _text(child)
-            if domain is None:  # WXR 1.0 writes each category twice, once without domain
-                legacy_categories.append(name)
-                continue
-            taxonomy = "post_tag" if domain == "tag" else domain
-            item.terms.append(ItemTerm(taxonomy, child.get("nicename") or "", name))
+            domain = child.get("domain") or "category"
+            item.terms.append(ItemTerm("post_tag" if domain == "tag" else domain, child.get("nicename") or "", _text(child)))
         elif key == ("wp", "postmeta"):
             f = _fields(child)
             if "meta_key" in f:
@@ -179,11 +173,13 @@ def _item(el: etree._Element, source: Source) -> Item:
                 f.get("comment_date_gmt", ""), f.get("comment_date", ""), f.get("comment_content", ""),
                 f.get("comment_approved", ""), f.get("comment_type", ""), _int(f.get("comment_parent", "")) or 0,
                 _int(f.get("comment_user_id", "")) or 0))
-    named = {t.name for t in item.terms if t.taxonomy == "category"}
-    for name in legacy_categories:
-        if name and name not in named:
-            item.terms.append(ItemTerm("category", "", name))
-            named.add(name)
+    # WXR 1.0 writes each term twice: once without domain or nicename, then in full. Keep the full one.
+    full = {(t.taxonomy, t.name) for t in item.terms if t.slug}
+    kept: list[ItemTerm] = []
+    for term in item.terms:
+        if term.slug or ((term.taxonomy, term.name) not in full and term.name and term not in kept):
+            kept.append(term)
+    item.terms = kept
     return item
 
 

@@ -287,8 +287,11 @@ def _fix_amp(text: str, counts: dict[str, int]) -> str:
             return "&amp;"
         if name is not None and name not in _XML_ENTITIES:
             char = html.entities.html5.get(name + ";")
+            if not char:
+                counts["amp"] += 1
+                return "&amp;" + name + ";"
             counts["entity"] += 1
-            return f"&#{ord(char[0])};" + "".join(f"&#{ord(c)};" for c in char[1:]) if char else "&amp;" + name + ";"
+            return "".join(f"&#{ord(c)};" for c in char)
         if dec is not None or hexa is not None:
             code = int(dec) if dec is not None else int(hexa, 16)
             if not _is_xml_char(code):
@@ -307,8 +310,20 @@ _CDATA_OR_COMMENT = re.compile(r"<!\[CDATA\[.*?\]\]>|<!--.*?-->", re.S)
 _XMLNS_VALUE = re.compile(r"""(xmlns(?::[\w.-]+)?\s*=\s*)(["'])([^"']*[^\x00-\x7f][^"']*)\2""")
 _XMLNS_PREFIX = re.compile(r"xmlns:([\w.-]+)\s*=")
 _SPECIAL = re.compile(r"<!\[CDATA\[|<!--")
-_CDATA_END_OK = re.compile(r"\s*(?:<!\[CDATA\[|</|$)")
+_SPACES = re.compile(r"\s*")
 _CDATA_REAL_END = re.compile(r"\]\]>(?=\s*</)")
+_OPEN_TAG_BEFORE = re.compile(r"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>\s*$")
+
+
+def _cdata_ends_at(text: str, pos: int, owner: str | None) -> bool:
+    """Whether a CDATA section may really end before pos: what follows is more CDATA, the end of
+    the fragment, or the closing tag of the element it sits in (any closing tag if that is unknown)."""
+    p = _SPACES.match(text, pos).end()
+    if p == len(text) or text.startswith("<![CDATA[", p):
+        return True
+    if not text.startswith("</", p):
+        return False
+    return owner is None or re.match(r"</" + re.escape(owner) + r"\s*>", text[p : p + len(owner) + 40]) is not None
 
 
 def repair(text: str, problems: list[str]) -> str:
@@ -341,10 +356,12 @@ def repair(text: str, problems: list[str]) -> str:
         if end < 0:
             out.append(text[m.start() :])
             break
-        if not _CDATA_END_OK.match(text, end + 3):
-            # a literal "]]>" inside the value (pre-3.4 exporters): the value ends at the last
-            # "]]>" that is followed by a closing tag
-            real = _CDATA_REAL_END.search(text, end + 3)
+        owner = _OPEN_TAG_BEFORE.search(text[max(0, m.start() - 400) : m.start()])
+        closing = re.compile(r"\]\]>(?=\s*</" + re.escape(owner.group(1)) + r"\s*>)") if owner else _CDATA_REAL_END
+        if not _cdata_ends_at(text, end + 3, owner.group(1) if owner else None):
+            # a literal "]]>" inside the value (pre-3.4 exporters, e.g. `//]]></script>`): the value
+            # ends at the "]]>" that is followed by its element's own closing tag
+            real = closing.search(text, end + 3)
             if real:
                 body = text[m.end() : real.start()]
                 out.append("<![CDATA[" + body.replace("]]>", "]]]]><![CDATA[>") + "]]>")

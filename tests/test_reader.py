@@ -314,11 +314,6 @@ def test_literal_cdata_end_inside_cdata_pre_3_4(tmp_path):
     assert any(n.item_id == 13 for n in r.notices)
 
 
-@pytest.mark.xfail(
-    reason="BUG: a literal ']]>' followed by a closing tag inside pre-3.4 CDATA (//]]></script>) is taken "
-    "as the end of the CDATA section; content is cut and the item damaged",
-    strict=True,
-)
 def test_literal_cdata_end_before_closing_html_tag_pre_3_4(tmp_path):
     # the classic inline-script guard pasted into a post, exported by WordPress < 3.4 (no splitting)
     content = "<script>//<![CDATA[\nfoo();\n//]]>\n</script>\n<p>after</p>"
@@ -466,11 +461,6 @@ def test_external_entity_is_never_loaded(tmp_path, target):
     assert it.content.startswith("before") and it.content.endswith("after")
 
 
-@pytest.mark.xfail(
-    reason="BUG: an unknown entity reference (&xxe;) is escaped to literal text but the notice says "
-    "'1 HTML entity reference(s) resolved'",
-    strict=True,
-)
 def test_unknown_entity_is_kept_as_text_and_not_reported_as_resolved(tmp_path):
     r = read(tmp_path, export("<item><title>a &bogus; b</title><wp:post_id>3</wp:post_id></item>"))
     assert r.only_item().title == "a &bogus; b"
@@ -682,11 +672,6 @@ def test_legacy_wxr_1_0_category_without_domain_is_not_duplicated(tmp_path):
     assert ItemTerm("post_tag", "foo-bar", "Foo Bar") in it.terms  # domain "tag" means post_tag
 
 
-@pytest.mark.xfail(
-    reason="BUG: WXR 1.0 writes each tag twice, <category domain=\"tag\"> without nicename and then with "
-    "nicename; the nicename-less copy is kept as a second post_tag term with an empty slug",
-    strict=True,
-)
 def test_legacy_wxr_1_0_tag_without_nicename_is_not_duplicated(tmp_path):
     body = """<item><wp:post_id>1</wp:post_id>
 <category domain="tag"><![CDATA[Foo Bar]]></category>
