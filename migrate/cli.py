@@ -31,20 +31,19 @@ def _main() -> None:
     """
 
 
+_COLOURS = {"+": "32", "-": "31", "@": "36"}
+
+
 def _colour_diff(text: str) -> str:
+    """ANSI colours for one file's unified diff: bold header, green/red lines, cyan hunks."""
     out = []
-    for line in text.splitlines(keepends=True):
-        if line.startswith(("+++", "---")):
-            out.append(f"\x1b[1m{line.rstrip(chr(10))}\x1b[0m\n")
-        elif line.startswith("+"):
-            out.append(f"\x1b[32m{line.rstrip(chr(10))}\x1b[0m\n")
-        elif line.startswith("-"):
-            out.append(f"\x1b[31m{line.rstrip(chr(10))}\x1b[0m\n")
-        elif line.startswith("@@"):
-            out.append(f"\x1b[36m{line.rstrip(chr(10))}\x1b[0m\n")
-        else:
-            out.append(line)
-    return "".join(out)
+    in_header = True  # the ---/+++ lines before the first hunk; later "+++" is content
+    for line in text.splitlines():
+        if line.startswith("@@"):
+            in_header = False
+        code = "1" if in_header else _COLOURS.get(line[:1], "")
+        out.append(f"\x1b[{code}m{line}\x1b[0m" if code else line)
+    return "\n".join(out) + "\n" if out else ""
 
 
 def _fail(message: str) -> None:

@@ -7,7 +7,6 @@ read up to the next `";` instead. Objects are read as dicts; nothing is ever ins
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 MAX_DEPTH = 64

@@ -6,6 +6,7 @@ export version (1.0, 1.1, 1.2, http or https URIs; wordpress.md §1.1).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,12 +55,18 @@ def _ns_kind(uri: str) -> str:
     return "other"
 
 
+@functools.lru_cache(maxsize=1024)
+def _tag_name(tag: str) -> tuple[str, str]:
+    if tag.startswith("{"):
+        uri, _, local = tag[1:].partition("}")
+        return _ns_kind(uri), local
+    return "", tag
+
+
 def _name(el: etree._Element) -> tuple[str, str]:
     """(namespace kind, local name) of an element; ("", "") for comments and PIs."""
-    if not isinstance(el.tag, str):
-        return "", ""
-    q = etree.QName(el)
-    return _ns_kind(q.namespace or ""), q.localname
+    tag = el.tag
+    return _tag_name(tag) if isinstance(tag, str) else ("", "")
 
 
 def _text(el: etree._Element) -> str:

@@ -10,6 +10,7 @@ costs that item only, and memory holds one fragment at a time.
 
 from __future__ import annotations
 
+import codecs
 import html.entities
 import re
 import urllib.parse
@@ -30,6 +31,7 @@ DEFAULT_NAMESPACES = {
     "atom": "http://www.w3.org/2005/Atom",
 }
 
+_ITEM_TOKEN = re.compile(rb"<!\[CDATA\[|<!--|<\?|<!|<(/?)(?:[A-Za-z_][\w.-]*:)?item(?=[\s/>])")
 _TAG = re.compile(rb"<(/?)([A-Za-z_][\w.:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
 _XMLNS = re.compile(rb"""xmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -73,8 +75,8 @@ class Scanner:
     def __init__(self, stream: BinaryIO):
         self.stream = stream
         self.buf = b""
-        self.base = 0  # file offset of buf[0]
-        self.line_at_base = 1
+        self.line = 1  # the line number at buf[counted]
+        self.counted = 0
         self.eof = False
         self.encoding = "utf-8"
         self.notes: list[tuple[int, str]] = []  # file-level repairs: (line, message)
@@ -101,48 +103,50 @@ class Scanner:
                 return -1
 
     def _line(self, pos: int) -> int:
-        return self.line_at_base + self.buf.count(b"\n", 0, pos)
+        """Line number at pos; positions asked for only grow, so each byte is counted once."""
+        self.line += self.buf.count(b"\n", self.counted, pos)
+        self.counted = pos
+        return self.line
 
-    def _drop(self, pos: int) -> None:
-        """Forget the buffer before pos (nothing there is needed any more)."""
-        self.line_at_base += self.buf.count(b"\n", 0, pos)
-        self.base += pos
+    def _drop(self, pos: int) -> int:
+        """Forget the buffer before pos once that is more than a block (copying less often);
+        returns where pos now is."""
+        if pos < BLOCK:
+            return pos
+        self._line(pos)
         self.buf = self.buf[pos:]
+        self.counted = 0
+        return 0
 
     def _tag_at(self, i: int) -> re.Match | None:
-        while True:
-            m = _TAG.match(self.buf, i)
-            if m:
-                return m
-            if self.eof or self._find(b">", i + 1) < 0:
-                return None
-            # a '>' exists further on: the tag may simply be unusual (a stray '<' in text)
-            m = _TAG.match(self.buf, i)
-            return m
+        m = _TAG.match(self.buf, i)
+        if m is None and not self.eof and self._find(b">", i + 1) >= 0:
+            m = _TAG.match(self.buf, i)  # the tag was cut by the end of a block
+        return m
 
     def _skip_special(self, i: int) -> int | None:
-        """If a comment, CDATA section, PI or doctype starts at i, return the index after it."""
+        """If a comment, CDATA section, PI or doctype starts at i, the index after it (-1: the file ends first)."""
         for opener, closer in ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"), (b"<?", b"?>")):
             while len(self.buf) < i + len(opener) and self._more():
                 pass
             if self.buf.startswith(opener, i):
                 end = self._find(closer, i + len(opener))
-                return len(self.buf) if end < 0 else end + len(closer)
+                return -1 if end < 0 else end + len(closer)
         if self.buf.startswith(b"<!", i):  # DOCTYPE: never loaded, dropped with its subset
             end = self._find(b">", i)
             bracket = self.buf.find(b"[", i, end if end >= 0 else None)
             if bracket >= 0:
                 end = self._find(b"]>", bracket)
                 self.notes.append((self._line(i), "DOCTYPE with an internal subset ignored (entities are never expanded)"))
-                return len(self.buf) if end < 0 else end + 2
-            return len(self.buf) if end < 0 else end + 1
+                return -1 if end < 0 else end + 2
+            return -1 if end < 0 else end + 1
         return None
 
     # -- start of file ------------------------------------------------------------------------
     def _skip_junk(self) -> int:
         self._more()
         if self.buf.startswith(b"\xef\xbb\xbf"):
-            self._drop(3)
+            self.buf = self.buf[3:]
         head = self.buf[:65536]
         decl = head.find(b"<?xml")
         if decl >= 0:
@@ -178,6 +182,8 @@ class Scanner:
                 i = self.buf.find(b"<", pos)
             after = self._skip_special(i)
             if after is not None:
+                if after < 0:
+                    return
                 pos = after
                 continue
             m = self._tag_at(i)
@@ -212,8 +218,7 @@ class Scanner:
                     end, truncated = self._fragment_end(m.end(), local, kind)
                 line = self._line(i)
                 yield _Raw(kind, line, self.buf[i:end], scope, truncated)
-                self._drop(end)
-                pos = 0
+                pos = self._drop(end)
                 continue
             if not empty:
                 decls = {}
@@ -222,8 +227,35 @@ class Scanner:
                 stack.append((local, decls))
             pos = m.end()
 
+    def _item_end(self, pos: int) -> tuple[int, str]:
+        """Index just after the `</item>` that closes the item started before pos. Only CDATA,
+        comments, PIs and item tags matter here, so one regex search skips everything else."""
+        while True:
+            m = _ITEM_TOKEN.search(self.buf, pos)
+            if m is None:
+                pos = max(pos, len(self.buf) - 16)  # a token may straddle the end of the block
+                if not self._more():
+                    return len(self.buf), "the file ends before </item>"
+                continue
+            token = m.group(0)
+            if token.startswith(b"<!") or token == b"<?":
+                after = self._skip_special(m.start())
+                if after is None:  # "<!" that opens nothing known
+                    pos = m.end()
+                elif after < 0:
+                    return len(self.buf), "the file ends before </item>"
+                else:
+                    pos = after
+            elif m.group(1):  # </item
+                end = self._find(b">", m.end())
+                return (len(self.buf), "the file ends before </item>") if end < 0 else (end + 1, "")
+            else:  # a new item starts: the current one was never closed
+                return m.start(), "<item> is not closed before the next <item>"
+
     def _fragment_end(self, pos: int, local: str, kind: str) -> tuple[int, str]:
         """Index just after the element that started before pos, and why it is cut short if so."""
+        if kind == "item":
+            return self._item_end(pos)
         depth = 1
         while True:
             i = self.buf.find(b"<", pos)
@@ -233,6 +265,8 @@ class Scanner:
                 i = self.buf.find(b"<", pos)
             after = self._skip_special(i)
             if after is not None:
+                if after < 0:
+                    return len(self.buf), f"the file ends before </{local}>"
                 pos = after
                 continue
             m = self._tag_at(i)
@@ -273,8 +307,6 @@ def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
     bad = err.object[err.start : err.end]
     return bad.decode("cp1252", errors="replace"), err.end
 
-
-import codecs  # noqa: E402  (registered once, right where it is used)
 
 codecs.register_error("wp2zola-cp1252", _cp1252_fallback)
 
@@ -331,9 +363,6 @@ def repair(text: str, problems: list[str]) -> str:
     text, n = _ILLEGAL.subn("", text)
     if n:
         problems.append(f"{n} character(s) not allowed in XML removed")
-    text, n = _C1.subn(lambda m: bytes([ord(m.group(0))]).decode("cp1252", "ignore"), text)
-    if n:
-        problems.append(f"{n} C1 control character(s) read as Windows-1252")
     text, n = _XMLNS_VALUE.subn(lambda m: m.group(1) + m.group(2) + urllib.parse.quote(m.group(3), safe=":/?#[]@!$&'()*+,;=%~") + m.group(2), text)
     if n:
         problems.append(f"{n} namespace URI(s) with non-ASCII characters percent-encoded")
@@ -381,7 +410,8 @@ def repair(text: str, problems: list[str]) -> str:
     return "".join(out)
 
 
-def _wrap(text: str, scope: dict[str, str], problems: list[str]) -> str:
+def _with_undeclared(text: str, scope: dict[str, str], problems: list[str]) -> dict[str, str]:
+    """The scope plus a namespace for each prefix the fragment uses without declaring it."""
     decls = dict(scope)
     undeclared = set()
     declared_inside = {m.group(1) for m in _XMLNS_PREFIX.finditer(text)}
@@ -392,6 +422,10 @@ def _wrap(text: str, scope: dict[str, str], problems: list[str]) -> str:
             undeclared.add(prefix)
     if undeclared:
         problems.append("undeclared namespace prefix(es) " + ", ".join(sorted(undeclared)) + " assumed")
+    return decls
+
+
+def _wrap(text: str, decls: dict[str, str]) -> str:
     attrs = "".join(
         f' xmlns="{_attr(uri)}"' if not prefix else f' xmlns:{prefix}="{_attr(uri)}"' for prefix, uri in sorted(decls.items())
     )
@@ -405,8 +439,17 @@ def _attr(value: str) -> str:
 def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
     problems: list[str] = []
     text = _decode(raw.data, encoding, problems)
+    text, n = _C1.subn(lambda m: bytes([ord(m.group(0))]).decode("cp1252", "ignore"), text)
+    if n:
+        problems.append(f"{n} C1 control character(s) read as Windows-1252")
+    if not raw.truncated:  # most fragments are well-formed as they are: try that first
+        try:
+            root = etree.fromstring(_wrap(text, raw.scope), _PARSER)
+            return Fragment(raw.kind, raw.line, root[0] if len(root) else None, problems)
+        except etree.XMLSyntaxError:
+            pass
     text = repair(text, problems)
-    wrapped = _wrap(text, raw.scope, problems)
+    wrapped = _wrap(text, _with_undeclared(text, raw.scope, problems))
     if raw.truncated:
         problems.append(raw.truncated)
     try:
@@ -426,15 +469,3 @@ def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
 def _reason(err: etree.XMLSyntaxError) -> str:
     msg = str(err.msg or err)
     return re.sub(r",? line \d+, column \d+.*$", "", msg).strip()
-
-
-def fragments(stream: BinaryIO) -> Iterator[tuple[Fragment | None, list[tuple[int, str]]]]:
-    """Yield (fragment, new file-level notes) pairs; notes are (line, message)."""
-    scanner = Scanner(stream)
-    seen = 0
-    for raw in scanner.fragments():
-        notes = scanner.notes[seen:]
-        seen = len(scanner.notes)
-        yield parse_fragment(raw, scanner.encoding), notes
-    if scanner.notes[seen:]:
-        yield None, scanner.notes[seen:]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import html
 import shutil
 
-import pytest
 
 from migrate import migrate
 
-from .conftest import SAMPLES, wxr_item
+from .conftest import SAMPLES, WXR_HEAD, wxr_item
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"
 
@@ -54,11 +53,6 @@ def test_drafts_build_with_drafts_flag(tmp_path, zola017):
     assert (site / "public/blog/2023/09/14/light-pollution-survey-first-results/index.html").is_file()
 
 
-TEMPLATE_TEXT = [
-    "{{ foo() }}", "{% raw %}", "{{ user.name }}", "{%- if x -%}", "{{{triple}}}",
-]
-
-
 def test_template_syntax_in_content_shows_literally(tmp_path, write_export, zolas):
     body = (
         "<p>Text {{ foo() }} and {% raw %} and {{ user.name }}.</p>"
@@ -97,9 +91,6 @@ def test_collisions_both_survive_and_build(tmp_path, write_export, zolas):
 
 
 def test_front_page_and_subdirectory_install(tmp_path, write_export, zolas):
-    head_blog = None
-    from .conftest import WXR_HEAD
-
     head_blog = WXR_HEAD.replace("<link>https://example.com</link>", "<link>https://example.com/blog</link>")
     export = write_export(
         wxr_item(1, "Welcome", "welcome", type="page", link="https://example.com/blog/", content="<p>Hello front.</p>"),

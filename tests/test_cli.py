@@ -147,3 +147,11 @@ def test_wheel_ships_mappings_and_templates(tmp_path):
     for name in ("migrate/default_mappings/taxonomies.toml", "migrate/default_mappings/content.toml",
                  "migrate/scaffold/templates/page.html", "migrate/scaffold/templates/taxonomy_single.html"):
         assert name in names
+
+
+def test_diff_colours_keep_front_matter_lines_as_content():
+    from migrate.cli import _colour_diff
+
+    coloured = _colour_diff("--- /dev/null\n+++ b/x.md\n@@ -0,0 +1,2 @@\n++++\n+title = \"x\"\n")
+    assert coloured.splitlines() == ["\x1b[1m--- /dev/null\x1b[0m", "\x1b[1m+++ b/x.md\x1b[0m", "\x1b[36m@@ -0,0 +1,2 @@\x1b[0m",
+                                     "\x1b[32m++++\x1b[0m", "\x1b[32m+title = \"x\"\x1b[0m"]
