@@ -175,21 +175,10 @@ class Scanner:
         pos = self._skip_junk()
         stack: list[tuple[str, dict[str, str]]] = []  # (local name, xmlns declarations)
         while True:
-            i = self.buf.find(b"<", pos)
-            while i < 0:
-                if not self._more():
-                    return
-                i = self.buf.find(b"<", pos)
-            after = self._skip_special(i)
-            if after is not None:
-                if after < 0:
-                    return
-                pos = after
-                continue
-            m = self._tag_at(i)
-            if not m:
-                pos = i + 1
-                continue
+            m = self._next_tag(pos)
+            if m is None:
+                return
+            i = m.start()
             closing, qname, rest = m.group(1), m.group(2).decode("utf-8", "replace"), m.group(3)
             local = qname.rsplit(":", 1)[-1]
             if closing:
@@ -258,35 +247,38 @@ class Scanner:
             return self._item_end(pos)
         depth = 1
         while True:
+            m = self._next_tag(pos)
+            if m is None:
+                return len(self.buf), f"the file ends before </{local}>"
+            name = m.group(2).decode("utf-8", "replace").rsplit(":", 1)[-1]
+            if m.group(1):
+                depth -= 1
+                if depth == 0:
+                    return m.end(), ""
+            elif name == "item":  # a new item starts: the current element was never closed
+                return m.start(), f"<{local}> is not closed before the next <item>"
+            elif not m.group(3).rstrip().endswith(b"/"):
+                depth += 1
+            pos = m.end()
+
+    def _next_tag(self, pos: int) -> re.Match | None:
+        """The next start or end tag from pos, past comments, CDATA, PIs and stray '<'; None at the end."""
+        while True:
             i = self.buf.find(b"<", pos)
             while i < 0:
                 if not self._more():
-                    return len(self.buf), f"the file ends before </{local}>"
+                    return None
                 i = self.buf.find(b"<", pos)
             after = self._skip_special(i)
             if after is not None:
                 if after < 0:
-                    return len(self.buf), f"the file ends before </{local}>"
+                    return None
                 pos = after
                 continue
             m = self._tag_at(i)
-            if not m:
-                pos = i + 1
-                continue
-            name = m.group(2).decode("utf-8", "replace").rsplit(":", 1)[-1]
-            if m.group(1):
-                if kind == "item":
-                    if name == "item":
-                        return m.end(), ""
-                else:
-                    depth -= 1
-                    if depth == 0:
-                        return m.end(), ""
-            elif name == "item":  # a new item starts: the current element was never closed
-                return i, f"<{local}> is not closed before the next <item>"
-            elif kind != "item" and not m.group(3).rstrip().endswith(b"/"):
-                depth += 1
-            pos = m.end()
+            if m:
+                return m
+            pos = i + 1
 
 
 def _decode(data: bytes, encoding: str, problems: list[str]) -> str:
