@@ -120,8 +120,11 @@ def test_existing_site_gets_content_only_and_is_told_what_to_declare(tmp_path, w
     (site / "config.toml").write_text('base_url = "https://mine.example"\ntaxonomies = [{ name = "tag" }]\n')
     (site / "content/_index.md").write_text("+++\ntitle = \"My home\"\n+++\n")
     export = write_export(wxr_item(1, "Post", extra='<category domain="category" nicename="news"><![CDATA[News]]></category>'))
-    result = run("migrate", str(export), "--out", str(site))
+    report = tmp_path / "report.json"
+    result = run("migrate", str(export), "--out", str(site), "--report", str(report))
     assert result.exit_code == 0
+    assert json.loads(report.read_text())["config_required"] == [
+        'taxonomies: add { name = "author" }, { name = "category" } to the site\'s config']
     assert (site / "config.toml").read_text().startswith('base_url = "https://mine.example"')
     assert (site / "content/_index.md").read_text() == "+++\ntitle = \"My home\"\n+++\n"
     assert not (site / "templates/page.html").exists()
