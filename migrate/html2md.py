@@ -1,0 +1,673 @@
+"""HTML → CommonMark, one rule per element (in the manner of turndown's rules).
+
+Input is the HTML WordPress showed (after wpautop, blocks and shortcodes); output is Markdown that
+pulldown-cmark (Zola's engine) renders back to the same structure. Block elements become a list of
+Markdown blocks joined by one blank line; inline elements become text. Raw HTML is written only
+where Markdown cannot say it: figures with captions, embeds, complex tables, `<sub>`/`<sup>`/`<kbd>`/
+`<mark>`, definition lists.
+
+Each rule is a method `block_<tag>` (returns Markdown blocks) or `inline_<tag>` (returns inline
+Markdown); elements without a rule are unwrapped, so their text is never lost.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+
+import lxml.html
+from lxml import etree
+
+BLOCK_TAGS = {
+    "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt", "fieldset",
+    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li",
+    "main", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "iframe", "video", "audio", "object",
+    "embed", "script", "style", "noscript", "body", "html", "menu", "caption", "tbody", "thead", "tfoot", "tr",
+    "td", "th", "canvas", "svg", "math", "template",
+}
+DROP_TAGS = {"head", "title", "meta", "link", "template", "noscript", "button", "input", "select", "textarea", "option"}
+KEEP_INLINE_HTML = {"sub", "sup", "kbd", "mark", "u", "ins", "abbr", "small", "var", "samp", "bdi", "bdo", "ruby",
+                    "rt", "rp", "time", "dfn"}
+_WS = re.compile(r"[ \t\n\r\f]+")
+_LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
+_BRUSH = re.compile(r"brush\s*:\s*([\w+#.-]+)")
+_TEMPLATE_OPENER = re.compile(r"\{(?=[{%])")
+_SAFE_ATTRS = {
+    "img": ("src", "alt", "title", "width", "height"),
+    "a": ("href", "title", "id", "name", "rel", "target"),
+    "iframe": ("src", "width", "height", "title", "allow", "allowfullscreen", "frameborder", "loading"),
+    "video": ("src", "poster", "controls", "width", "height", "loop", "autoplay", "muted", "preload", "playsinline"),
+    "audio": ("src", "controls", "loop", "autoplay", "muted", "preload"),
+    "source": ("src", "type", "srcset", "media"),
+    "track": ("src", "kind", "srclang", "label", "default"),
+    "td": ("colspan", "rowspan", "align", "scope"),
+    "th": ("colspan", "rowspan", "align", "scope"),
+    "ol": ("start", "reversed", "type"),
+    "abbr": ("title",),
+    "time": ("datetime",),
+    "object": ("data", "type", "width", "height"),
+    "embed": ("src", "type", "width", "height"),
+    "param": ("name", "value"),
+    "script": ("src", "async", "defer", "type", "charset"),
+    "figure": ("id",),
+    "details": ("open",),
+}
+
+
+@dataclass
+class Options:
+    bullet: str = "-"
+    fence: str = "```"
+
+
+@dataclass
+class _List:
+    ordered: bool
+    marker_style: int  # 0 or 1: two adjacent lists alternate markers so that CommonMark keeps them apart
+
+
+# --- text escaping ------------------------------------------------------------------------------
+
+_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<>&!|~]")
+
+
+def escape_inline(text: str) -> str:
+    """Escape what would change meaning inside a line of Markdown text (not at line starts)."""
+
+    def repl(m: re.Match) -> str:
+        ch = m.group(0)
+        i = m.start()
+        nxt = text[i + 1 : i + 2]
+        prev = text[i - 1 : i] if i else ""
+        if ch == "\\":
+            return "\\\\" if nxt == "" or (nxt.isascii() and not nxt.isalnum() and not nxt.isspace()) else "\\"
+        if ch == "&":
+            return "&amp;" if re.match(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", text[i:]) else "&"
+        if ch == "<":
+            return "\\<" if nxt and (nxt.isalpha() or nxt in "/!?") else "<"
+        if ch == ">":
+            return ">"
+        if ch == "_":
+            # intraword underscores never make emphasis in CommonMark
+            if prev.isalnum() and nxt.isalnum():
+                return "_"
+            return "\\_" if (nxt and not nxt.isspace()) or (prev and not prev.isspace()) else "_"
+        if ch == "*":
+            return "\\*" if (nxt and not nxt.isspace()) or (prev and not prev.isspace()) else "*"
+        if ch == "~":
+            return "\\~" if nxt == "~" or prev == "~" else "~"
+        if ch == "!":
+            return "\\!" if nxt == "[" else "!"
+        if ch == "|":
+            return "|"
+        if ch == "]":
+            return "\\]"
+        return "\\" + ch
+
+    return _INLINE_SPECIAL.sub(repl, text)
+
+
+_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|`{3,}|~{3,})")
+
+
+def escape_line_start(line: str) -> str:
+    """Escape a block marker at the start of a text line (heading, quote, list item, fence, setext)."""
+    m = _LINE_START.match(line)
+    if not m:
+        return line
+    lead, marker = m.group(1), m.group(2)
+    if marker[0].isdigit():
+        return f"{lead}{marker}\\{line[m.end(2)]}{line[m.end(2) + 1:]}"
+    return f"{lead}\\{line[len(lead):]}"
+
+
+def code_span(text: str) -> str:
+    """Inline code with a backtick fence longer than any run inside; HTML when it holds `{{`/`{%`."""
+    if _TEMPLATE_OPENER.search(text):
+        return "<code>" + _TEMPLATE_OPENER.sub("&#123;", html.escape(text, quote=False)) + "</code>"
+    longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()) else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+# --- the converter ------------------------------------------------------------------------------
+
+
+def _classes(el) -> str:
+    return el.get("class") or ""
+
+
+def _is_blank(text: str) -> bool:
+    return not text.replace("\xa0", " ").replace("\u200b", "").strip()
+
+
+@dataclass
+class Converter:
+    options: Options = field(default_factory=Options)
+    footnotes: dict[str, str] = field(default_factory=dict)  # id → label, filled by the footnote rules
+
+    # entry point
+    def convert(self, html_text: str) -> str:
+        if not html_text.strip():
+            return ""
+        root = lxml.html.fragment_fromstring(html_text, create_parent="div")
+        return "\n\n".join(b for b in self.blocks(root) if b.strip()) + "\n"
+
+    # -- blocks -----------------------------------------------------------------------------
+    def blocks(self, parent) -> list[str]:
+        """The children of a block container as Markdown blocks."""
+        out: list[str] = []
+        run: list[str] = []  # inline Markdown of the paragraph being gathered
+        last_list: list[_List | None] = [None]
+
+        def flush() -> None:
+            text = self._paragraph("".join(run))
+            run.clear()
+            if text:
+                out.append(text)
+                last_list[0] = None
+
+        if parent.text:
+            run.append(self.text(parent.text))
+        for child in parent:
+            if isinstance(child, etree._Comment):
+                comment = child.text or ""
+                if comment.strip().lower() == "more":
+                    flush()
+                    out.append("<!-- more -->")
+                if child.tail:
+                    run.append(self.text(child.tail))
+                continue
+            if not isinstance(child.tag, str):
+                if child.tail:
+                    run.append(self.text(child.tail))
+                continue
+            tag = child.tag.lower()
+            if tag in DROP_TAGS:
+                pass
+            elif tag in BLOCK_TAGS or (tag == "img" and not run_has_text(run)) or self._is_block_link(child):
+                flush()
+                produced = self.block(child, last_list)
+                out.extend(b for b in produced if b.strip())
+            else:
+                run.append(self.inline(child))
+            if child.tail:
+                run.append(self.text(child.tail))
+        flush()
+        return out
+
+    def _is_block_link(self, el) -> bool:
+        """An <a> that wraps block content (a linked figure, a card) is a block, not a link."""
+        return el.tag == "a" and any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el)
+
+    def block(self, el, last_list: list) -> list[str]:
+        tag = el.tag.lower()
+        rule = getattr(self, f"block_{tag}", None)
+        if tag in ("ul", "ol", "menu"):
+            return [self.list_block(el, tag == "ol", last_list)]
+        last_list[0] = None
+        if rule is not None:
+            return rule(el)
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            return self.heading(el, int(tag[1]))
+        return self.blocks(el)  # containers: div, section, article, header, footer, center, …
+
+    def _paragraph(self, inline_md: str) -> str:
+        text = inline_md.strip(" \t\n")
+        text = re.sub(r"[ \t]*\\\n[ \t]*", "\\\n", text)  # spaces around hard breaks
+        text = re.sub(r"^(?:\\\n)+|(?:\\\n)+$", "", text)
+        if _is_blank(text.replace("\\\n", "")):
+            return ""  # spacer paragraphs (&nbsp;) and empty ones are not content
+        return "\n".join(escape_line_start(line) for line in text.split("\n"))
+
+    def block_p(self, el) -> list[str]:
+        return [p for p in [self._paragraph(self.inline_children(el))] if p] if not self._has_block_child(el) else self.blocks(el)
+
+    def _has_block_child(self, el) -> bool:
+        return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el)
+
+    def heading(self, el, level: int) -> list[str]:
+        text = self.inline_children(el).replace("\\\n", " ").strip()
+        text = _WS.sub(" ", text)
+        if not text:
+            return []
+        text = re.sub(r"#+$", lambda m: "\\" + m.group(0), text)
+        return ["#" * level + " " + text]
+
+    def block_hr(self, el) -> list[str]:
+        return ["---"]
+
+    def block_br(self, el) -> list[str]:
+        return []
+
+    def block_img(self, el) -> list[str]:
+        image = self.inline_img(el)
+        return [image] if image else []
+
+    def block_a(self, el) -> list[str]:
+        return self.blocks(el)
+
+    def block_blockquote(self, el) -> list[str]:
+        inner = "\n\n".join(self.blocks(el))
+        if not inner.strip():
+            return []
+        return ["\n".join(("> " + line) if line.strip() else ">" for line in inner.split("\n"))]
+
+    def block_pre(self, el) -> list[str]:
+        code = el.text_content()
+        if code.startswith("\n"):
+            code = code[1:]
+        code = code.rstrip("\n ")
+        language = self._language(el)
+        if _TEMPLATE_OPENER.search(code):
+            cls = f' class="language-{html.escape(language)}"' if language else ""
+            return [f"<pre><code{cls}>" + _TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False)) + "\n</code></pre>"]
+        fence = self.options.fence
+        while fence in code:
+            fence += fence[0]
+        return [f"{fence}{language}\n{code}\n{fence}"]
+
+    def _language(self, el) -> str:
+        for node in [el, *el.iter("code")]:
+            for value in (node.get("data-lang"), node.get("data-language"), node.get("lang")):
+                if value and re.fullmatch(r"[\w+#.-]+", value):
+                    return value.lower()
+            classes = _classes(node)
+            m = _LANG_CLASS.search(classes) or _BRUSH.search(classes)
+            if m:
+                return m.group(1).lower()
+        return ""
+
+    def list_block(self, el, ordered: bool, last_list: list) -> str:
+        previous = last_list[0]
+        style = 1 - previous.marker_style if previous is not None and previous.ordered == ordered else 0
+        last_list[0] = _List(ordered, style)
+        start = 1
+        if ordered:
+            try:
+                start = int(el.get("start", "1"))
+            except ValueError:
+                start = 1
+        items: list[str] = []
+        loose = False
+        number = start
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag.lower() != "li":  # stray content between items joins the previous item
+                blocks = self.blocks(_wrap_as_div(child))
+                if blocks and items:
+                    items[-1] += "\n\n" + _indent("\n\n".join(blocks), " " * 2)
+                    loose = True
+                continue
+            marker = (f"{number}{'.' if style == 0 else ')'}" if ordered else ("-" if style == 0 else "*"))
+            number += 1
+            body, item_loose = self._item_body(child)
+            loose = loose or item_loose
+            indent = " " * (len(marker) + 1)
+            if not body:
+                items.append(marker)
+                continue
+            lines = body.split("\n")
+            items.append(marker + " " + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:]))
+        return ("\n\n" if loose else "\n").join(items)
+
+    def _item_body(self, li) -> tuple[str, bool]:
+        blocks = self.blocks(li)
+        if not blocks:
+            return "", False
+        body = blocks[0]
+        loose = False
+        for prev, block in zip(blocks, blocks[1:]):
+            if _is_list(block) and not _is_list(prev) and "\n\n" not in prev and not prev.startswith(("```", "<", ">")):
+                body += "\n" + block  # "text" then a nested list: a tight item
+            else:
+                body += "\n\n" + block
+                loose = True
+        # an item whose first block is a fence or HTML still starts on the marker line
+        return body, loose
+
+    def block_figure(self, el) -> list[str]:
+        """Images (one, or a gallery), tables and embeds in a figure; every caption kept."""
+        caption_el = next((c for c in el if isinstance(c.tag, str) and c.tag == "figcaption"), None)
+        caption = self._paragraph(self.inline_children(caption_el)) if caption_el is not None else ""
+        if any(True for _ in el.iter("table")):
+            out = [b for table in el.iter("table") for b in self.block_table(table)]
+            return out + ([f"*{caption}*" if "\n" not in caption else caption] if caption else [])
+        if any(isinstance(m.tag, str) and m.tag in ("video", "audio", "iframe", "object", "embed") for m in el.iter()):
+            return [self.raw_html(el)]
+        images = list(el.iter("img"))
+        if not images:
+            return self.blocks(el)
+        if len(images) == 1:
+            if caption:
+                return [self.figure_html(images[0], caption_el)]
+            return [self._linked_image(images[0])]
+        out = [self._gallery_image(img, el) for img in images]  # a gallery: each image with its own caption
+        return out + ([caption] if caption else [])
+
+    def _linked_image(self, img) -> str:
+        image = self.inline_img(img)
+        link = img.getparent()
+        if image and link is not None and link.tag == "a" and link.get("href"):
+            return f"[{image}]({_destination(link.get('href'))}{_title(link.get('title'))})"
+        return image
+
+    def _gallery_image(self, img, gallery) -> str:
+        holder = img.getparent()
+        while holder is not None and holder is not gallery and holder.tag not in ("figure", "li", "dl"):
+            holder = holder.getparent()
+        caption = None
+        if holder is not None and holder is not gallery:
+            caption = next((c for c in holder.iter("figcaption", "dd")), None)
+        if caption is not None and not _is_blank(caption.text_content()):
+            return self.figure_html(img, caption)
+        return self._linked_image(img)
+
+    def figure_html(self, img, caption_el) -> str:
+        """A captioned image as plain HTML: figure, optional link, img, figcaption."""
+        image = self._tag_html(img)
+        link = img.getparent() if img.getparent() is not None and img.getparent().tag == "a" else None
+        if link is not None and link.get("href"):
+            image = f'<a href="{_attr(link.get("href"))}">{image}</a>'
+        caption = _inner_html(caption_el).strip()
+        return f"<figure>\n{image}\n<figcaption>{caption}</figcaption>\n</figure>"
+
+    def block_figcaption(self, el) -> list[str]:
+        return self.blocks(el)
+
+    def block_table(self, el) -> list[str]:
+        rows = [tr for tr in el.iter("tr")]
+        if not rows:
+            return self.blocks(el)
+        if not self._pipe_table_ok(el, rows):
+            return [self.raw_html(el, drop_classes=True)]
+        cells = [[self._cell(c) for c in tr if isinstance(c.tag, str) and c.tag in ("td", "th")] for tr in rows]
+        width = max(len(r) for r in cells)
+        if width == 0:
+            return []
+        cells = [r + [""] * (width - len(r)) for r in cells]
+        header, body = cells[0], cells[1:]
+        aligns = []
+        for c in (c for c in rows[0] if isinstance(c.tag, str)):
+            align = (c.get("align") or _style_align(c.get("style") or "") or "").lower()
+            aligns.append({"left": ":---", "center": ":---:", "right": "---:"}.get(align, "---"))
+        aligns += ["---"] * (width - len(aligns))
+        lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(aligns) + " |"]
+        lines += ["| " + " | ".join(r) + " |" for r in body]
+        out = ["\n".join(lines)]
+        caption = next((c for c in el.iter("caption")), None)
+        if caption is not None:
+            text = self._paragraph(self.inline_children(caption))
+            if text:
+                out.append(f"*{text}*")
+        return out
+
+    def _pipe_table_ok(self, table, rows) -> bool:
+        if any(t is not table for t in table.iter("table")):
+            return False
+        for tr in rows:
+            for cell in tr:
+                if not isinstance(cell.tag, str):
+                    continue
+                if cell.tag not in ("td", "th"):
+                    return False
+                if cell.get("colspan", "1") not in ("", "1") or cell.get("rowspan", "1") not in ("", "1"):
+                    return False
+                for inner in cell.iter():
+                    if inner is not cell and isinstance(inner.tag, str) and (inner.tag in BLOCK_TAGS or inner.tag == "br"):
+                        return False
+        header_rows = [tr for tr in rows if all(isinstance(c.tag, str) and c.tag == "th" for c in tr if isinstance(c.tag, str))]
+        if any(tr.getparent() is not None and tr.getparent().tag == "thead" for tr in rows[1:]):
+            return False
+        return len(header_rows) <= 1 and (not header_rows or header_rows[0] is rows[0])
+
+    def _cell(self, cell) -> str:
+        text = _WS.sub(" ", self.inline_children(cell)).strip()
+        return text.replace("|", "\\|")
+
+    def block_dl(self, el) -> list[str]:
+        return [self.raw_html(el, drop_classes=True)]
+
+    def block_details(self, el) -> list[str]:
+        summary = next((c for c in el if isinstance(c.tag, str) and c.tag == "summary"), None)
+        summary_html = _inner_html(summary).strip() if summary is not None else ""
+        inner = _Without(el, summary)
+        body = "\n\n".join(self.blocks(inner))
+        return [f"<details>\n<summary>{summary_html}</summary>\n\n{body}\n\n</details>"]
+
+    def block_iframe(self, el) -> list[str]:
+        return [self.raw_html(el)]
+
+    def block_video(self, el) -> list[str]:
+        return [f"<figure>\n{self.raw_html(el)}\n</figure>"]
+
+    block_audio = block_video
+
+    def block_object(self, el) -> list[str]:
+        return [self.raw_html(el)]
+
+    block_embed = block_object
+
+    def block_script(self, el) -> list[str]:
+        return [self.raw_html(el, keep_all=True)]
+
+    def block_style(self, el) -> list[str]:
+        return []  # theme-era inline styles do not belong in content
+
+    def block_svg(self, el) -> list[str]:
+        return [self.raw_html(el, keep_all=True)]
+
+    block_math = block_svg
+    block_canvas = block_svg
+
+    def block_form(self, el) -> list[str]:
+        return self.blocks(el)
+
+    # -- inline -----------------------------------------------------------------------------
+    def text(self, text: str) -> str:
+        return escape_inline(_WS.sub(" ", text))
+
+    def inline_children(self, el) -> str:
+        parts = [self.text(el.text)] if el.text else []
+        for child in el:
+            if isinstance(child.tag, str) and child.tag.lower() not in DROP_TAGS:
+                if child.tag.lower() in BLOCK_TAGS:
+                    parts.append(" " + _WS.sub(" ", self.inline_children(child)) + " ")
+                else:
+                    parts.append(self.inline(child))
+            if child.tail:
+                parts.append(self.text(child.tail))
+        return "".join(parts)
+
+    def inline(self, el) -> str:
+        tag = el.tag.lower()
+        rule = getattr(self, f"inline_{tag}", None)
+        if rule is not None:
+            return rule(el)
+        if tag in KEEP_INLINE_HTML:
+            attrs = _attrs(el, _SAFE_ATTRS.get(tag, ()))
+            return f"<{tag}{attrs}>{self.inline_children(el)}</{tag}>"
+        return self.inline_children(el)
+
+    def _wrap(self, el, mark: str) -> str:
+        inner = self.inline_children(el)
+        if _is_blank(inner.replace("\\\n", "")):
+            return inner
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()):]
+        return f"{lead}{mark}{inner.strip()}{mark}{trail}"
+
+    def inline_strong(self, el) -> str:
+        return self._wrap(el, "**")
+
+    inline_b = inline_strong
+
+    def inline_em(self, el) -> str:
+        return self._wrap(el, "*")
+
+    inline_i = inline_em
+    inline_cite = inline_em
+    inline_dfn = inline_em
+
+    def inline_del(self, el) -> str:
+        return self._wrap(el, "~~")
+
+    inline_s = inline_del
+    inline_strike = inline_del
+
+    def inline_code(self, el) -> str:
+        text = el.text_content()
+        return code_span(text) if text else ""
+
+    inline_tt = inline_code
+
+    def inline_br(self, el) -> str:
+        return "\\\n"
+
+    def inline_q(self, el) -> str:
+        return "“" + self.inline_children(el) + "”"
+
+    def inline_img(self, el) -> str:
+        src = (el.get("src") or el.get("data-src") or "").strip()
+        if not src:
+            return escape_inline(el.get("alt") or "")
+        if "emoji" in _classes(el) or "wp-smiley" in _classes(el):
+            return escape_inline(el.get("alt") or "")
+        alt = _WS.sub(" ", el.get("alt") or "").strip()
+        title = el.get("title")
+        return f"![{_escape_label(alt)}]({_destination(src)}{_title(title)})"
+
+    def inline_a(self, el) -> str:
+        href = (el.get("href") or "").strip()
+        inner = self.inline_children(el)
+        if not href:
+            return inner
+        text = inner.strip()
+        if not text:
+            return ""
+        title = el.get("title")
+        if text == escape_inline(href) and not title and re.match(r"^https?://\S+$", href) and "<" not in href and ">" not in href:
+            return f"<{href}>"
+        return f"[{text}]({_destination(href)}{_title(title)})"
+
+    def inline_sup(self, el) -> str:
+        if el.get("data-fn") or "fn" in _classes(el).split():
+            link = next(el.iter("a"), None)
+            target = (link.get("href") if link is not None else "") or ""
+            key = el.get("data-fn") or target.lstrip("#")
+            label = self.footnotes.setdefault(key, str(len(self.footnotes) + 1))
+            return f"[^{label}]"
+        return f"<sup>{self.inline_children(el)}</sup>"
+
+    def inline_span(self, el) -> str:
+        return self.inline_children(el)
+
+    # -- raw HTML --------------------------------------------------------------------------
+    def raw_html(self, el, drop_classes: bool = True, keep_all: bool = False) -> str:
+        """An element as clean HTML on lines without blank ones (so CommonMark keeps it one block)."""
+        copy = lxml.html.fragment_fromstring(lxml.html.tostring(el, encoding="unicode"))
+        if not keep_all:
+            for node in copy.iter():
+                if not isinstance(node.tag, str):
+                    continue
+                allowed = _SAFE_ATTRS.get(node.tag, ())
+                for name in list(node.attrib):
+                    if name not in allowed and not (name in ("class",) and not drop_classes):
+                        del node.attrib[name]
+        text = lxml.html.tostring(copy, encoding="unicode", method="html").strip()
+        text = re.sub(r"\n\s*\n", "\n", text)
+        if copy.tag != "pre" and "<pre" not in text:
+            text = "\n".join(line.rstrip() for line in text.split("\n"))
+        return _TEMPLATE_OPENER.sub("&#123;", text)
+
+    def _tag_html(self, el) -> str:
+        return f"<{el.tag}{_attrs(el, _SAFE_ATTRS.get(el.tag, ()))}>"
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def run_has_text(run: list[str]) -> bool:
+    return not _is_blank("".join(run))
+
+
+def _is_list(block: str) -> bool:
+    return bool(re.match(r"^(?:[-*]|\d+[.)])(?: |$)", block))
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line if line else "" for line in text.split("\n"))
+
+
+def _wrap_as_div(el):
+    div = lxml.html.Element("div")
+    copy = lxml.html.fragment_fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
+    div.append(copy)
+    return div
+
+
+class _Without:
+    """A view of an element's children without one of them (the <summary> of <details>)."""
+
+    def __init__(self, el, skip):
+        self.el, self.skip = el, skip
+        self.text = el.text
+
+    def __iter__(self):
+        return (c for c in self.el if c is not self.skip)
+
+
+def _attr(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _attrs(el, allowed) -> str:
+    parts = []
+    for name in allowed:
+        value = el.get(name)
+        if value is None:
+            continue
+        parts.append(f" {name}" if value == "" and name in ("controls", "allowfullscreen", "loop", "autoplay", "muted",
+                                                               "reversed", "open", "default", "async", "defer",
+                                                               "playsinline") else f' {name}="{_attr(value)}"')
+    return "".join(parts)
+
+
+def _inner_html(el) -> str:
+    if el is None:
+        return ""
+    parts = [html.escape(el.text, quote=False)] if el.text else []
+    for child in el:
+        parts.append(lxml.html.tostring(child, encoding="unicode", method="html"))
+    return _TEMPLATE_OPENER.sub("&#123;", "".join(parts))
+
+
+def _escape_label(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
+def _destination(url: str) -> str:
+    url = url.strip()
+    if re.search(r"[\s<>]", url) or url.count("(") != url.count(")"):
+        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+    return url
+
+
+def _title(title: str | None) -> str:
+    if not title or not title.strip():
+        return ""
+    return ' "' + _WS.sub(" ", title).strip().replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _style_align(style: str) -> str:
+    m = re.search(r"text-align\s*:\s*(left|center|right)", style)
+    return m.group(1) if m else ""
+
+
+def html_to_markdown(html_text: str, options: Options | None = None) -> tuple[str, dict[str, str]]:
+    """Markdown for the HTML, and the footnote labels used (id → label)."""
+    converter = Converter(options or Options())
+    return converter.convert(html_text), converter.footnotes
