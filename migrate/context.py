@@ -54,6 +54,7 @@ class SiteContext:
     duplicates: dict[Source, Source] = field(default_factory=dict)  # later copy → first
     attachments: dict[int, Attachment] = field(default_factory=dict)
     site_offset: timedelta | None = None
+    reusable_blocks: dict[int, str] = field(default_factory=dict)  # wp_block id → its content
     files: list[str] = field(default_factory=list)
 
     @property
@@ -63,14 +64,27 @@ class SiteContext:
                 return url
         return ""
 
+    def attached_images(self, post_id: int) -> list[Attachment]:
+        """Image attachments uploaded to a post, in gallery order (menu_order, then id)."""
+        images = [a for a in self.attachments.values() if a.parent == post_id and _is_image(a.url)]
+        return sorted(images, key=lambda a: (a.menu_order, a.id))
+
     def author_name(self, creator: str) -> str:
         author = self.authors.get(creator)
         return (author.display_name or author.login) if author else creator
 
 
+_IMAGE_EXT = re.compile(r"\.(jpe?g|png|gif|webp|avif|bmp|svg|tiff?|heic)(?:\?|$)", re.I)
+
+
+def _is_image(url: str) -> bool:
+    return bool(_IMAGE_EXT.search(url))
+
+
 def _attachment(item: Item) -> Attachment:
     att = Attachment(id=item.id or 0, url=item.attachment_url or item.guid, file=item.meta_value("_wp_attached_file"),
-                     alt=item.meta_value("_wp_attachment_image_alt"), caption=item.excerpt)
+                     alt=item.meta_value("_wp_attachment_image_alt"), caption=item.excerpt, parent=item.parent,
+                     menu_order=item.menu_order, title=item.title)
     raw = item.meta_value("_wp_attachment_metadata")
     if raw:
         try:
@@ -134,6 +148,8 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                         offsets[offset] += 1
                     if light.type == "attachment":
                         ctx.attachments[light.id] = _attachment(light)
+                    elif light.type == "wp_block":  # reusable blocks are content of other posts
+                        ctx.reusable_blocks[light.id] = record.content
         if version is None or version.value not in ("1.0", "1.1", "1.2"):
             said = f"wxr_version {version.value!r} is not one WordPress writes" if version else "no wxr_version"
             warn(Notice(version.source if version else Source(label, 1), f"{said}; read as WXR by its elements"))

@@ -205,6 +205,9 @@ class Converter:
     def block(self, el, last_list: list) -> list[str]:
         tag = el.tag.lower()
         rule = getattr(self, f"block_{tag}", None)
+        if tag == "ol" and "wp-block-footnotes" in _classes(el):
+            last_list[0] = None
+            return self.footnote_definitions(el)
         if tag in ("ul", "ol", "menu"):
             return [self.list_block(el, tag == "ol", last_list)]
         last_list[0] = None
@@ -313,6 +316,21 @@ class Converter:
             lines = body.split("\n")
             items.append(marker + " " + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:]))
         return ("\n\n" if loose else "\n").join(items)
+
+    def footnote_definitions(self, el) -> list[str]:
+        """WordPress's footnotes list → Markdown footnote definitions, labelled as their markers."""
+        out = []
+        for li in el:
+            if not isinstance(li.tag, str) or li.tag != "li":
+                continue
+            for back in [a for a in li.iter("a") if (a.get("href") or "").endswith("-link")]:
+                back.drop_tree()  # the ↩︎ link back to the marker: Markdown footnotes make their own
+            key = li.get("id") or ""
+            label = self.footnotes.setdefault(key, str(len(self.footnotes) + 1))
+            body = "\n\n".join(self.blocks(li)) or ""
+            lines = body.split("\n")
+            out.append(f"[^{label}]: " + lines[0] + "".join("\n" + ("    " + ln if ln else "") for ln in lines[1:]))
+        return ["\n".join(out)] if out else []
 
     def _item_body(self, li) -> tuple[str, bool]:
         blocks = self.blocks(li)

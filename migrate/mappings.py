@@ -29,6 +29,8 @@ def _merge(base: dict, override: dict) -> dict:
     for key, value in override.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
+        elif isinstance(value, list) and isinstance(out.get(key), list) and all(isinstance(v, dict) for v in value):
+            out[key] = value + out[key]  # arrays of tables ([[providers]]): the user's come first and win
         else:
             out[key] = value
     return out

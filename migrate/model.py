@@ -145,3 +145,6 @@ class Attachment:
     height: int | None = None
     sizes: dict[str, dict] = field(default_factory=dict)
     original_image: str = ""
+    parent: int = 0  # the post it was uploaded to (galleries without ids show these)
+    menu_order: int = 0
+    title: str = ""

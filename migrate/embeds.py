@@ -1,0 +1,67 @@
+"""Embeds: what a URL WordPress would embed becomes (plain HTML), from `mappings/embeds.toml`."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .mappings import Mappings
+
+_FIELD = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    patterns: tuple[re.Pattern, ...]
+    html: str | None
+
+
+class Embeds:
+    def __init__(self, mappings: Mappings):
+        self.providers = [
+            Provider(p["name"], tuple(re.compile(rx, re.I) for rx in p.get("patterns", [])), p.get("html"))
+            for p in mappings.tables.get("providers", [])
+        ]
+        media = mappings.tables.get("media", {})
+        self.audio = {e.lower() for e in media.get("audio", [])}
+        self.video = {e.lower() for e in media.get("video", [])}
+
+    def provider(self, url: str) -> tuple[Provider, dict[str, str]] | None:
+        for provider in self.providers:
+            for pattern in provider.patterns:
+                m = pattern.search(url)
+                if m:
+                    return provider, {k: v or "" for k, v in m.groupdict().items()}
+        return None
+
+    def media_kind(self, url: str) -> str | None:
+        ext = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in urlsplit(url).path else ""
+        return "audio" if ext in self.audio else "video" if ext in self.video else None
+
+    def html_for(self, url: str) -> tuple[str, str] | None:
+        """(provider name, HTML) for a URL WordPress would embed; None when it would stay text."""
+        url = html.unescape(url.strip())
+        kind = self.media_kind(url)
+        if kind:
+            return kind, media_html(kind, url)
+        found = self.provider(url)
+        if found is None:
+            return None
+        provider, fields = found
+        if not provider.html:
+            return provider.name, link_html(url)
+        return provider.name, _FIELD.sub(lambda m: html.escape(fields.get(m.group(1), ""), quote=True), provider.html)
+
+
+def link_html(url: str, text: str | None = None) -> str:
+    return f'<p><a href="{html.escape(url, quote=True)}">{html.escape(text or url, quote=False)}</a></p>'
+
+
+def media_html(kind: str, src: str, **attrs: str) -> str:
+    """`<audio controls>`/`<video controls>` for a media file; WordPress's `?_=N` instance query dropped."""
+    src = re.sub(r"[?&]_=\d+$", "", src)
+    extra = "".join(f' {k}="{html.escape(v, quote=True)}"' for k, v in attrs.items() if v)
+    return f'<{kind} controls src="{html.escape(src, quote=True)}"{extra}></{kind}>'
