@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import ConfigError, ExportError, migrate
+from . import ConfigError, ExportError, Mappings, migrate
 from .apply import CHANGE, CREATE, REMOVE, UnsafePath, unified_diff
 from .report import as_json, conflicts, kept, skipped_by_reason
 
@@ -129,8 +129,52 @@ def migrate_command(
     stdout.print(table)
     for reason, n in skipped_by_reason(plan).items():
         stdout.print(f"  skipped {n:>5}  {reason}", markup=False)
+    for label, counter in (("shortcodes left as text (map them in --config)", plan.unknown_shortcodes),
+                           ("plugin blocks (inner HTML converted)", plan.plugin_blocks),
+                           ("rendered to nothing", plan.dropped)):
+        if counter:
+            listed = ", ".join(f"{name} ({n})" for name, n in counter.most_common(12))
+            stdout.print(f"  {label}: {listed}", markup=False)
     if kept(changes):
         stdout.print(f"  kept the site's own {', '.join(kept(changes))}", markup=False)
+
+
+@app.command("fidelity")
+def fidelity_command(
+    exports: List[Path] = typer.Argument(..., help="WXR export file(s); each is measured as one site.", show_default=False),
+    worst: int = typer.Option(3, "--worst", help="How many of the worst items of each site to show with a diff."),
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file overriding mappings/ tables."),
+) -> None:
+    """Measure the converter: what WordPress showed against what Zola will show.
+
+    For each post it compares the HTML WordPress rendered (wpautop, blocks, shortcodes) with our
+    Markdown rendered by pulldown-cmark: words kept, and structure (headings, list items and their
+    depth, links, images, code blocks, table cells, block quotes); raw HTML and shortcodes left.
+
+    Example: wp2zola fidelity site.wordpress.xml --worst 5
+    """
+    from .fidelity import diff_report, format_table, summarize
+    from .measure import measure_export
+
+    try:
+        mappings = Mappings.load(config)
+        sites = {}
+        reports = []
+        for path in exports:
+            measured = list(measure_export(path, mappings))
+            by_name = {m.name: m for m in measured}
+            site = summarize(((m.name, m.result) for m in measured), worst=worst)
+            sites[path.name] = site
+            for name, result in site.worst:
+                m = by_name[name]
+                reports.append(diff_report(f"{path.name}: {name}", m.wordpress_html, m.markdown, result))
+    except (ExportError, ConfigError) as err:
+        _fail(str(err))
+        return
+    typer.echo(format_table(sites))
+    for text in reports:
+        typer.echo("")
+        typer.echo(text)
 
 
 def main() -> None:

@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import html
 import re
+from copy import deepcopy
+from urllib.parse import unquote
 from dataclasses import dataclass, field
 
 import lxml.html
 from lxml import etree
+
+from .slugs import zola_slug
 
 BLOCK_TAGS = {
     "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt", "fieldset",
@@ -29,6 +33,7 @@ BLOCK_TAGS = {
 DROP_TAGS = {"head", "title", "meta", "link", "template", "noscript", "button", "input", "select", "textarea", "option"}
 KEEP_INLINE_HTML = {"sub", "sup", "kbd", "mark", "u", "ins", "abbr", "small", "var", "samp", "bdi", "bdo", "ruby",
                     "rt", "rp", "time", "dfn"}
+_COMMENT = re.compile(r"<!--(?!\s*more\s*-->).*?-->", re.S)
 _WS = re.compile(r"[ \t\n\r\f]+")
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _BRUSH = re.compile(r"brush\s*:\s*([\w+#.-]+)")
@@ -69,32 +74,33 @@ class _List:
 
 # --- text escaping ------------------------------------------------------------------------------
 
-_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<>&!|~]")
+_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<>&!|~{]")
 
 
-def escape_inline(text: str) -> str:
-    """Escape what would change meaning inside a line of Markdown text (not at line starts)."""
+def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: bool = True) -> str:
+    """Escape what would change meaning inside a line of Markdown text (not at line starts).
+    `before`/`after` are the characters around the text in the output (a letter when unknown)."""
 
     def repl(m: re.Match) -> str:
         ch = m.group(0)
         i = m.start()
-        nxt = text[i + 1 : i + 2]
-        prev = text[i - 1 : i] if i else ""
+        nxt = text[i + 1 : i + 2] or after
+        prev = text[i - 1 : i] if i else before
         if ch == "\\":
-            return "\\\\" if nxt == "" or (nxt.isascii() and not nxt.isalnum() and not nxt.isspace()) else "\\"
+            return "\\\\" if nxt.isascii() and not nxt.isalnum() and not nxt.isspace() else "\\"
         if ch == "&":
             return "&amp;" if re.match(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", text[i:]) else "&"
         if ch == "<":
-            return "\\<" if nxt and (nxt.isalpha() or nxt in "/!?") else "<"
+            return "\\<" if nxt.isalpha() or nxt in "/!?" else "<"
         if ch == ">":
             return ">"
         if ch == "_":
             # intraword underscores never make emphasis in CommonMark
             if prev.isalnum() and nxt.isalnum():
                 return "_"
-            return "\\_" if (nxt and not nxt.isspace()) or (prev and not prev.isspace()) else "_"
+            return "_" if prev.isspace() and nxt.isspace() else "\\_"
         if ch == "*":
-            return "\\*" if (nxt and not nxt.isspace()) or (prev and not prev.isspace()) else "*"
+            return "*" if prev.isspace() and nxt.isspace() else "\\*"
         if ch == "~":
             return "\\~" if nxt == "~" or prev == "~" else "~"
         if ch == "!":
@@ -102,13 +108,21 @@ def escape_inline(text: str) -> str:
         if ch == "|":
             return "|"
         if ch == "]":
-            return "\\]"
+            return "]"
+        if ch == "{":  # Zola 0.23 renders content holding "{{" or "{%" as a template (zola.md §6)
+            return "&#123;" if nxt in "{%" else "{"
+        if ch == "[":  # only where a link, image, reference or footnote could start
+            return "\\[" if _LINKISH.match(text + ("\x00" if more_follows else ""), i) else "["
         return "\\" + ch
 
     return _INLINE_SPECIAL.sub(repl, text)
 
 
-_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|`{3,}|~{3,})")
+# a "[" that could open a link, image, reference or footnote: "](", "][", "]:"; or no "]" before the
+# text ends and more inline content follows (marked by \x00)
+_LINKISH = re.compile(r"\[[^\]\x00]*(?:\][(\[:]|\x00)")
+_MD_ACTIVE = re.compile(r"[`*_\[\]\\~!]")
+_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|`{3,}(?!.*`)|~{3,})")
 
 
 def escape_line_start(line: str) -> str:
@@ -122,10 +136,18 @@ def escape_line_start(line: str) -> str:
     return f"{lead}\\{line[len(lead):]}"
 
 
+def inline_code_html(text: str) -> str:
+    """`<code>` for code holding `{{`/`{%` (zola.md §6). Inline HTML content is still read as
+    Markdown, so its active characters become character references too."""
+    inner = _TEMPLATE_OPENER.sub("&#123;", html.escape(text, quote=False))
+    return "<code>" + _MD_ACTIVE.sub(lambda m: f"&#{ord(m.group(0))};", inner) + "</code>"
+
+
 def code_span(text: str) -> str:
     """Inline code with a backtick fence longer than any run inside; HTML when it holds `{{`/`{%`."""
+    text = text.replace("\r", " ").replace("\n", " ")  # a code span is one line
     if _TEMPLATE_OPENER.search(text):
-        return "<code>" + _TEMPLATE_OPENER.sub("&#123;", html.escape(text, quote=False)) + "</code>"
+        return inline_code_html(text)
     longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()) else ""
@@ -147,13 +169,39 @@ def _is_blank(text: str) -> bool:
 class Converter:
     options: Options = field(default_factory=Options)
     footnotes: dict[str, str] = field(default_factory=dict)  # id → label, filled by the footnote rules
+    anchors: set[str] = field(default_factory=set)  # in-page link targets that exist (see _find_anchors)
+    note_ids: dict = field(default_factory=dict)  # footnote li id → its list
+    linked: set[str] = field(default_factory=set)  # in-page link targets used
 
     # entry point
     def convert(self, html_text: str) -> str:
         if not html_text.strip():
             return ""
+        # comments other than <!--more--> are invisible; dropping them first lets text around them join
+        html_text = _COMMENT.sub("", html_text)
         root = lxml.html.fragment_fromstring(html_text, create_parent="div")
+        _join_adjacent_code(root)
+        self._find_anchors(root)
         return "\n\n".join(b for b in self.blocks(root) if b.strip()) + "\n"
+
+    def _find_anchors(self, root) -> None:
+        """What in-page links (#x) may point at. Zola checks them at build time (a link to a missing
+        anchor fails the build), so only these stay links: heading ids we write, the ids Zola gives
+        headings, and footnotes (Markdown Extra / Jetpack style lists of `li id="fn:1"`)."""
+        self.anchors = set()
+        self.note_ids = {}
+        for container in root.iter():
+            if isinstance(container.tag, str) and container.tag in ("div", "section", "ol") and (
+                    "footnotes" in _classes(container).split() or "wp-block-footnotes" in _classes(container)):
+                for li in container.iter("li"):
+                    if li.get("id"):
+                        self.note_ids[li.get("id")] = container
+        self.linked = {unquote(a.get("href", "")[1:]) for a in root.iter("a") if a.get("href", "").startswith("#")}
+        for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+            ident = _heading_id(heading)
+            if ident:
+                self.anchors.add(ident)
+            self.anchors.add(zola_slug(heading.text_content()))
 
     # -- blocks -----------------------------------------------------------------------------
     def blocks(self, parent) -> list[str]:
@@ -163,7 +211,7 @@ class Converter:
         last_list: list[_List | None] = [None]
 
         def flush() -> None:
-            text = self._paragraph("".join(run))
+            text = self._paragraph(resolve(run, True))
             run.clear()
             if text:
                 out.append(text)
@@ -192,7 +240,7 @@ class Converter:
                 produced = self.block(child, last_list)
                 out.extend(b for b in produced if b.strip())
             else:
-                run.append(self.inline(child))
+                _add(run, self.inline(child))
             if child.tail:
                 run.append(self.text(child.tail))
         flush()
@@ -208,6 +256,10 @@ class Converter:
         if tag == "ol" and "wp-block-footnotes" in _classes(el):
             last_list[0] = None
             return self.footnote_definitions(el)
+        if tag in ("div", "section", "ol") and "footnotes" in _classes(el).split():
+            last_list[0] = None
+            lists = [el] if tag == "ol" else [o for o in el.iter("ol")]
+            return [b for o in lists for b in self.footnote_definitions(o)]
         if tag in ("ul", "ol", "menu"):
             return [self.list_block(el, tag == "ol", last_list)]
         last_list[0] = None
@@ -218,26 +270,30 @@ class Converter:
         return self.blocks(el)  # containers: div, section, article, header, footer, center, …
 
     def _paragraph(self, inline_md: str) -> str:
-        text = inline_md.strip(" \t\n")
-        text = re.sub(r"[ \t]*\\\n[ \t]*", "\\\n", text)  # spaces around hard breaks
-        text = re.sub(r"^(?:\\\n)+|(?:\\\n)+$", "", text)
+        text = re.sub(r"[ \t]*\\\n[ \t]*", "\\\n", inline_md)  # spaces around hard breaks
+        text = re.sub(r"^(?:\s|\\\n)+|(?:\s|\\\n)+$", "", text)  # no break or space at the edges
         if _is_blank(text.replace("\\\n", "")):
             return ""  # spacer paragraphs (&nbsp;) and empty ones are not content
         return "\n".join(escape_line_start(line) for line in text.split("\n"))
 
     def block_p(self, el) -> list[str]:
-        return [p for p in [self._paragraph(self.inline_children(el))] if p] if not self._has_block_child(el) else self.blocks(el)
+        return [p for p in [self._paragraph(self.inline_children(el, True))] if p] if not self._has_block_child(el) else self.blocks(el)
 
     def _has_block_child(self, el) -> bool:
         return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el)
 
     def heading(self, el, level: int) -> list[str]:
-        text = self.inline_children(el).replace("\\\n", " ").strip()
+        text = self.inline_children(el, True).replace("\\\n", " ").strip()
         text = _WS.sub(" ", text)
         if not text:
             return []
         text = re.sub(r"#+$", lambda m: "\\" + m.group(0), text)
-        return ["#" * level + " " + text]
+        if text.endswith("}"):  # Zola reads a trailing {…} as heading attributes (zola.md §6.1)
+            text = text[:-1] + "\\}"
+        # an id is written only where it matters: a link points at it (Zola checks those links)
+        ident = _heading_id(el) or zola_slug(el.text_content())
+        attrs = f" {{#{ident}}}" if ident in self.linked and _ID.match(ident) else ""
+        return ["#" * level + " " + text + attrs]
 
     def block_hr(self, el) -> list[str]:
         return ["---"]
@@ -259,10 +315,10 @@ class Converter:
         return ["\n".join(("> " + line) if line.strip() else ">" for line in inner.split("\n"))]
 
     def block_pre(self, el) -> list[str]:
-        code = el.text_content()
-        if code.startswith("\n"):
-            code = code[1:]
-        code = code.rstrip("\n ")
+        for br in list(el.iter("br")):  # preformatted and verse blocks store line breaks as <br>
+            br.tail = "\n" + (br.tail or "")
+            br.drop_tree()
+        code = el.text_content().lstrip("\n").rstrip("\n ")  # edge blank lines do not show
         language = self._language(el)
         if _TEMPLATE_OPENER.search(code):
             cls = f' class="language-{html.escape(language)}"' if language else ""
@@ -305,16 +361,18 @@ class Converter:
                     items[-1] += "\n\n" + _indent("\n\n".join(blocks), " " * 2)
                     loose = True
                 continue
+            body, item_loose = self._item_body(child)
+            if not body:
+                continue  # an empty bullet holds nothing, and a bare marker can read as a setext underline
             marker = (f"{number}{'.' if style == 0 else ')'}" if ordered else ("-" if style == 0 else "*"))
             number += 1
-            body, item_loose = self._item_body(child)
             loose = loose or item_loose
             indent = " " * (len(marker) + 1)
-            if not body:
-                items.append(marker)
-                continue
             lines = body.split("\n")
             items.append(marker + " " + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:]))
+        if not items:
+            last_list[0] = previous  # nothing written: the list before is still the neighbour
+            return ""
         return ("\n\n" if loose else "\n").join(items)
 
     def footnote_definitions(self, el) -> list[str]:
@@ -323,7 +381,9 @@ class Converter:
         for li in el:
             if not isinstance(li.tag, str) or li.tag != "li":
                 continue
-            for back in [a for a in li.iter("a") if (a.get("href") or "").endswith("-link")]:
+            for back in [a for a in li.iter("a") if (a.get("href") or "").startswith("#") and (
+                    (a.get("href") or "").endswith("-link") or "fnref" in (a.get("href") or "")
+                    or "footnote-backref" in _classes(a) or a.text_content().strip() in ("↩", "↩︎", "^"))]:
                 back.drop_tree()  # the ↩︎ link back to the marker: Markdown footnotes make their own
             key = li.get("id") or ""
             label = self.footnotes.setdefault(key, str(len(self.footnotes) + 1))
@@ -350,7 +410,7 @@ class Converter:
     def block_figure(self, el) -> list[str]:
         """Images (one, or a gallery), tables and embeds in a figure; every caption kept."""
         caption_el = next((c for c in el if isinstance(c.tag, str) and c.tag == "figcaption"), None)
-        caption = self._paragraph(self.inline_children(caption_el)) if caption_el is not None else ""
+        caption = self._paragraph(self.inline_children(caption_el, True)) if caption_el is not None else ""
         if any(True for _ in el.iter("table")):
             out = [b for table in el.iter("table") for b in self.block_table(table)]
             return out + ([f"*{caption}*" if "\n" not in caption else caption] if caption else [])
@@ -418,7 +478,7 @@ class Converter:
         out = ["\n".join(lines)]
         caption = next((c for c in el.iter("caption")), None)
         if caption is not None:
-            text = self._paragraph(self.inline_children(caption))
+            text = self._paragraph(self.inline_children(caption, True))
             if text:
                 out.append(f"*{text}*")
         return out
@@ -443,7 +503,7 @@ class Converter:
         return len(header_rows) <= 1 and (not header_rows or header_rows[0] is rows[0])
 
     def _cell(self, cell) -> str:
-        text = _WS.sub(" ", self.inline_children(cell)).strip()
+        text = _WS.sub(" ", self.inline_children(cell, True)).strip()
         return text.replace("|", "\\|")
 
     def block_dl(self, el) -> list[str]:
@@ -485,20 +545,25 @@ class Converter:
         return self.blocks(el)
 
     # -- inline -----------------------------------------------------------------------------
-    def text(self, text: str) -> str:
-        return escape_inline(_WS.sub(" ", text))
+    def text(self, text: str) -> "_Text":
+        return _Text(text)
 
-    def inline_children(self, el) -> str:
-        parts = [self.text(el.text)] if el.text else []
+    def inline_children(self, el, line_edges: bool = False) -> str:
+        """The inline Markdown of an element's content. `line_edges`: its start and end are the
+        start and end of a line (paragraphs, headings, cells), which matters for escaping."""
+        return resolve(self._parts(el), line_edges)
+
+    def _parts(self, el) -> list[str]:
+        parts: list[str] = [_Text(el.text)] if el.text else []
         for child in el:
             if isinstance(child.tag, str) and child.tag.lower() not in DROP_TAGS:
-                if child.tag.lower() in BLOCK_TAGS:
-                    parts.append(" " + _WS.sub(" ", self.inline_children(child)) + " ")
+                if child.tag.lower() in BLOCK_TAGS:  # a block inside inline content: flattened
+                    parts += [_Text(" "), *self._parts(child), _Text(" ")]
                 else:
-                    parts.append(self.inline(child))
+                    _add(parts, self.inline(child))
             if child.tail:
-                parts.append(self.text(child.tail))
-        return "".join(parts)
+                parts.append(_Text(child.tail))
+        return parts
 
     def inline(self, el) -> str:
         tag = el.tag.lower()
@@ -508,15 +573,15 @@ class Converter:
         if tag in KEEP_INLINE_HTML:
             attrs = _attrs(el, _SAFE_ATTRS.get(tag, ()))
             return f"<{tag}{attrs}>{self.inline_children(el)}</{tag}>"
-        return self.inline_children(el)
+        return _Unwrapped(self._parts(el))
 
     def _wrap(self, el, mark: str) -> str:
         inner = self.inline_children(el)
         if _is_blank(inner.replace("\\\n", "")):
             return inner
-        lead = inner[: len(inner) - len(inner.lstrip())]
-        trail = inner[len(inner.rstrip()):]
-        return f"{lead}{mark}{inner.strip()}{mark}{trail}"
+        # spaces and line breaks at the edges go outside the marks, or the marks would not close
+        m = re.match(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", inner, re.S)
+        return f"{m.group(1)}{mark}{m.group(2)}{mark}{m.group(3)}"
 
     def inline_strong(self, el) -> str:
         return self._wrap(el, "**")
@@ -560,9 +625,12 @@ class Converter:
 
     def inline_a(self, el) -> str:
         href = (el.get("href") or "").strip()
+        if href.startswith("#") and href[1:] in self.note_ids:  # a footnote marker without <sup>
+            label = self.footnotes.setdefault(href[1:], str(len(self.footnotes) + 1))
+            return f"[^{label}]"
+        if not href or (href.startswith("#") and unquote(href[1:]) not in self.anchors):
+            return _Unwrapped(self._parts(el))  # no link, or to an anchor that does not exist here
         inner = self.inline_children(el)
-        if not href:
-            return inner
         text = inner.strip()
         if not text:
             return ""
@@ -572,21 +640,23 @@ class Converter:
         return f"[{text}]({_destination(href)}{_title(title)})"
 
     def inline_sup(self, el) -> str:
-        if el.get("data-fn") or "fn" in _classes(el).split():
-            link = next(el.iter("a"), None)
-            target = (link.get("href") if link is not None else "") or ""
-            key = el.get("data-fn") or target.lstrip("#")
+        link = next(el.iter("a"), None)
+        target = ((link.get("href") if link is not None else "") or "").lstrip("#")
+        if el.get("data-fn") or "fn" in _classes(el).split() or target in self.note_ids:
+            key = el.get("data-fn") or target
             label = self.footnotes.setdefault(key, str(len(self.footnotes) + 1))
             return f"[^{label}]"
         return f"<sup>{self.inline_children(el)}</sup>"
 
     def inline_span(self, el) -> str:
-        return self.inline_children(el)
+        return _Unwrapped(self._parts(el))
 
     # -- raw HTML --------------------------------------------------------------------------
     def raw_html(self, el, drop_classes: bool = True, keep_all: bool = False) -> str:
         """An element as clean HTML on lines without blank ones (so CommonMark keeps it one block)."""
-        copy = lxml.html.fragment_fromstring(lxml.html.tostring(el, encoding="unicode"))
+        copy = deepcopy(el)
+        copy.tail = None
+        etree.strip_elements(copy, etree.Comment, with_tail=False)  # invisible, and may hold "{{"
         if not keep_all:
             for node in copy.iter():
                 if not isinstance(node.tag, str):
@@ -608,6 +678,71 @@ class Converter:
 # --- helpers -------------------------------------------------------------------------------------
 
 
+def _join_adjacent_code(root) -> None:
+    """`<code>a</code><code>b</code>` shows as one run of code; two touching code spans cannot be
+    written in Markdown (their backticks would merge), so they become one."""
+    for code in list(root.iter("code", "tt")):
+        nxt = code.getnext()
+        while nxt is not None and not code.tail and nxt.tag in ("code", "tt") and code.getparent() is not None:
+            code.text = code.text_content() + nxt.text_content()
+            for child in list(code):
+                code.remove(child)
+            code.tail = nxt.tail
+            nxt.getparent().remove(nxt)
+            nxt = code.getnext()
+
+
+_ID = re.compile(r"^[A-Za-z][\w:.-]*$")
+
+
+def _heading_id(heading) -> str:
+    """The id a heading carries (its own, or an anchor inside it), if Markdown can keep it."""
+    for node in [heading, *heading.iter("a")]:
+        ident = node.get("id") or (node.get("name") if node.tag == "a" else None)
+        if ident and _ID.match(ident):
+            return ident
+    return ""
+
+
+class _Unwrapped(list):
+    """The inline pieces of an element without Markdown of its own (span, a without href): they
+    join the surrounding text, so escaping sees the real neighbours."""
+
+
+def _add(parts: list, piece) -> None:
+    if isinstance(piece, _Unwrapped):
+        parts.extend(piece)
+    else:
+        parts.append(piece)
+
+
+class _Text(str):
+    """Raw text of the HTML, escaped only once its neighbours in the output are known."""
+
+
+def resolve(parts: list[str], line_edges: bool) -> str:
+    """Join inline pieces: adjacent raw texts merge (an empty element between them vanishes), then
+    each is escaped knowing the characters around it."""
+    merged: list[str] = []
+    for part in parts:
+        if isinstance(part, _Text) and merged and isinstance(merged[-1], _Text):
+            merged[-1] = _Text(merged[-1] + part)
+        elif part:
+            merged.append(part)
+    edge = " " if line_edges else "a"
+    out = []
+    for i, part in enumerate(merged):
+        if isinstance(part, _Text):
+            before = out[-1][-1] if out and out[-1] else edge
+            after = merged[i + 1][0] if i + 1 < len(merged) and not isinstance(merged[i + 1], _Text) else edge
+            follows = any(p.strip() for p in merged[i + 1 :]) or not line_edges
+            part = escape_inline(_WS.sub(" ", part), before, after, follows)
+        if out and out[-1][-1:] == " " and part[:1] == " ":
+            part = part[1:]  # HTML shows one space where two pieces each bring one
+        out.append(part)
+    return "".join(out)
+
+
 def run_has_text(run: list[str]) -> bool:
     return not _is_blank("".join(run))
 
@@ -622,7 +757,8 @@ def _indent(text: str, prefix: str) -> str:
 
 def _wrap_as_div(el):
     div = lxml.html.Element("div")
-    copy = lxml.html.fragment_fromstring(lxml.html.tostring(el, encoding="unicode", with_tail=False))
+    copy = deepcopy(el)
+    copy.tail = None
     div.append(copy)
     return div
 

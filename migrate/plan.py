@@ -7,6 +7,7 @@ it or prints it as a diff (the dry run is the same plan).
 from __future__ import annotations
 
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -19,6 +20,7 @@ from .context import SiteContext, build_context
 from .mappings import Mappings
 from .model import Item, Notice, Source
 from .reader import read_export
+from .render import Renderer
 from .slugs import zola_slug
 from .urls import Placement, home_path, place_items, section_file
 
@@ -62,6 +64,10 @@ class Plan:
     new_site: bool = True
     config_required: list[str] = field(default_factory=list)  # what an existing site's config lacks
     plain_urls: list[tuple[str, str]] = field(default_factory=list)  # (?p= URL, new path): server redirects
+    unknown_shortcodes: Counter = field(default_factory=Counter)  # name → items where it stayed text
+    plugin_blocks: Counter = field(default_factory=Counter)  # block name → items using it
+    dropped: Counter = field(default_factory=Counter)  # what rendered to nothing → items
+    nextpage_items: int = 0
     base_url: str = ""
 
     def add(self, f: PlannedFile) -> None:
@@ -181,6 +187,7 @@ def build_plan(exports: list[str | Path], mappings: Mappings, site_config: dict 
     drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
 
+    renderer = Renderer(ctx, mappings)
     used_taxonomies: set[str] = set()
     sections: dict[str, str] = {}  # section file → front page body, if any
     front_page: dict[str, tuple[Item, Placement]] = {}
@@ -194,7 +201,7 @@ def build_plan(exports: list[str | Path], mappings: Mappings, site_config: dict 
             if progress:
                 progress(done, total)
             plan.outcomes.append(_item_outcome(record, decisions, placements, ctx, mappings, plan, used_taxonomies,
-                                               front_page, warn))
+                                               front_page, warn, renderer))
     for place in placements.values():
         _add_sections(place.file, home, sections)
     _write_sections(plan, ctx, home, sections, front_page, mappings, warn)
@@ -213,7 +220,7 @@ def build_plan(exports: list[str | Path], mappings: Mappings, site_config: dict 
 
 
 def _item_outcome(item: Item, decisions, placements, ctx: SiteContext, mappings: Mappings, plan: Plan,
-                  used_taxonomies: set[str], front_page: dict, warn) -> Outcome:
+                  used_taxonomies: set[str], front_page: dict, warn, renderer: Renderer) -> Outcome:
     title = frontmatter.title_text(item.title)
     if item.source not in decisions:  # a later copy of an id already read: decided in the first pass
         first = ctx.duplicates.get(item.source)
@@ -227,7 +234,14 @@ def _item_outcome(item: Item, decisions, placements, ctx: SiteContext, mappings:
         plan.plain_urls.append((place.plain_url, place.path))
     fm = frontmatter.front_matter(item, place, ctx, mappings, outcome == DRAFT, warn)
     used_taxonomies.update(fm.get("taxonomies", {}))
-    body = convert.to_markdown(item.content)
+    body, notes = convert.convert_item(item, renderer)
+    for counter, seen in ((plan.unknown_shortcodes, notes.unknown_shortcodes), (plan.plugin_blocks, notes.plugin_blocks),
+                          (plan.dropped, notes.dropped)):
+        counter.update(set(seen))
+    if notes.nextpage:
+        plan.nextpage_items += 1
+        warn(Notice(item.source, f"split into {notes.nextpage + 1} pages with <!--nextpage-->: joined, "
+                                 "with a thematic break between pages", item.id))
     if place.front_page:
         front_page[place.file] = (item, place, fm, body)
         return Outcome(item.source, item.id, item.type, item.status, title, outcome, "the site's front page",

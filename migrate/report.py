@@ -36,6 +36,9 @@ def as_json(plan: Plan, changes: Changes | None, dry_run: bool) -> str:
                   if c.action != "unchanged"] if changes else [],
         "config_required": plan.config_required,
         "server_redirects_needed": [{"from": old, "to": new} for old, new in plan.plain_urls],
+        "content": {"unknown_shortcodes": dict(plan.unknown_shortcodes.most_common()),
+                    "plugin_blocks": dict(plan.plugin_blocks.most_common()),
+                    "dropped": dict(plan.dropped.most_common()), "nextpage_items": plan.nextpage_items},
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 

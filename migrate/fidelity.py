@@ -1,0 +1,974 @@
+"""Fidelity harness: what WordPress showed (its HTML) against what Zola will show (our Markdown).
+
+The Markdown side is rendered with pyromark, the Python binding of pulldown-cmark, with the
+extensions Zola turns on (`ZOLA_OPTIONS`). Both sides are then measured the same way:
+
+- `visible_words`: the words a reader sees (not alt text, scripts, styles, comments or hidden
+  elements), Unicode-aware, each Han/Kana/Hangul character one word;
+- `structure`: headings, list items with depth, links, images, code blocks, table cells,
+  blockquotes, footnotes and ordered-list starts, compared item by item (`compare`);
+- `raw_html_tags` / `leftovers`: raw HTML and WordPress shortcodes or block comments left in the
+  Markdown source, outside code.
+
+`summarize` and `format_table` add items up per site; `diff_report` explains one item.
+Everything here is a pure function: no I/O, and nothing raises on odd input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import html as htmllib
+import math
+import os
+import re
+import sys
+import unicodedata
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+import lxml.html
+import pyromark
+from lxml import etree
+
+ZOLA_OPTIONS = (
+    pyromark.Options.ENABLE_TABLES
+    | pyromark.Options.ENABLE_FOOTNOTES
+    | pyromark.Options.ENABLE_STRIKETHROUGH
+    | pyromark.Options.ENABLE_TASKLISTS
+    | pyromark.Options.ENABLE_HEADING_ATTRIBUTES
+)
+"""The pulldown-cmark options Zola (0.17–0.22) always turns on; smart punctuation and the rest are off."""
+
+# --------------------------------------------------------------------------------------------------
+# Input hygiene and parsing
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")  # not shown, and not XML-safe
+_DOC_TAGS = re.compile(r"</?(?:html|head|body)(?:\s[^>]*)?/?>|<!doctype[^>]*>", re.I)
+_PARSER = lxml.html.HTMLParser(huge_tree=True, remove_blank_text=False)
+
+
+def _clean(text: str | None) -> str:
+    """Any str, even with lone surrogates, as text both parsers accept."""
+    if not text:
+        return ""
+    return _SURROGATES.sub("\ufffd", str(text))
+
+
+def _parse(html: str) -> etree._Element:
+    """A tolerant parse of an HTML fragment, wrapped in a <div>; never raises.
+
+    `<html>`, `<head>`, `<body>` tags are dropped first: libxml2 discards whatever follows a stray
+    `</body>`, where a browser still shows it.
+    """
+    html = _DOC_TAGS.sub(" ", _CONTROL.sub("", _clean(html)).replace("\x0c", " "))
+    if html.strip():
+        try:
+            return lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
+        except Exception:  # noqa: BLE001, S110 - a harness must not die on one bad item: keep its text
+            pass
+    div = lxml.html.Element("div")
+    div.text = re.sub(r"<[^>]*>", " ", html)
+    return div
+
+
+def render_markdown(markdown: str) -> str:
+    """Markdown → HTML as Zola's engine (pulldown-cmark) renders it, with Zola's extensions."""
+    return pyromark.html(_clean(markdown), options=ZOLA_OPTIONS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Visibility and text
+
+_INVISIBLE_TAGS = frozenset({"script", "style", "template", "noscript", "iframe", "title", "head", "meta", "link"})
+_INLINE_TAGS = frozenset(
+    {
+        "a", "abbr", "acronym", "b", "bdi", "bdo", "big", "cite", "code", "data", "del", "dfn", "em", "font",
+        "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span", "strike", "strong",
+        "sub", "sup", "time", "tt", "u", "var", "wbr",
+    }
+)  # fmt: skip
+_LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
+_DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_BREAK = object()  # a block boundary in the text stream
+
+
+def _invisible(el) -> bool:
+    tag = el.tag
+    if not isinstance(tag, str):  # comments, processing instructions, entities
+        return True
+    tag = tag.lower()
+    if tag in _INVISIBLE_TAGS or el.get("hidden") is not None:
+        return True
+    if tag == "input" and (el.get("type") or "").strip().lower() == "hidden":
+        return True
+    style = el.get("style")
+    return bool(style and _DISPLAY_NONE.search(style))
+
+
+def _tag(el) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _classes(el) -> set[str]:
+    return set((el.get("class") or "").lower().split())
+
+
+def _pieces(root, skip: Callable[[object], bool] | None = None) -> Iterator[object]:
+    """The visible text under root, in order: (text, in_pre) pairs and _BREAK at block boundaries.
+
+    Iterative, so deeply nested input cannot hit the recursion limit. `skip` leaves out descendant
+    subtrees (their tails, which belong to the parent, are kept).
+    """
+    stack: list[tuple[str, object, bool]] = [("el", root, False)]
+    while stack:
+        kind, item, in_pre = stack.pop()
+        if kind == "text":
+            yield item, in_pre
+            continue
+        if kind == "break":
+            yield _BREAK
+            continue
+        el = item
+        if _invisible(el) or (skip is not None and el is not root and skip(el)):
+            continue
+        tag = _tag(el)
+        if tag == "br":
+            yield ("\n", True) if in_pre else _BREAK
+            continue
+        block = tag not in _INLINE_TAGS and not in_pre
+        child_pre = in_pre or tag in ("pre", "listing", "xmp", "plaintext", "textarea")
+        if block:
+            yield _BREAK
+            stack.append(("break", None, in_pre))
+        for child in reversed(el):
+            if child.tail:
+                stack.append(("text", child.tail, child_pre))
+            stack.append(("el", child, child_pre))
+        if el.text:
+            stack.append(("text", el.text, child_pre))
+
+
+def _ws(text: str) -> str:
+    """Whitespace-normalised text (NBSP and other Unicode spaces included), NFC, no zero-width chars."""
+    return " ".join(unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", text)).split())
+
+
+def _text(el, skip: Callable[[object], bool] | None = None) -> str:
+    parts = []
+    for piece in _pieces(el, skip):
+        parts.append(" " if piece is _BREAK else piece[0])
+    return _ws("".join(parts))
+
+
+def _segments(root) -> list[str]:
+    """Raw visible text split into blocks: block elements, <br>, blank lines, and lines inside <pre>."""
+    out: list[str] = []
+    buf: list[str] = []
+
+    def flush():
+        if buf:
+            out.append("".join(buf))
+            buf.clear()
+
+    for piece in _pieces(root):
+        if piece is _BREAK:
+            flush()
+            continue
+        text, in_pre = piece
+        parts = text.split("\n") if in_pre else re.split(r"\n[ \t\r\f\v\u00a0]*\n", text)
+        for i, part in enumerate(parts):
+            if i:
+                flush()
+            buf.append(part)
+    flush()
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Words
+
+_ZERO_WIDTH = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\ufe00-\ufe0f\U000e0000-\U000e01ef]")
+_TYPOGRAPHIC = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u02bc": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
+    }
+)  # fmt: skip
+# Han (with radicals, compatibility ideographs and the supplementary planes), Kana, Hangul.
+_CJK = (
+    "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3038-\u303b"  # radicals, 々 〇, Hangzhou numerals
+    "\u3041-\u3096\u3099-\u309f\u30a1-\u30fa\u30fc-\u30ff"  # Hiragana, Katakana (not ・ ゠)
+    "\u3100-\u312f\u3130-\u318f\u31a0-\u31ff"  # Bopomofo, Hangul compatibility Jamo, Katakana extension
+    "\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\uff66-\uff9f\u1100-\u11ff"
+    "\U0001b000-\U0001b16f\U00020000-\U0003ffff"
+)
+
+
+@functools.cache
+def _word_pattern() -> re.Pattern:
+    """A word: one CJK character, or a run of letters/digits/marks (inner apostrophes allowed)."""
+    ranges = []
+    start = prev = None
+    for cp in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(cp))[0] == "M":
+            if start is None:
+                start = cp
+            elif cp != prev + 1:
+                ranges.append((start, prev))
+                start = cp
+            prev = cp
+    ranges.append((start, prev))
+    marks = "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a) for a, b in ranges)
+    alnum = rf"(?![{_CJK}])[^\W_]"
+    run = rf"{alnum}(?:{alnum}|[{marks}])*"
+    return re.compile(rf"[{_CJK}][{marks}]*|{run}(?:'{run})*")
+
+
+def _normalise_words(text: str) -> str:
+    text = unicodedata.normalize("NFKC", _ZERO_WIDTH.sub("", text)).casefold()
+    return text.translate(_TYPOGRAPHIC)
+
+
+def _tokens(text: str) -> list[str]:
+    return _word_pattern().findall(_normalise_words(text))
+
+
+def visible_words(html: str) -> list[str]:
+    """The words a reader sees in `html`, in order, normalised (NFKC, casefold, ASCII quotes/dashes).
+
+    Text of <script>, <style>, <template>, <noscript>, <iframe>, comments and hidden elements is not
+    seen; neither is alt text (see `structure`). Inline elements do not split words (`wo<em>r</em>d`
+    is one word), block elements and <br> do. Words split on whitespace and punctuation (an
+    apostrophe inside a word keeps it whole: "don't"); each Han, Kana or Hangul character is a word.
+    """
+    return [w for seg in _segments(_parse(html)) for w in _tokens(seg)]
+
+
+def _visible_lines(root) -> list[str]:
+    lines = []
+    for seg in _segments(root):
+        words = _tokens(seg)
+        if words:
+            lines.append(" ".join(words))
+    return lines
+
+
+def _kept(a: Sequence[str], b: Sequence[str]) -> int:
+    return sum((Counter(a) & Counter(b)).values())
+
+
+# --------------------------------------------------------------------------------------------------
+# Structure
+
+
+@dataclass
+class Structure:
+    """The structural elements of a rendered page, text values whitespace-normalised."""
+
+    headings: list[tuple[int, str]] = field(default_factory=list)  # (level, text)
+    list_items: list[tuple[int, bool, str]] = field(default_factory=list)  # (depth, ordered, text)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (href, text)
+    images: list[tuple[str, str]] = field(default_factory=list)  # (src, alt)
+    code_blocks: list[str] = field(default_factory=list)
+    table_cells: list[str] = field(default_factory=list)
+    blockquotes: list[tuple[int, str]] = field(default_factory=list)  # (depth, text)
+    footnotes: list[str] = field(default_factory=list)  # text of each footnote definition
+    list_starts: list[int] = field(default_factory=list)  # start number of each ordered list
+
+
+_ANCHOR_SYMBOLS = re.compile(r"[\s#¶§🔗\ufe0f]*")
+_BACKREF_TEXT = frozenset({"↩", "↩\ufe0f", "↑", "^", "⤴", "⤴\ufe0f", "↵", "back", "return"})
+_HEADING_TRAILER = re.compile(r"(?:^|\s+)[#¶§]+$")
+
+
+def _norm_url(url: str | None) -> str:
+    """href/src as compared: entities and percent-escapes decoded, trailing slash of the path dropped."""
+    url = urllib.parse.unquote(htmllib.unescape((url or "").strip()))
+    base, hash_, fragment = url.partition("#")
+    path, qmark, query = base.partition("?")
+    return path.rstrip("/") + qmark + query + hash_ + fragment
+
+
+def _is_fragment_link(el) -> bool:
+    return _tag(el) == "a" and (el.get("href") or "").strip().startswith("#")
+
+
+def _is_backref(el) -> bool:
+    if not _is_fragment_link(el):
+        return False
+    classes = _classes(el)
+    if any("backref" in c or "footnote-back" in c for c in classes):
+        return True
+    label = (el.get("aria-label") or "").lower()
+    if label.startswith(("jump to footnote reference", "back to")):
+        return True
+    return _text(el).lower() in _BACKREF_TEXT
+
+
+def _is_footnote_ref(el) -> bool:
+    if not _is_fragment_link(el):
+        return False
+    parent = el.getparent()
+    if parent is not None and _tag(parent) == "sup":
+        return True
+    return any("footnote" in c for c in _classes(el))
+
+
+def _is_anchor_link(el) -> bool:
+    """A heading's self-link: `<a href="#id">#</a>`, `¶`, `🔗`, or a class naming an anchor."""
+    if not _is_fragment_link(el):
+        return False
+    if any("anchor" in c for c in _classes(el)):
+        return True
+    return not _ANCHOR_SYMBOLS.sub("", "".join(el.itertext()))
+
+
+def _is_footnote_list(el) -> bool:
+    if _tag(el) not in _LIST_TAGS:
+        return False
+    classes = _classes(el)
+    if "wp-block-footnotes" in classes or "footnotes" in classes:
+        return True
+    parent = el.getparent()
+    return parent is not None and "footnotes" in _classes(parent)
+
+
+def _is_footnote_definition(el) -> bool:
+    return "footnote-definition" in _classes(el)
+
+
+def _in_footnote_label(el) -> bool:
+    return "footnote-definition-label" in _classes(el) or _is_backref(el)
+
+
+def _code_text(pre) -> str:
+    raw = "".join(piece[0] for piece in _pieces(pre) if piece is not _BREAK)
+    lines = [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _has_image(el) -> bool:
+    return any(_tag(d) == "img" for d in el.iter())
+
+
+def _structure(root) -> Structure:
+    s = Structure()
+    # (element, list depth, ordered, blockquote depth, in heading)
+    stack: list[tuple[object, int, bool, int, bool]] = [(root, 0, False, 0, False)]
+    while stack:
+        el, depth, ordered, bq, in_heading = stack.pop()
+        if el is not root and _invisible(el):
+            continue
+        tag = _tag(el)
+        children: Iterable = el
+        if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            text = _HEADING_TRAILER.sub("", _text(el, skip=_is_anchor_link))
+            s.headings.append((int(tag[1]), text))
+            in_heading = True
+        elif tag in _LIST_TAGS:
+            if _is_footnote_list(el):
+                items = [c for c in el if _tag(c) == "li"]
+                s.footnotes.extend(_text(li, skip=_in_footnote_label) for li in items)
+                # The footnote list is not a list a reader numbers by hand: walk into its items only.
+                children = [grandchild for c in el for grandchild in (c if _tag(c) == "li" else [c])]
+            else:
+                if tag == "ol":
+                    try:
+                        start = int((el.get("start") or "1").strip())
+                    except ValueError:
+                        start = 1
+                    s.list_starts.append(start)
+                depth, ordered = depth + 1, tag == "ol"
+        elif tag == "li":
+            s.list_items.append((depth, ordered, _text(el, skip=lambda d: _tag(d) in _LIST_TAGS)))
+        elif _is_footnote_definition(el):
+            s.footnotes.append(_text(el, skip=_in_footnote_label))
+        elif tag == "blockquote":
+            bq += 1
+            s.blockquotes.append((bq, _text(el, skip=lambda d: _tag(d) == "blockquote")))
+        elif tag == "pre":
+            s.code_blocks.append(_code_text(el))
+        elif tag in ("td", "th"):
+            s.table_cells.append(_text(el))
+        elif tag == "a" and el.get("href") is not None:
+            text = _text(el)
+            if not (
+                _is_backref(el)
+                or _is_footnote_ref(el)
+                or (in_heading and _is_anchor_link(el))
+                or (not text and not _has_image(el))  # an empty link shows nothing
+            ):
+                s.links.append((_norm_url(el.get("href")), text))
+        elif tag == "img":
+            src = (el.get("src") or el.get("data-src") or el.get("data-lazy-src") or "").strip()
+            if src:  # an <img> without a source shows nothing
+                s.images.append((_norm_url(src), _ws(el.get("alt") or "")))
+        for child in reversed(list(children)):
+            if isinstance(child.tag, str):
+                stack.append((child, depth, ordered, bq, in_heading))
+    return s
+
+
+def structure(html: str) -> Structure:
+    """Headings, list items (depth, ordered), links, images, code blocks, table cells, blockquotes,
+    footnotes and ordered-list starts of `html`, in document order.
+
+    Hrefs and srcs are normalised (entities and %-escapes decoded, trailing slash dropped); heading
+    text leaves out self-anchor links and a trailing '#'; list-item text leaves out nested lists and
+    blockquote text nested blockquotes; code keeps its lines (trailing spaces and surrounding blank
+    lines dropped). Footnote references, back-links and empty links are not links; a footnote list
+    (WordPress `wp-block-footnotes`, `div.footnotes`, pulldown-cmark's definitions) is footnotes,
+    not list items.
+    """
+    return _structure(_parse(html))
+
+
+# --------------------------------------------------------------------------------------------------
+# Comparing structures
+
+
+def _q(text: str, limit: int = 50) -> str:
+    text = text.replace("\n", "⏎")
+    return "'" + (text if len(text) <= limit else text[: limit - 1] + "…") + "'"
+
+
+def _q_change(a: str, b: str, limit: int = 50) -> str:
+    """The new text; for long texts an excerpt at the first difference, with the old one beside it."""
+    if len(a) <= limit and len(b) <= limit:
+        return _q(b)
+    start = max(0, len(os.path.commonprefix([a, b])) - 15)
+
+    def excerpt(text: str) -> str:
+        part = text[start : start + limit - 2]
+        return (
+            "'"
+            + ("…" if start else "")
+            + part.replace("\n", "⏎")
+            + ("…" if start + len(part) < len(text) else "")
+            + "'"
+        )
+
+    return f"{excerpt(b)}, not {excerpt(a)}"
+
+
+def _first_line(code: str) -> str:
+    return code.split("\n", 1)[0]
+
+
+def _code_change(a: str, b: str) -> str:
+    la, lb = a.split("\n"), b.split("\n")
+    for n, (x, y) in enumerate(zip(la, lb), 1):
+        if x != y:
+            return f"different at line {n}: {_q(y)}, not {_q(x)}"
+    return f"{len(lb)} line{'s' if len(lb) != 1 else ''} long, not {len(la)}"
+
+
+@dataclass(frozen=True)
+class _Kind:
+    field: str
+    describe: Callable[[object], str]
+    change: Callable[[object, object], str]
+    keys: tuple[Callable[[object], object], ...] = ()
+    plural: str = ""
+    short: Callable[[object], str] = str
+    positional: bool = True  # pair leftovers of a changed run in order when the counts agree
+
+
+def _parts(*pairs: tuple[bool, str]) -> str:
+    return ", ".join(text for differs, text in pairs if differs)
+
+
+_KINDS = (
+    _Kind(
+        "headings",
+        lambda h: f"heading {h[0]} {_q(h[1])}",
+        lambda a, b: _parts((a[0] != b[0], f"heading {b[0]}"), (a[1] != b[1], _q_change(a[1], b[1]))),
+        keys=(lambda h: h[1],),
+        plural="headings",
+        short=lambda h: _q(h[1]),
+    ),
+    _Kind(
+        "list_items",
+        lambda i: f"list item depth {i[0]} {_q(i[2])}",
+        lambda a, b: _parts(
+            (a[0] != b[0], f"depth {b[0]}"),
+            (a[1] != b[1], "ordered" if b[1] else "unordered"),
+            (a[2] != b[2], _q_change(a[2], b[2])),
+        ),
+        keys=(lambda i: i[2],),
+        plural="list items",
+        short=lambda i: _q(i[2]),
+    ),
+    _Kind(
+        "list_starts",
+        lambda n: f"ordered list starting at {n}",
+        lambda a, b: f"starting at {b}",
+        plural="ordered lists",
+    ),
+    _Kind(
+        "links",
+        lambda link: f"link {_q(link[1])} ({link[0]})",
+        lambda a, b: _parts((a[0] != b[0], f"to {b[0]}"), (a[1] != b[1], f"text {_q_change(a[1], b[1])}")),
+        keys=(lambda link: link[1], lambda link: link[0]),
+        plural="links",
+        short=lambda link: _q(link[1]),
+    ),
+    _Kind(
+        "images",
+        lambda img: f"image {img[0]} alt {_q(img[1])}",
+        lambda a, b: _parts((a[0] != b[0], f"src {b[0]}"), (a[1] != b[1], f"alt {_q_change(a[1], b[1])}")),
+        keys=(lambda img: img[0], lambda img: img[1]),
+        plural="images",
+        short=lambda img: img[0],
+    ),
+    _Kind(
+        "code_blocks",
+        lambda c: f"code block {_q(_first_line(c))}",
+        _code_change,
+        plural="code blocks",
+        short=lambda c: _q(_first_line(c)),
+    ),
+    _Kind("table_cells", lambda c: f"table cell {_q(c)}", lambda a, b: _q_change(a, b), plural="table cells", short=_q),
+    _Kind(
+        "blockquotes",
+        lambda q: f"blockquote depth {q[0]} {_q(q[1])}",
+        lambda a, b: _parts((a[0] != b[0], f"depth {b[0]}"), (a[1] != b[1], _q_change(a[1], b[1]))),
+        keys=(lambda q: q[1],),
+        plural="blockquotes",
+        short=lambda q: _q(q[1]),
+    ),
+    _Kind("footnotes", lambda f: f"footnote {_q(f)}", lambda a, b: _q_change(a, b), plural="footnotes", short=_q),
+)
+
+_MAX_DIFFERENCES = 100
+
+
+def _diff_kind(kind: _Kind, a: list, b: list) -> list[str]:
+    out: list[str] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            continue
+        left, right = list(a[i1:i2]), list(b[j1:j2])
+        pairs: list[tuple[object, object]] = []
+        for key in kind.keys:
+            if not left or not right:
+                break
+            matcher = difflib.SequenceMatcher(None, [key(x) for x in left], [key(y) for y in right], autojunk=False)
+            used_l, used_r = set(), set()
+            for block in matcher.get_matching_blocks():
+                for k in range(block.size):
+                    pairs.append((left[block.a + k], right[block.b + k]))
+                    used_l.add(block.a + k)
+                    used_r.add(block.b + k)
+            left = [x for n, x in enumerate(left) if n not in used_l]
+            right = [y for n, y in enumerate(right) if n not in used_r]
+        if kind.positional and left and len(left) == len(right):
+            pairs.extend(zip(left, right))
+            left, right = [], []
+        out.extend(f"{kind.describe(x)} is {kind.change(x, y)}" for x, y in pairs)
+        out.extend(_run(kind, left, "missing"))
+        out.extend(_run(kind, right, "added"))
+    return out
+
+
+_RUN = 5  # longer runs of missing/added elements are one message
+
+
+def _run(kind: _Kind, items: list, what: str) -> list[str]:
+    if len(items) <= _RUN:
+        return [f"{kind.describe(x)} {what}" for x in items]
+    shown = ", ".join(kind.short(x) for x in items[:3])
+    return [f"{len(items)} {kind.plural} {what}: {shown}, … {kind.short(items[-1])}"]
+
+
+def structure_differences(wordpress: Structure, zola: Structure) -> list[str]:
+    """Human-readable differences, WordPress first: "heading 2 'Intro' missing",
+    "list item depth 2 'b' is depth 1", "link 'docs' (/a) is to /b", "table cell 'x' added"."""
+    out: list[str] = []
+    for kind in _KINDS:
+        out.extend(_diff_kind(kind, getattr(wordpress, kind.field), getattr(zola, kind.field)))
+    if len(out) > _MAX_DIFFERENCES:
+        out = out[: _MAX_DIFFERENCES - 1] + [f"… and {len(out) - _MAX_DIFFERENCES + 1} more differences"]
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Raw HTML and leftovers in the Markdown source
+
+_REPORTED_TAGS = frozenset(
+    {"p", "ul", "ol", "li", "img", "a", "h1", "h2", "h3", "h4", "h5", "h6", "strong", "em", "b", "i",
+     "blockquote", "br", "span"}
+)  # fmt: skip
+_VOID_TAGS = frozenset(
+    {"img", "br", "hr", "input", "meta", "link", "source", "track", "wbr", "area", "base", "col", "embed", "param"}
+)
+_CONTAINERS = frozenset({"figure", "iframe", "video", "audio", "table", "pre", "details"})
+_CODE_TAGS = frozenset({"pre", "code", "kbd", "samp"})
+_RAW_TEXT_TAGS = frozenset({"script", "style", "textarea", "title", "xmp"})
+_HTML_TOKEN = re.compile(
+    r"""(?P<comment><!--.*?(?:-->|\Z))
+       |(?P<tag><(?P<end>/)?(?P<name>[A-Za-z][A-Za-z0-9:-]*)(?P<attrs>(?:[^>"']|"[^"]*"|'[^']*')*?)(?P<self>/)?>)
+       |(?P<other><![^>]*>|<\?.*?(?:\?>|\Z))""",
+    re.S | re.X,
+)
+_BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:", re.I)
+
+
+class _SourceScanner:
+    """Walks pyromark's event stream of the Markdown source and finds, outside code:
+    raw HTML tags outside deliberate HTML containers, block comments and shortcodes."""
+
+    def __init__(self, shortcode_names: Collection[str] = ()):
+        names = sorted({n for n in shortcode_names if n}, key=len, reverse=True)
+        self.shortcode = (
+            re.compile(r"\[\[?/?(?:" + "|".join(map(re.escape, names)) + r")(?=[\s\]/])(?:[^\]\n]{0,200}\]\]?)?")
+            if names
+            else None
+        )
+        self.raw: list[str] = []
+        self.leftovers: list[str] = []
+        self.containers: Counter[str] = Counter()
+        self.code = 0  # raw <pre>/<code> depth
+        self.raw_text: str | None = None  # inside <script>/<style>…: the closing tag awaited
+        self.open_reported: Counter[str] = Counter()
+
+    # text that a reader would see: look for shortcodes
+    def _text(self, text: str) -> None:
+        if self.shortcode is None or self.code or not text:
+            return
+        for m in self.shortcode.finditer(text):
+            self.leftovers.append(_truncate(m.group(0)))
+
+    def html(self, chunk: str) -> None:
+        pos = 0
+        while pos < len(chunk):
+            if self.raw_text is not None:
+                m = re.compile(rf"</{self.raw_text}\s*>", re.I).search(chunk, pos)
+                if not m:
+                    return
+                self.raw_text = None
+                pos = m.end()
+                continue
+            m = _HTML_TOKEN.search(chunk, pos)
+            if not m:
+                self._text(chunk[pos:])
+                return
+            self._text(chunk[pos : m.start()])
+            pos = max(m.end(), pos + 1)
+            if m.group("comment") is not None:
+                if _BLOCK_COMMENT.match(m.group("comment")):
+                    self.leftovers.append(_truncate(m.group("comment")))
+                continue
+            if m.group("tag") is None:
+                continue
+            self._tag(m.group("name").lower(), bool(m.group("end")), bool(m.group("self")))
+
+    def _tag(self, name: str, end: bool, self_closing: bool) -> None:
+        void = name in _VOID_TAGS or self_closing
+        if not end and name in _RAW_TEXT_TAGS and not self_closing:
+            self.raw_text = name
+            return
+        outside = not sum(self.containers.values())
+        if name in _REPORTED_TAGS and outside:
+            if not end:
+                self.raw.append(name)
+                if not void:
+                    self.open_reported[name] += 1
+            elif self.open_reported[name]:
+                self.open_reported[name] -= 1
+            else:
+                self.raw.append(name)  # a stray closing tag is raw HTML too
+        if name in _CONTAINERS and not void:
+            if not end:
+                self.containers[name] += 1
+            elif self.containers[name]:
+                self.containers[name] -= 1
+        if name in _CODE_TAGS and not void:
+            self.code = self.code + 1 if not end else max(0, self.code - 1)
+
+    def scan(self, markdown: str) -> _SourceScanner:
+        in_code_block = 0
+        in_image = 0
+        block: list[str] | None = None
+        for event in pyromark.events(_clean(markdown), options=ZOLA_OPTIONS):
+            if isinstance(event, dict):
+                ((kind, value),) = event.items()
+            else:  # unit events such as "SoftBreak", "Rule"
+                continue
+            if kind == "Start":
+                name = value if isinstance(value, str) else next(iter(value))
+                if name == "CodeBlock":
+                    in_code_block += 1
+                elif name == "HtmlBlock":
+                    block = []
+                elif name == "Image":
+                    in_image += 1
+            elif kind == "End":
+                name = value if isinstance(value, str) else next(iter(value))
+                if name == "CodeBlock":
+                    in_code_block = max(0, in_code_block - 1)
+                elif name == "HtmlBlock":
+                    self.html("".join(block or ()))
+                    block = None
+                elif name == "Image":
+                    in_image = max(0, in_image - 1)
+            elif kind == "Html":
+                if block is not None:
+                    block.append(value)
+                else:
+                    self.html(value)
+            elif kind == "InlineHtml":
+                self.html(value)
+            elif kind == "Text" and not in_code_block and not in_image and self.raw_text is None:
+                self._text(value)
+                if _BLOCK_COMMENT.search(value) and not self.code:  # an escaped comment shows as text
+                    for m in re.finditer(r"<!--\s*/?wp:[^\n]*?(?:-->|$)", value, re.I):
+                        self.leftovers.append(_truncate(m.group(0)))
+        return self
+
+
+def _truncate(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def raw_html_tags(markdown: str) -> list[str]:
+    """Tag names (p ul ol li img a h1–h6 strong em b i blockquote br span) of raw HTML in the Markdown
+    source, in order: opening tags, plus closing tags that close nothing reported. Code spans and code
+    blocks are not looked at (pulldown-cmark's events tell them apart), nor anything inside the
+    deliberate HTML containers <figure> <iframe> <video> <audio> <table> <pre> <details>."""
+    return _SourceScanner().scan(markdown).raw
+
+
+def leftovers(markdown: str, shortcode_names: Collection[str] = ()) -> list[str]:
+    """WordPress block comments (`<!-- wp:…` / `<!-- /wp:…`) and `[name …]` / `[/name]` shortcodes of
+    the given names left in the Markdown, outside code spans, code blocks and raw <pre>/<code>."""
+    return _SourceScanner(shortcode_names).scan(markdown).leftovers
+
+
+# --------------------------------------------------------------------------------------------------
+# One item
+
+
+@dataclass
+class ItemFidelity:
+    words_wordpress: int
+    words_kept: int  # multiset intersection of the two word lists
+    structure_equal: bool
+    differences: list[str] = field(default_factory=list)  # structure differences, human-readable
+    raw_html: list[str] = field(default_factory=list)  # tags of raw HTML left in the Markdown
+    leftovers: list[str] = field(default_factory=list)  # shortcodes / block comments left
+
+    @property
+    def words_ratio(self) -> float:
+        return self.words_kept / self.words_wordpress if self.words_wordpress else 1.0
+
+    @property
+    def perfect(self) -> bool:
+        return (
+            self.words_kept >= self.words_wordpress
+            and self.structure_equal
+            and not self.raw_html
+            and not self.leftovers
+        )
+
+
+def _strip_shortcodes(html: str, names: Collection[str]) -> str:
+    """WordPress's view of shortcode tags: `[name …]`/`[/name]` are not shown (their output replaces
+    them), `[[name]]` shows as `[name]`."""
+    names = sorted({n for n in names if n}, key=len, reverse=True)
+    if not names:
+        return html
+    alt = "|".join(map(re.escape, names))
+    pattern = re.compile(
+        rf"\[(\[?)(/?(?:{alt})(?=[\s\]/])(?:[^\]\"']|\"[^\"]*\"|'[^']*')*)\](\]?)",
+    )
+
+    def repl(m: re.Match) -> str:
+        if m.group(1) and m.group(3):
+            return "[" + m.group(2) + "]"
+        return " "
+
+    return pattern.sub(repl, html)
+
+
+def compare(wordpress_html: str, markdown: str, shortcode_names: Collection[str] = ()) -> ItemFidelity:
+    """Measure one item: WordPress's HTML against our Markdown as Zola renders it.
+
+    `shortcode_names` are the shortcodes WordPress expanded: their tags are not words WordPress
+    showed, and left in the Markdown they are leftovers.
+    """
+    wordpress_html = _strip_shortcodes(_clean(wordpress_html), shortcode_names)
+    markdown = _clean(markdown)
+    rendered = render_markdown(markdown)
+    wp_root, md_root = _parse(wordpress_html), _parse(rendered)
+    wp_words = [w for line in _visible_lines(wp_root) for w in line.split(" ")]
+    md_words = [w for line in _visible_lines(md_root) for w in line.split(" ")]
+    differences = structure_differences(_structure(wp_root), _structure(md_root))
+    scanner = _SourceScanner(shortcode_names).scan(markdown)
+    return ItemFidelity(
+        words_wordpress=len(wp_words),
+        words_kept=_kept(wp_words, md_words),
+        structure_equal=not differences,
+        differences=differences,
+        raw_html=scanner.raw,
+        leftovers=scanner.leftovers,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# A site
+
+
+@dataclass
+class SiteFidelity:
+    items: int = 0
+    words_wordpress: int = 0
+    words_kept: int = 0
+    structure_equal: int = 0  # items whose structure is equal
+    raw_html_items: int = 0  # items with raw HTML left in the Markdown
+    leftover_items: int = 0  # items with shortcodes or block comments left
+    worst: list[tuple[str, ItemFidelity]] = field(default_factory=list)
+
+    @property
+    def words_ratio(self) -> float:
+        return self.words_kept / self.words_wordpress if self.words_wordpress else 1.0
+
+    @property
+    def structure_ratio(self) -> float:
+        return self.structure_equal / self.items if self.items else 1.0
+
+
+def _badness(result: ItemFidelity) -> tuple:
+    return (
+        result.words_ratio,
+        result.structure_equal,
+        -len(result.differences),
+        -(result.words_wordpress - result.words_kept),
+        -(len(result.raw_html) + len(result.leftovers)),
+    )
+
+
+def summarize(results: Iterable[tuple[str, ItemFidelity]], worst: int = 10) -> SiteFidelity:
+    """Add a site's items up; `worst` keeps the `worst` least faithful imperfect items, worst first
+    (fewest words kept, then unequal structure, then most differences, then most raw HTML/leftovers)."""
+    site = SiteFidelity()
+    imperfect: list[tuple[str, ItemFidelity]] = []
+    for name, result in results:
+        site.items += 1
+        site.words_wordpress += result.words_wordpress
+        site.words_kept += result.words_kept
+        site.structure_equal += bool(result.structure_equal)
+        site.raw_html_items += bool(result.raw_html)
+        site.leftover_items += bool(result.leftovers)
+        if not result.perfect:
+            imperfect.append((name, result))
+    imperfect.sort(key=lambda pair: _badness(pair[1]))
+    site.worst = imperfect[: max(0, worst)]
+    return site
+
+
+def _pct(num: int, den: int) -> str:
+    """A percentage that never rounds a loss up to 100.0%."""
+    if not den:
+        return "-"
+    value = math.floor(num * 1000 / den) / 10
+    return f"{value:.1f}%"
+
+
+def format_table(sites: dict[str, SiteFidelity]) -> str:
+    """A plain-text table, one row per site (and a total row when there are several)."""
+    header = ("site", "items", "words kept", "structure equal", "raw HTML items", "leftover items")
+    rows = []
+    total = SiteFidelity()
+    for name, s in sites.items():
+        rows.append(_row(name, s))
+        for attr in ("items", "words_wordpress", "words_kept", "structure_equal", "raw_html_items", "leftover_items"):
+            setattr(total, attr, getattr(total, attr) + getattr(s, attr))
+    if len(sites) > 1:
+        rows.append(_row("all", total))
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        return "  ".join([first, *rest]).rstrip()
+
+    out = [line(header), line(["-" * w for w in widths])]
+    out.extend(line(r) for r in rows)
+    return "\n".join(out) + "\n"
+
+
+def _row(name: str, s: SiteFidelity) -> tuple[str, ...]:
+    return (
+        name,
+        str(s.items),
+        _pct(s.words_kept, s.words_wordpress),
+        _pct(s.structure_equal, s.items),
+        str(s.raw_html_items),
+        str(s.leftover_items),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# One item explained
+
+
+def _counted(values: Iterable[str], limit: int = 15) -> str:
+    counts = Counter(values)
+    parts = [f"{v} ×{n}" if n > 1 else v for v, n in counts.most_common(limit)]
+    if len(counts) > limit:
+        parts.append(f"… ({len(counts) - limit} more)")
+    return ", ".join(parts)
+
+
+def diff_report(
+    name: str,
+    wordpress_html: str,
+    markdown: str,
+    result: ItemFidelity,
+    shortcode_names: Collection[str] = (),
+    max_lines: int = 40,
+    width: int = 120,
+) -> str:
+    """A short explanation of one item: the numbers, the structure differences, raw HTML and
+    leftovers, the words lost, and a unified diff of the visible words, one line per block."""
+    wp_lines = _visible_lines(_parse(_strip_shortcodes(_clean(wordpress_html), shortcode_names)))
+    md_lines = _visible_lines(_parse(render_markdown(markdown)))
+    out = [
+        (
+            f"== {name}: words kept {result.words_kept}/{result.words_wordpress} "
+            f"({_pct(result.words_kept, result.words_wordpress)}), "
+            f"structure {'equal' if result.structure_equal else 'differs'}"
+        )
+    ]
+    if result.differences:
+        out.append("differences:")
+        shown = result.differences[:20]
+        out.extend(f"  - {d}" for d in shown)
+        if len(result.differences) > len(shown):
+            out.append(f"  … {len(result.differences) - len(shown)} more")
+    if result.raw_html:
+        out.append(f"raw HTML: {_counted(result.raw_html)}")
+    if result.leftovers:
+        out.append(f"leftovers: {_counted(result.leftovers, 5)}")
+    wp_words = [w for line in wp_lines for w in line.split(" ")]
+    md_words = [w for line in md_lines for w in line.split(" ")]
+    lost = Counter(wp_words) - Counter(md_words)
+    if lost:
+        out.append(f"words lost: {_counted(lost.elements())}")
+    diff = list(difflib.unified_diff(wp_lines, md_lines, "wordpress", "zola", n=1, lineterm=""))
+    if diff:
+        if len(diff) > max_lines:
+            diff = diff[:max_lines] + [f"… ({len(diff) - max_lines} more diff lines)"]
+        out.extend(d if len(d) <= width else d[: width - 1] + "…" for d in diff)
+    return "\n".join(out) + "\n"

@@ -1,0 +1,362 @@
+"""What WordPress showed: a post's stored content rendered to HTML the way WordPress renders it.
+
+The order is WordPress's own (wordpress.md §2.6): code shortcodes first (their content is code),
+then auto-embeds, then blocks (wpautop only on freeform chunks) or wpautop for classic posts, then
+the other shortcodes. Every rule that needs the rest of the site (gallery images, reusable blocks,
+footnotes) reads the read-only site context, so rendering one item is a pure function.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from . import blocks as wpblocks
+from . import shortcodes as sc
+from .context import SiteContext
+from .embeds import Embeds, link_html, media_html
+from .mappings import Mappings
+from .model import Item
+from .wpautop import shortcode_unautop, wpautop
+
+_MORE = re.compile(r"<!--more(.*?)?-->", re.S)
+_NEXTPAGE = re.compile(r"\n?<!--nextpage-->\n?")
+_URL_LINE = re.compile(r"^(\s*)(https?://[^\s<>\"]+)(\s*)$", re.M)
+_P_URL = re.compile(r"<p(?:\s[^>]*)?>\s*(https?://[^\s<>\"]+)\s*</p>")
+_LATEX_INLINE = re.compile(r"\$latex\s(.+?)\$", re.S)
+_PLACEHOLDER = "wp2zola-protected-{}-x"
+_PLACEHOLDER_RE = re.compile(r"wp2zola-protected-(\d+)-x")
+_SHORTCODE_LIKE = re.compile(r"\[([A-Za-z][\w-]*)(?=[\s\]/=])")
+
+
+@dataclass
+class RenderNotes:
+    """What the report counts for one item."""
+
+    unknown_shortcodes: Counter = field(default_factory=Counter)
+    plugin_blocks: Counter = field(default_factory=Counter)
+    dropped: Counter = field(default_factory=Counter)  # dynamic blocks, dropped shortcodes
+    nextpage: int = 0
+
+
+class Renderer:
+    """Renders items of one site; built once per run from the mappings and the site context."""
+
+    def __init__(self, ctx: SiteContext, mappings: Mappings):
+        self.ctx = ctx
+        self.embeds = Embeds(mappings)
+        self.table: dict[str, dict] = dict(mappings.tables.get("shortcodes", {}))
+        code = mappings.tables.get("code_shortcodes", {})
+        self.languages = set(code.get("languages", []))
+        self.code_names = set(code.get("names", [])) | self.languages | {
+            f"{p}_{lang}" for p in code.get("prefixes", []) for lang in self.languages}
+        self.registered = set(self.table)
+
+    # -- entry --------------------------------------------------------------------------------
+    def render(self, item: Item) -> tuple[str, RenderNotes]:
+        notes = RenderNotes()
+        protected: list[str] = []
+        content = item.content.replace("\r\n", "\n").replace("\r", "\n")
+        content = self._code_shortcodes(content, item, protected)
+        content = _LATEX_INLINE.sub(lambda m: self._protect(protected, _math(html.unescape(m.group(1)))), content)
+        if wpblocks.has_blocks(content):
+            out = self._blocks(wpblocks.parse_blocks(content), item, notes, set())
+        else:
+            out = self._classic(content, notes)
+        out = self._shortcodes(out, item, notes, protected)
+        while _PLACEHOLDER_RE.search(out):
+            out = _PLACEHOLDER_RE.sub(lambda m: protected[int(m.group(1))], out)
+        self._count_unknown(out, notes)
+        return out, notes
+
+    def _protect(self, protected: list[str], html_text: str) -> str:
+        protected.append(html_text)
+        return _PLACEHOLDER.format(len(protected) - 1)
+
+    # -- classic ------------------------------------------------------------------------------
+    def _classic(self, content: str, notes: RenderNotes) -> str:
+        """Classic editor content: split at <!--more--> and <!--nextpage-->, auto-embed, wpautop."""
+        more = _MORE.search(content)
+        if more:
+            head, tail = content[: more.start()], content[more.end():]
+            tail = _MORE.sub("", tail)
+            return self._classic_part(head, notes) + "\n<!--more-->\n" + self._classic_part(tail, notes)
+        return self._classic_part(content, notes)
+
+    def _classic_part(self, content: str, notes: RenderNotes) -> str:
+        pages = _NEXTPAGE.split(content)
+        notes.nextpage += len(pages) - 1
+        rendered = []
+        for page in pages:
+            page = self._autoembed(page)
+            rendered.append(shortcode_unautop(wpautop(page), self.registered | self.code_names))
+        return "\n<hr />\n".join(r for r in rendered if r.strip())
+
+    def _autoembed(self, text: str) -> str:
+        def line(m: re.Match) -> str:
+            found = self.embeds.html_for(m.group(2))
+            return m.group(1) + found[1] + m.group(3) if found else m.group(0)
+
+        text = _URL_LINE.sub(line, text)
+        return _P_URL.sub(lambda m: (self.embeds.html_for(m.group(1)) or ("", m.group(0)))[1], text)
+
+    # -- blocks -------------------------------------------------------------------------------
+    def _blocks(self, blocks: list, item: Item, notes: RenderNotes, seen_refs: set[int]) -> str:
+        return "".join(self._block(b, item, notes, seen_refs) for b in blocks)
+
+    def _inner(self, block, item: Item, notes: RenderNotes, seen_refs: set[int]) -> str:
+        parts = []
+        children = iter(block.inner_blocks)
+        for chunk in block.inner_content:
+            parts.append(chunk if chunk is not None else self._block(next(children), item, notes, seen_refs))
+        return "".join(parts)
+
+    def _block(self, block, item: Item, notes: RenderNotes, seen_refs: set[int]) -> str:
+        name, attrs = wpblocks.normalize_name(block.name, block.attrs) if block.name else (None, block.attrs)
+        if name is None:  # freeform (classic) HTML between blocks
+            text = block.inner_html
+            return self._classic(text, notes) if text.strip() else text
+        if not name.startswith("core/"):
+            notes.plugin_blocks[name] += 1
+            if name == "syntaxhighlighter/code":
+                return self._code_block(block.inner_html, attrs.get("language", ""))
+            return self._inner(block, item, notes, seen_refs)
+        kind = name[5:]
+        if kind == "html":
+            return block.inner_html
+        if kind == "shortcode":
+            return shortcode_unautop(wpautop(block.inner_html), self.registered)
+        if kind in ("more",):
+            return "\n<!--more-->\n"
+        if kind == "nextpage":
+            notes.nextpage += 1
+            return "\n<hr />\n"
+        if kind == "spacer":
+            return ""
+        if kind == "embed":
+            return self._embed_block(block, attrs)
+        if kind == "block":
+            return self._reusable(attrs, item, notes, seen_refs)
+        if kind == "footnotes":
+            return self._footnotes(item)
+        if kind == "code" and attrs.get("language"):
+            return self._code_block(block.inner_html, str(attrs["language"]))
+        if not block.inner_html.strip() and not block.inner_blocks:
+            notes.dropped[f"block {name}"] += 1  # dynamic blocks (latest posts, archives…) have no stored HTML
+            return ""
+        return self._inner(block, item, notes, seen_refs)
+
+    def _code_block(self, inner_html: str, language: str) -> str:
+        m = re.search(r"<pre[^>]*>(.*)</pre>", inner_html, re.S)
+        code = html.unescape(re.sub(r"<[^>]+>", "", m.group(1) if m else inner_html))
+        return self._pre(code, language)
+
+    def _pre(self, code: str, language: str) -> str:
+        cls = f' class="language-{html.escape(language.lower())}"' if language and language != "plain" else ""
+        return f"\n<pre><code{cls}>{html.escape(code, quote=False)}</code></pre>\n"
+
+    def _embed_block(self, block, attrs: dict) -> str:
+        text = re.sub(r"<[^>]+>", " ", block.inner_html)
+        url = str(attrs.get("url") or "").strip() or next(iter(re.findall(r"https?://\S+", text)), "")
+        caption = re.search(r"<figcaption[^>]*>(.*?)</figcaption>", block.inner_html, re.S)
+        found = self.embeds.html_for(url) if url else None
+        body = found[1] if found else (link_html(url) if url else "")
+        if caption and caption.group(1).strip():
+            return f"\n<figure>{body}<figcaption>{caption.group(1).strip()}</figcaption></figure>\n"
+        return f"\n{body}\n"
+
+    def _reusable(self, attrs: dict, item: Item, notes: RenderNotes, seen_refs: set[int]) -> str:
+        ref = attrs.get("ref")
+        if not isinstance(ref, int) or ref in seen_refs or ref not in self.ctx.reusable_blocks:
+            notes.dropped["block core/block (reusable block not in the export)"] += 1
+            return ""
+        content = self.ctx.reusable_blocks[ref]
+        return self._blocks(wpblocks.parse_blocks(content), item, notes, seen_refs | {ref})
+
+    def _footnotes(self, item: Item) -> str:
+        try:
+            notes = json.loads(item.meta_value("footnotes") or "[]")
+        except ValueError:
+            return ""
+        if not isinstance(notes, list) or not notes:
+            return ""
+        items = "".join(f'<li id="{html.escape(str(n.get("id", "")), quote=True)}">{n.get("content", "")}</li>'
+                        for n in notes if isinstance(n, dict))
+        return f'\n<ol class="wp-block-footnotes">{items}</ol>\n'
+
+    # -- shortcodes ---------------------------------------------------------------------------
+    def _code_shortcodes(self, content: str, item: Item, protected: list[str]) -> str:
+        encoded = item.meta_value("_syntaxhighlighter_encoded") == "1"
+
+        def handle(code: sc.Shortcode) -> str | None:
+            if code.content is None:
+                return None  # SyntaxHighlighter only runs its enclosing form
+            body = code.content.strip("\n")
+            if encoded or ("<" not in body and re.search(r"&(?:lt|gt|amp|quot|#\d+);", body)):
+                body = html.unescape(body)
+            return "\n\n" + self._protect(protected, self._pre(body, self._code_language(code))) + "\n\n"
+
+        # SyntaxHighlighter runs on the raw post: code may hold "<" that is not HTML
+        return sc.replace_shortcodes(content, self.code_names, handle, skip_html=False)
+
+    def _code_language(self, code: sc.Shortcode) -> str:
+        name = code.name
+        if "_" in name and name.split("_", 1)[1] in self.languages:
+            return name.split("_", 1)[1]
+        if name in self.languages:
+            return name
+        for key in ("language", "lang", "type"):
+            if code.attrs.get(key):
+                return str(code.attrs[key])
+        first = str(code.attrs.get(0, ""))
+        return first.lstrip("=").strip("\"'") if first.startswith("=") else ""
+
+    def _shortcodes(self, text: str, item: Item, notes: RenderNotes, protected: list[str]) -> str:
+        def handle(code: sc.Shortcode) -> str | None:
+            spec = self.table.get(code.name, {})
+            if spec.get("drop"):
+                notes.dropped[f"shortcode [{code.name}]"] += 1
+                return ""
+            if spec.get("unwrap"):
+                return inner(code.content or "")
+            if "html" in spec:
+                return _fill(spec["html"], code)
+            handler = getattr(self, f"sc_{spec.get('handler', '')}", None)
+            if handler is None:
+                return None
+            out = handler(code, item, notes)
+            return inner(out) if out is not None and code.name in ("caption", "wp_caption") else out
+
+        def inner(content: str) -> str:  # shortcodes inside a caption's or an unwrapped one's content
+            return sc.replace_shortcodes(content, self.registered, handle)
+
+        return sc.replace_shortcodes(text, self.registered, handle)
+
+    def _count_unknown(self, text: str, notes: RenderNotes) -> None:
+        visible = re.sub(r"<pre\b.*?</pre>|<code\b.*?</code>", "", text, flags=re.S)
+        for name in _SHORTCODE_LIKE.findall(visible):
+            if f"[/{name}]" in visible or re.search(r"\[" + re.escape(name) + r"\s+\w+=", visible):
+                notes.unknown_shortcodes[name] += 1
+
+    # built-in handlers: sc_<handler>(shortcode, item, notes) -> HTML or None (leave the text)
+    def sc_caption(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        content = code.content or ""
+        caption = str(code.attrs.get("caption", ""))
+        m = re.match(r"\s*((?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(.*)$", content, re.S)
+        if not m:
+            return content or None
+        image, rest = m.group(1), m.group(2)
+        if not caption:
+            caption = re.sub(r"^(?:\s|<br\s*/?>)+|(?:\s|<br\s*/?>)+$", "", rest)
+        if not caption.strip():
+            return f"\n{image}\n"
+        return f"\n<figure>{image}<figcaption>{caption}</figcaption></figure>\n"
+
+    def sc_gallery(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        ids = [int(i) for i in re.findall(r"\d+", str(code.attrs.get("ids") or code.attrs.get("include") or ""))]
+        if ids:
+            images = [self.ctx.attachments[i] for i in ids if i in self.ctx.attachments]
+        else:
+            parent = int(code.attrs["id"]) if str(code.attrs.get("id", "")).isdigit() else (item.id or 0)
+            images = self.ctx.attached_images(parent)
+        exclude = {int(i) for i in re.findall(r"\d+", str(code.attrs.get("exclude", "")))}
+        images = [a for a in images if a.id not in exclude]
+        if not images:
+            notes.dropped["shortcode [gallery] with no images in the export"] += 1
+            return ""
+        link = str(code.attrs.get("link", ""))
+        figures = []
+        for att in images:
+            img = f'<img src="{html.escape(att.url, quote=True)}" alt="{html.escape(att.alt, quote=True)}">'
+            if link != "none":
+                img = f'<a href="{html.escape(att.url, quote=True)}">{img}</a>'
+            caption = f"<figcaption>{html.escape(att.caption, quote=False)}</figcaption>" if att.caption.strip() else ""
+            figures.append(f"<figure>{img}{caption}</figure>")
+        return '\n<figure class="wp-block-gallery">' + "".join(figures) + "</figure>\n"
+
+    def sc_embed(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        url = (code.content or str(code.attrs.get("src", ""))).strip()
+        if not url:
+            return ""
+        found = self.embeds.html_for(url)
+        return f"\n{found[1] if found else link_html(html.unescape(url))}\n"
+
+    def sc_embed_url(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        url = str(code.attrs.get("url") or code.attrs.get(0) or code.content or "").strip().lstrip("=")
+        if not url:
+            return None
+        if not url.startswith("http") and code.name == "youtube":
+            url = f"https://www.youtube.com/watch?v={url}"
+        found = self.embeds.html_for(url)
+        return f"\n{found[1] if found else link_html(html.unescape(url))}\n"
+
+    def sc_vimeo(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        value = str(code.attrs.get("id") or code.attrs.get(0) or code.content or "").strip().lstrip("=")
+        if value.isdigit():
+            value = f"https://vimeo.com/{value}"
+        found = self.embeds.html_for(value) if value else None
+        return f"\n{found[1]}\n" if found else None
+
+    def sc_gist(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        value = str(code.attrs.get(0) or code.content or code.attrs.get("id") or "").strip()
+        m = re.search(r"([0-9a-f]{5,})", value)
+        if not m:
+            return None
+        url = value if value.startswith("http") else f"https://gist.github.com/{value}"
+        return f'\n<script src="https://gist.github.com/{m.group(1)}.js"></script>\n' + link_html(url)
+
+    def sc_tweet(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        value = str(code.attrs.get("tweet") or code.attrs.get(0) or code.content or "").strip()
+        if value.isdigit():
+            value = f"https://twitter.com/i/status/{value}"
+        return link_html(value) if value else None
+
+    def sc_latex(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        return _math(html.unescape(code.content or "")) if code.content is not None else None
+
+    def _media(self, kind: str, code: sc.Shortcode, item: Item) -> str | None:
+        formats = ["src", "mp3", "ogg", "flac", "m4a", "wav"] if kind == "audio" else ["src", "mp4", "m4v", "webm", "ogv", "flv"]
+        src = next((str(code.attrs[f]) for f in formats if code.attrs.get(f)), "")
+        if not src:
+            return None
+        if kind == "video":
+            found = self.embeds.provider(src)
+            if found and found[0].html:
+                return f"\n{self.embeds.html_for(src)[1]}\n"
+        return "\n" + media_html(kind, src, poster=str(code.attrs.get("poster", ""))) + "\n"
+
+    def sc_audio(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        return self._media("audio", code, item)
+
+    def sc_video(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        return self._media("video", code, item)
+
+    def sc_playlist(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        kind = "video" if code.attrs.get("type") == "video" else "audio"
+        ids = [int(i) for i in re.findall(r"\d+", str(code.attrs.get("ids") or code.attrs.get("include") or ""))]
+        tracks = [self.ctx.attachments[i] for i in ids if i in self.ctx.attachments] if ids else [
+            a for a in self.ctx.attachments.values() if a.parent == item.id and self.embeds.media_kind(a.url) == kind]
+        if not tracks:
+            notes.dropped["shortcode [playlist] with no media in the export"] += 1
+            return ""
+        parts = [f"<figure>{media_html(kind, t.url)}<figcaption>{html.escape(t.title or t.url, quote=False)}</figcaption></figure>"
+                 for t in tracks]
+        return "\n" + "\n".join(parts) + "\n"
+
+
+def _fill(template: str, code: sc.Shortcode) -> str:
+    def value(m: re.Match) -> str:
+        key = m.group(1)
+        if key == "content":
+            return code.content or ""
+        raw = code.attrs.get(int(key)) if key.isdigit() else code.attrs.get(key)
+        return html.escape(str(raw or ""), quote=True)
+
+    return re.sub(r"\{(\w+)\}", value, template)
+
+
+def _math(formula: str) -> str:
+    return "$" + html.escape(formula.strip(), quote=False) + "$"
