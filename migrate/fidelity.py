@@ -372,7 +372,8 @@ def _structure(root) -> Structure:
         children: Iterable = el
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = _HEADING_TRAILER.sub("", _text(el, skip=_is_anchor_link))
-            s.headings.append((int(tag[1]), text))
+            if text:  # an empty heading shows nothing
+                s.headings.append((int(tag[1]), text))
             in_heading = True
         elif tag in _LIST_TAGS:
             if _is_footnote_list(el):
@@ -389,7 +390,9 @@ def _structure(root) -> Structure:
                     s.list_starts.append(start)
                 depth, ordered = depth + 1, tag == "ol"
         elif tag == "li":
-            s.list_items.append((depth, ordered, _text(el, skip=lambda d: _tag(d) in _LIST_TAGS)))
+            text = _text(el, skip=lambda d: _tag(d) in _LIST_TAGS)
+            if text or _has_image(el):  # a bullet with nothing of its own (only a nested list) shows no item
+                s.list_items.append((depth, ordered, text))
         elif _is_footnote_definition(el):
             s.footnotes.append(_text(el, skip=_in_footnote_label))
         elif tag == "blockquote":
@@ -397,6 +400,7 @@ def _structure(root) -> Structure:
             s.blockquotes.append((bq, _text(el, skip=lambda d: _tag(d) == "blockquote")))
         elif tag == "pre":
             s.code_blocks.append(_code_text(el))
+            children = []  # a <pre> inside a <pre> is the same block of code
         elif tag in ("td", "th"):
             s.table_cells.append(_text(el))
         elif tag == "a" and el.get("href") is not None:

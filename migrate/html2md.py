@@ -355,13 +355,14 @@ class Converter:
         for child in el:
             if not isinstance(child.tag, str):
                 continue
-            if child.tag.lower() != "li":  # stray content between items joins the previous item
+            stray = child.tag.lower() != "li"
+            if stray and items:  # content between items (a list right in a list) joins the item before
                 blocks = self.blocks(_wrap_as_div(child))
-                if blocks and items:
-                    items[-1] += "\n\n" + _indent("\n\n".join(blocks), " " * 2)
-                    loose = True
+                if blocks:
+                    indent = " " * (len(items[-1].split(" ", 1)[0]) + 1)
+                    items[-1] += "\n" + _indent("\n\n".join(blocks), indent)
                 continue
-            body, item_loose = self._item_body(child)
+            body, item_loose = self._item_body(_wrap_as_div(child) if stray else child)
             if not body:
                 continue  # an empty bullet holds nothing, and a bare marker can read as a setext underline
             marker = (f"{number}{'.' if style == 0 else ')'}" if ordered else ("-" if style == 0 else "*"))
@@ -628,7 +629,7 @@ class Converter:
         if href.startswith("#") and href[1:] in self.note_ids:  # a footnote marker without <sup>
             label = self.footnotes.setdefault(href[1:], str(len(self.footnotes) + 1))
             return f"[^{label}]"
-        if not href or (href.startswith("#") and unquote(href[1:]) not in self.anchors):
+        if not href or (href.startswith("#") and href != "#" and unquote(href[1:]) not in self.anchors):
             return _Unwrapped(self._parts(el))  # no link, or to an anchor that does not exist here
         inner = self.inline_children(el)
         text = inner.strip()

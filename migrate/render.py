@@ -29,6 +29,7 @@ _P_URL = re.compile(r"<p(?:\s[^>]*)?>\s*(https?://[^\s<>\"]+)\s*</p>")
 _LATEX_INLINE = re.compile(r"\$latex\s(.+?)\$", re.S)
 _PLACEHOLDER = "wp2zola-protected-{}-x"
 _PLACEHOLDER_RE = re.compile(r"wp2zola-protected-(\d+)-x")
+_PRE_AROUND_PLACEHOLDER = re.compile(r"<pre\b[^>]*>\s*(wp2zola-protected-\d+-x)\s*</pre>")
 _SHORTCODE_LIKE = re.compile(r"\[([A-Za-z][\w-]*)(?=[\s\]/=])")
 
 
@@ -67,6 +68,8 @@ class Renderer:
         else:
             out = self._classic(content, notes)
         out = self._shortcodes(out, item, notes, protected)
+        # a code shortcode typed inside <pre> (Live Writer did this): the shortcode's block replaces it
+        out = _PRE_AROUND_PLACEHOLDER.sub(r"\1", out)
         while _PLACEHOLDER_RE.search(out):
             out = _PLACEHOLDER_RE.sub(lambda m: protected[int(m.group(1))], out)
         self._count_unknown(out, notes)

@@ -109,7 +109,7 @@ def test_structure_collects_elements_with_their_rules():
     )
     assert s == Structure(
         headings=[(2, "Intro")],
-        list_items=[(1, True, "a"), (2, False, "b"), (2, False, ""), (1, False, "li")],
+        list_items=[(1, True, "a"), (2, False, "b"), (1, False, "li")],  # the empty <li> shows nothing
         links=[("https://x.org/a?q=1&b=2", "link")],
         images=[("i x.png", "my alt")],
         code_blocks=["  code"],
