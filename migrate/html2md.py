@@ -740,8 +740,26 @@ def resolve(parts: list[str], line_edges: bool) -> str:
             part = escape_inline(_WS.sub(" ", part), before, after, follows)
         if out and out[-1][-1:] == " " and part[:1] == " ":
             part = part[1:]  # HTML shows one space where two pieces each bring one
+        if out and part:
+            out[-1], part = _flanking(out[-1], part)
         out.append(part)
     return "".join(out)
+
+
+_CLOSING = re.compile(r"^(.*?)([^\w\s*~\])>]+)(\*\*|\*|~~)$", re.S)
+_OPENING = re.compile(r"^(\*\*|\*|~~)([^\w\s*~]+)(.*)$", re.S)
+
+
+def _flanking(left: str, right: str) -> tuple[str, str]:
+    """CommonMark cannot close `**x:**` before a letter, nor open `**:x**` after one: the
+    punctuation moves outside the marks (`**x**:y`), which keeps the words and the emphasis."""
+    m = _CLOSING.match(left)
+    if m and right[:1].isalnum() and m.group(1) and not m.group(1).endswith(("*", "~", "\\")):
+        left = m.group(1) + m.group(3) + m.group(2)
+    m = _OPENING.match(right)
+    if m and left[-1:].isalnum():
+        right = m.group(2) + m.group(1) + m.group(3)
+    return left, right
 
 
 def run_has_text(run: list[str]) -> bool:

@@ -31,7 +31,7 @@ def measure_export(path: str | Path, mappings: Mappings) -> Iterator[Measured]:
     quiet: list[Notice] = []
     ctx = build_context([path], quiet.append)
     renderer = Renderer(ctx, mappings)
-    names = renderer.registered | renderer.code_names
+    names = renderer.registered  # code shortcodes that WordPress ran are gone already; others stayed text
     decisions = {i.source: classify(i, ctx, mappings, quiet.append)[0] for i in ctx.items}
     for item in read_export(path, quiet.append, str(path)):
         if not isinstance(item, Item) or decisions.get(item.source, SKIP) == SKIP:
