@@ -180,7 +180,7 @@ class Converter:
         # comments other than <!--more--> are invisible; dropping them first lets text around them join
         html_text = _COMMENT.sub("", html_text)
         root = lxml.html.fragment_fromstring(html_text, create_parent="div")
-        _join_adjacent_code(root)
+        _join_adjacent(root)
         self._find_anchors(root)
         return "\n\n".join(b for b in self.blocks(root) if b.strip()) + "\n"
 
@@ -679,18 +679,33 @@ class Converter:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _join_adjacent_code(root) -> None:
-    """`<code>a</code><code>b</code>` shows as one run of code; two touching code spans cannot be
-    written in Markdown (their backticks would merge), so they become one."""
-    for code in list(root.iter("code", "tt")):
-        nxt = code.getnext()
-        while nxt is not None and not code.tail and nxt.tag in ("code", "tt") and code.getparent() is not None:
-            code.text = code.text_content() + nxt.text_content()
-            for child in list(code):
-                code.remove(child)
-            code.tail = nxt.tail
+_SAME_MARK = {"code": "code", "tt": "code", "strong": "strong", "b": "strong", "em": "em", "i": "em",
+              "del": "del", "s": "del", "strike": "del"}
+
+
+def _join_adjacent(root) -> None:
+    """`<strong>a</strong><strong>b</strong>` shows as one bold run, but two touching runs cannot be
+    written in Markdown (`**a****b**`: the marks merge): touching elements of one kind become one."""
+    for el in list(root.iter(*_SAME_MARK)):
+        if el.getparent() is None:
+            continue
+        nxt = el.getnext()
+        while nxt is not None and not el.tail and isinstance(nxt.tag, str) and \
+                _SAME_MARK.get(nxt.tag) == _SAME_MARK[el.tag]:
+            if _SAME_MARK[el.tag] == "code":
+                el.text = el.text_content() + nxt.text_content()
+                for child in list(el):
+                    el.remove(child)
+            else:
+                if len(el):
+                    el[-1].tail = (el[-1].tail or "") + (nxt.text or "")
+                else:
+                    el.text = (el.text or "") + (nxt.text or "")
+                for child in list(nxt):
+                    el.append(child)
+            el.tail = nxt.tail
             nxt.getparent().remove(nxt)
-            nxt = code.getnext()
+            nxt = el.getnext()
 
 
 _ID = re.compile(r"^[A-Za-z][\w:.-]*$")
@@ -738,11 +753,14 @@ def resolve(parts: list[str], line_edges: bool) -> str:
             after = merged[i + 1][0] if i + 1 < len(merged) and not isinstance(merged[i + 1], _Text) else edge
             follows = any(p.strip() for p in merged[i + 1 :]) or not line_edges
             part = escape_inline(_WS.sub(" ", part), before, after, follows)
+        if not part:
+            continue
         if out and out[-1][-1:] == " " and part[:1] == " ":
             part = part[1:]  # HTML shows one space where two pieces each bring one
         if out and part:
             out[-1], part = _flanking(out[-1], part)
-        out.append(part)
+        if part:
+            out.append(part)
     return "".join(out)
 
 
