@@ -508,7 +508,18 @@ class Converter:
         return text.replace("|", "\\|")
 
     def block_dl(self, el) -> list[str]:
-        return [self.raw_html(el, drop_classes=True)]
+        """A definition list (no CommonMark form): each term in bold, its definitions below it."""
+        out = []
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            if child.tag == "dt":
+                term = self._paragraph(self.inline_children(child, True))
+                if term:
+                    out.append(f"**{term}**" if "\n" not in term and not term.startswith("*") else term)
+            else:
+                out.extend(self.blocks(child))
+        return out
 
     def block_details(self, el) -> list[str]:
         summary = next((c for c in el if isinstance(c.tag, str) and c.tag == "summary"), None)

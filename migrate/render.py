@@ -303,6 +303,14 @@ class Renderer:
         found = self.embeds.html_for(value) if value else None
         return f"\n{found[1]}\n" if found else None
 
+    def sc_slideshare(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        """Jetpack's [slideshare id=… doc=…]; a slideshare.net URL goes through the embed table."""
+        ident = re.match(r"\d+", str(code.attrs.get("id", "")))
+        if not ident:
+            return self.sc_embed_url(code, item, notes)
+        return (f'\n<iframe src="https://www.slideshare.net/slideshow/embed_code/{ident.group(0)}" width="597" '
+                'height="486" title="SlideShare" frameborder="0" allowfullscreen></iframe>\n')
+
     def sc_gist(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
         value = str(code.attrs.get(0) or code.content or code.attrs.get("id") or "").strip()
         m = re.search(r"([0-9a-f]{5,})", value)
@@ -323,6 +331,7 @@ class Renderer:
     def _media(self, kind: str, code: sc.Shortcode, item: Item) -> str | None:
         formats = ["src", "mp3", "ogg", "flac", "m4a", "wav"] if kind == "audio" else ["src", "mp4", "m4v", "webm", "ogv", "flv"]
         src = next((str(code.attrs[f]) for f in formats if code.attrs.get(f)), "")
+        src = src or str(code.attrs.get(0, "")).strip()  # WordPress.com's [audio URL]
         if not src:
             return None
         if kind == "video":
