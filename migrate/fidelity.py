@@ -289,6 +289,8 @@ _HEADING_TRAILER = re.compile(r"(?:^|\s+)[#¶§]+$")
 def _norm_url(url: str | None) -> str:
     """href/src as compared: entities and percent-escapes decoded, trailing slash of the path dropped."""
     url = urllib.parse.unquote(htmllib.unescape((url or "").strip()))
+    if url.lower() == "#top":
+        url = "#"  # HTML scrolls to the top for both when no element is named "top"
     base, hash_, fragment = url.partition("#")
     path, qmark, query = base.partition("?")
     return path.rstrip("/") + qmark + query + hash_ + fragment

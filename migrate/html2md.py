@@ -28,9 +28,10 @@ BLOCK_TAGS = {
     "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li",
     "main", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "iframe", "video", "audio", "object",
     "embed", "script", "style", "noscript", "body", "html", "menu", "caption", "tbody", "thead", "tfoot", "tr",
-    "td", "th", "canvas", "svg", "math", "template",
+    "td", "th", "canvas", "svg", "math", "template", "textarea",
 }
-DROP_TAGS = {"head", "title", "meta", "link", "template", "noscript", "button", "input", "select", "textarea", "option"}
+DROP_TAGS = {"head", "title", "meta", "link", "template", "noscript"}
+FORM_TAGS = {"button", "input", "select", "label", "output", "progress", "meter"}
 KEEP_INLINE_HTML = {"sub", "sup", "kbd", "mark", "u", "ins", "abbr", "small", "var", "samp", "bdi", "bdo", "ruby",
                     "rt", "rp", "time", "dfn"}
 _COMMENT = re.compile(r"<!--(?!\s*more\s*-->).*?-->", re.S)
@@ -528,6 +529,15 @@ class Converter:
         body = "\n\n".join(self.blocks(inner))
         return [f"<details>\n<summary>{summary_html}</summary>\n\n{body}\n\n</details>"]
 
+    def block_textarea(self, el) -> list[str]:
+        """A textarea in a post holds text to copy: a code block. (wpautop put <br /> and <p> into
+        it, which WordPress then showed as text; they are taken out.)"""
+        text = re.sub(r"<br\s*/?>|</?p>", "", el.text_content()).strip("\n")
+        fence = self.options.fence
+        while fence in text:
+            fence += fence[0]
+        return [f"{fence}\n{text}\n{fence}"] if text.strip() else []
+
     def block_iframe(self, el) -> list[str]:
         return [self.raw_html(el)]
 
@@ -582,6 +592,12 @@ class Converter:
         rule = getattr(self, f"inline_{tag}", None)
         if rule is not None:
             return rule(el)
+        if tag in FORM_TAGS:  # forms do not work on a static site: their visible words stay, as text
+            if tag == "select":
+                return _Text(", ".join(_WS.sub(" ", o.text_content()).strip() for o in el.iter("option")))
+            if tag == "input":
+                return _Text(el.get("value", "") if el.get("type", "") in ("button", "submit", "reset") else "")
+            return _Unwrapped(self._parts(el))
         if tag in KEEP_INLINE_HTML:
             attrs = _attrs(el, _SAFE_ATTRS.get(tag, ()))
             return f"<{tag}{attrs}>{self.inline_children(el)}</{tag}>"
@@ -637,6 +653,8 @@ class Converter:
 
     def inline_a(self, el) -> str:
         href = (el.get("href") or "").strip()
+        if href.lower() == "#top" and "top" not in self.anchors:
+            href = "#"  # browsers scroll to the top for #top without such an element (HTML spec); Zola checks anchors
         if href.startswith("#") and href[1:] in self.note_ids:  # a footnote marker without <sup>
             label = self.footnotes.setdefault(href[1:], str(len(self.footnotes) + 1))
             return f"[^{label}]"
