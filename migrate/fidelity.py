@@ -391,6 +391,8 @@ def _structure(root) -> Structure:
                         start = 1
                     s.list_starts.append(start)
                 depth, ordered = depth + 1, tag == "ol"
+        elif tag == "li" and "blocks-gallery-item" in _classes(el):
+            pass  # an image of a gallery laid out as a list: the image counts, not a list item
         elif tag == "li":
             text = _text(el, skip=lambda d: _tag(d) in _LIST_TAGS)
             if text or _has_image(el):  # a bullet with nothing of its own (only a nested list) shows no item

@@ -122,6 +122,7 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
 # a "[" that could open a link, image, reference or footnote: "](", "][", "]:"; or no "]" before the
 # text ends and more inline content follows (marked by \x00)
 _LINKISH = re.compile(r"\[[^\]\x00]*(?:\][(\[:]|\x00)")
+_EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.S)  # edge spaces and hard breaks
 _MD_ACTIVE = re.compile(r"[`*_\[\]\\~!]")
 _LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|`{3,}(?!.*`)|~{3,})")
 
@@ -261,6 +262,9 @@ class Converter:
             last_list[0] = None
             lists = [el] if tag == "ol" else [o for o in el.iter("ol")]
             return [b for o in lists for b in self.footnote_definitions(o)]
+        if tag == "ul" and {"blocks-gallery-grid", "wp-block-gallery"} & set(_classes(el).split()):
+            last_list[0] = None  # a gallery laid out as a list (block galleries before 5.9): a gallery
+            return [self._gallery_image(img, el) for img in el.iter("img")]
         if tag in ("ul", "ol", "menu"):
             return [self.list_block(el, tag == "ol", last_list)]
         last_list[0] = None
@@ -608,7 +612,7 @@ class Converter:
         if _is_blank(inner.replace("\\\n", "")):
             return inner
         # spaces and line breaks at the edges go outside the marks, or the marks would not close
-        m = re.match(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", inner, re.S)
+        m = _EDGES.match(inner)
         return f"{m.group(1)}{mark}{m.group(2)}{mark}{m.group(3)}"
 
     def inline_strong(self, el) -> str:
@@ -660,14 +664,14 @@ class Converter:
             return f"[^{label}]"
         if not href or (href.startswith("#") and href != "#" and unquote(href[1:]) not in self.anchors):
             return _Unwrapped(self._parts(el))  # no link, or to an anchor that does not exist here
-        inner = self.inline_children(el)
-        text = inner.strip()
+        m = _EDGES.match(self.inline_children(el))
+        lead, text, trail = m.group(1), m.group(2), m.group(3)  # spaces and breaks stay outside the link
         if not text:
-            return ""
+            return lead + trail if "\\\n" in lead + trail else ""
         title = el.get("title")
         if text == escape_inline(href) and not title and re.match(r"^https?://\S+$", href) and "<" not in href and ">" not in href:
-            return f"<{href}>"
-        return f"[{text}]({_destination(href)}{_title(title)})"
+            return f"{lead}<{href}>{trail}"
+        return f"{lead}[{text}]({_destination(href)}{_title(title)}){trail}"
 
     def inline_sup(self, el) -> str:
         link = next(el.iter("a"), None)

@@ -28,6 +28,8 @@ def site() -> SiteContext:
     for i, (name, caption) in enumerate([("one", "First photo"), ("two", ""), ("three", "Third")], start=101):
         ctx.attachments[i] = Attachment(id=i, url=f"https://example.com/wp-content/uploads/{name}.jpg", alt=name.title(),
                                         caption=caption, parent=1, menu_order=i)
+    ctx.attachments[104] = Attachment(id=104, url="https://example.com/wp-content/uploads/song.mp3", title="A song",
+                                      parent=1)
     ctx.reusable_blocks[200] = "<!-- wp:paragraph -->\n<p>Shared <em>reusable</em> text.</p>\n<!-- /wp:paragraph -->"
     return ctx
 
@@ -57,6 +59,19 @@ def test_golden_conversion(case):
         expected = got
     assert got == expected
     assert convert(content) == got  # stable
+
+
+def test_a_user_maps_an_unknown_shortcode_without_code(tmp_path):
+    user = tmp_path / "mine.toml"
+    user.write_text("[shortcodes.fancybox]\nhtml = '<blockquote>{content}</blockquote>'\n"
+                    "[shortcodes.hidden]\ndrop = true\n")
+    renderer = Renderer(site(), Mappings.load(user))
+    item = Item(source=Source("case", 1), id=1, type="post", content='[fancybox color="red"]Hello[/fancybox]\n\n[hidden]x[/hidden]')
+    markdown, notes = convert_item(item, renderer)
+    assert markdown == "> Hello\n"
+    assert notes.dropped == {"shortcode [hidden]": 1}
+    unknown = convert_item(item, RENDERER)[1]
+    assert unknown.unknown_shortcodes == {"fancybox": 1, "hidden": 1}
 
 
 def test_portable_leaves_other_braces_alone():
