@@ -30,6 +30,7 @@ _LATEX_INLINE = re.compile(r"\$latex\s(.+?)\$", re.S)
 _PLACEHOLDER = "wp2zola-protected-{}-x"
 _PLACEHOLDER_RE = re.compile(r"wp2zola-protected-(\d+)-x")
 _PRE_AROUND_PLACEHOLDER = re.compile(r"<pre\b[^>]*>\s*(wp2zola-protected-\d+-x)\s*</pre>")
+_CODECOLORER = re.compile(r"(\s*)\[cc([^\s\]_]*(?:_[^\s\]]*)?)([^\]]*)\](.*?)\[/cc\2\](\s*)", re.S | re.I)
 _SHORTCODE_LIKE = re.compile(r"\[([A-Za-z][\w-]*)(?=[\s\]/=])")
 
 
@@ -52,8 +53,8 @@ class Renderer:
         self.table: dict[str, dict] = dict(mappings.tables.get("shortcodes", {}))
         code = mappings.tables.get("code_shortcodes", {})
         self.languages = set(code.get("languages", []))
-        self.code_names = set(code.get("names", [])) | self.languages | {
-            f"{p}_{lang}" for p in code.get("prefixes", []) for lang in self.languages}
+        self.code_names = set(code.get("names", [])) | self.languages
+        self.codecolorer = bool(code.get("codecolorer", True))
         self.registered = set(self.table)
 
     # -- entry --------------------------------------------------------------------------------
@@ -61,6 +62,8 @@ class Renderer:
         notes = RenderNotes()
         protected: list[str] = []
         content = item.content.replace("\r\n", "\n").replace("\r", "\n")
+        if self.codecolorer:
+            content = _CODECOLORER.sub(lambda m: self._codecolorer(m, protected), content)
         content = self._code_shortcodes(content, item, protected)
         content = _LATEX_INLINE.sub(lambda m: self._protect(protected, _math(html.unescape(m.group(1)))), content)
         if wpblocks.has_blocks(content):
@@ -204,6 +207,19 @@ class Renderer:
 
         # SyntaxHighlighter runs on the raw post: code may hold "<" that is not HTML
         return sc.replace_shortcodes(content, self.code_names, handle, skip_html=False)
+
+    def _codecolorer(self, m: re.Match, protected: list[str]) -> str:
+        """CodeColorer ran before WordPress formatted the post: [cc…]code[/cc…] → a code block."""
+        suffix, options, code = m.group(2), m.group(3), m.group(4)
+        flags, _, language = suffix.partition("_")
+        attrs = sc.parse_attrs(options)
+        language = language or str(attrs.get("lang", ""))
+        code = re.sub(r"^(?:\s*[\r\n])+|\s+$", "", code)
+        if "e" in flags.lower() or str(attrs.get("escaped", "")).lower() in ("true", "1"):
+            code = html.unescape(code)
+        if "i" in flags.lower() or str(attrs.get("inline", "")).lower() in ("true", "1"):
+            return m.group(1) + self._protect(protected, f"<code>{html.escape(code, quote=False)}</code>") + m.group(5)
+        return "\n\n" + self._protect(protected, self._pre(code, language)) + "\n\n"
 
     def _code_language(self, code: sc.Shortcode) -> str:
         name = code.name
