@@ -10,12 +10,11 @@ from __future__ import annotations
 import html
 import re
 
-from .html2md import html_to_markdown, inline_code_html
+from .html2md import TEMPLATE_OPENER, html_to_markdown, inline_code_html
 from .model import Item
 from .render import RenderNotes, Renderer
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_TEMPLATE_OPENER = re.compile(r"\{(?=[{%])")
 
 
 def convert_item(item: Item, renderer: Renderer) -> tuple[str, RenderNotes]:
@@ -27,7 +26,7 @@ def convert_item(item: Item, renderer: Renderer) -> tuple[str, RenderNotes]:
 def html_markdown(shown: str) -> str:
     """Rendered WordPress HTML → portable, tidy Markdown."""
     markdown, _ = html_to_markdown(shown)
-    if _TEMPLATE_OPENER.search(markdown):  # html2md escapes these itself; this is the safety net
+    if TEMPLATE_OPENER.search(markdown):  # html2md escapes these itself; this is the safety net
         markdown = portable(markdown)
     return tidy(markdown)
 
@@ -37,7 +36,7 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 
 
 def _html_code(code: str) -> str:
-    return _TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False))
+    return TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False))
 
 
 def portable(markdown: str) -> str:
@@ -55,9 +54,9 @@ def portable(markdown: str) -> str:
             while j < len(lines) and not lines[j].strip().startswith(marker[0] * len(marker)):
                 j += 1
             body = "\n".join(lines[i + 1 : j])
-            if _TEMPLATE_OPENER.search(body) or _TEMPLATE_OPENER.search(m.group(3)):
+            if TEMPLATE_OPENER.search(body) or TEMPLATE_OPENER.search(m.group(3)):
                 lang = m.group(3).strip().split()[0] if m.group(3).strip() else ""
-                cls = f' class="language-{html.escape(_TEMPLATE_OPENER.sub("", lang))}"' if lang else ""
+                cls = f' class="language-{html.escape(TEMPLATE_OPENER.sub("", lang))}"' if lang else ""
                 out.append(f"<pre><code{cls}>{_html_code(body)}\n</code></pre>")
             else:
                 out.extend(lines[i : j + 1])
@@ -74,24 +73,16 @@ def _portable_line(line: str) -> str:
     parts = []
     pos = 0
     for m in _CODE_SPAN.finditer(line):
-        parts.append(_TEMPLATE_OPENER.sub("&#123;", line[pos : m.start()]))
+        parts.append(TEMPLATE_OPENER.sub("&#123;", line[pos : m.start()]))
         code = m.group(2)
-        if _TEMPLATE_OPENER.search(code):
+        if TEMPLATE_OPENER.search(code):
             inner = code[1:-1] if code.startswith(" ") and code.endswith(" ") and code.strip() else code
             parts.append(inline_code_html(inner))
         else:
             parts.append(m.group(0))
         pos = m.end()
-    parts.append(_TEMPLATE_OPENER.sub("&#123;", line[pos:]))
+    parts.append(TEMPLATE_OPENER.sub("&#123;", line[pos:]))
     return "".join(parts)
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|])")
-
-
-def escape_text(text: str) -> str:
-    """Plain text made safe to put inside Markdown inline content."""
-    return _TEMPLATE_OPENER.sub("&#123;", _MD_SPECIAL.sub(r"\\\1", text))
 
 
 def tidy(markdown: str) -> str:

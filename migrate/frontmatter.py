@@ -16,6 +16,7 @@ from typing import Any
 import tomli_w
 
 from .context import SiteContext, parse_wp_date
+from .html2md import TEMPLATE_OPENER
 from .mappings import Mappings
 from .model import Item, Notice
 from .reader import Warn
@@ -165,10 +166,8 @@ def render(fm: dict[str, Any]) -> str:
 
 def escape_templates(toml_text: str) -> str:
     """No `{{` or `{%` in the file, strings included (zola.md §6): TOML's `\\u007B` is the same `{`."""
-    return _TEMPLATE_OPENER.sub(r"\\u007B", toml_text)
+    return TEMPLATE_OPENER.sub(r"\\u007B", toml_text)
 
-
-_TEMPLATE_OPENER = re.compile(r"\{(?=[{%])")
 
 
 # tomli-w writes "2018-11-26 10:20:30+02:00"; Zola reads both forms, RFC 3339's `T` is the usual one.

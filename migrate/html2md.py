@@ -38,7 +38,8 @@ _COMMENT = re.compile(r"<!--(?!\s*more\s*-->).*?-->", re.S)
 _WS = re.compile(r"[ \t\n\r\f]+")
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _BRUSH = re.compile(r"brush\s*:\s*([\w+#.-]+)")
-_TEMPLATE_OPENER = re.compile(r"\{(?=[{%])")
+# "{{" and "{%" make Zola 0.23 render content as a template, and older ones look for shortcodes (zola.md §6)
+TEMPLATE_OPENER = re.compile(r"\{(?=[{%])")
 _SAFE_ATTRS = {
     "img": ("src", "alt", "title", "width", "height"),
     "a": ("href", "title", "id", "name", "rel", "target"),
@@ -63,7 +64,6 @@ _SAFE_ATTRS = {
 
 @dataclass
 class Options:
-    bullet: str = "-"
     fence: str = "```"
 
 
@@ -141,14 +141,14 @@ def escape_line_start(line: str) -> str:
 def inline_code_html(text: str) -> str:
     """`<code>` for code holding `{{`/`{%` (zola.md §6). Inline HTML content is still read as
     Markdown, so its active characters become character references too."""
-    inner = _TEMPLATE_OPENER.sub("&#123;", html.escape(text, quote=False))
+    inner = TEMPLATE_OPENER.sub("&#123;", html.escape(text, quote=False))
     return "<code>" + _MD_ACTIVE.sub(lambda m: f"&#{ord(m.group(0))};", inner) + "</code>"
 
 
 def code_span(text: str) -> str:
     """Inline code with a backtick fence longer than any run inside; HTML when it holds `{{`/`{%`."""
     text = text.replace("\r", " ").replace("\n", " ")  # a code span is one line
-    if _TEMPLATE_OPENER.search(text):
+    if TEMPLATE_OPENER.search(text):
         return inline_code_html(text)
     longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
     ticks = "`" * (longest + 1)
@@ -325,9 +325,9 @@ class Converter:
             br.drop_tree()
         code = el.text_content().lstrip("\n").rstrip("\n ")  # edge blank lines do not show
         language = self._language(el)
-        if _TEMPLATE_OPENER.search(code):
+        if TEMPLATE_OPENER.search(code):
             cls = f' class="language-{html.escape(language)}"' if language else ""
-            return [f"<pre><code{cls}>" + _TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False)) + "\n</code></pre>"]
+            return [f"<pre><code{cls}>" + TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False)) + "\n</code></pre>"]
         fence = self.options.fence
         while fence in code:
             fence += fence[0]
@@ -410,7 +410,6 @@ class Converter:
             else:
                 body += "\n\n" + block
                 loose = True
-        # an item whose first block is a fence or HTML still starts on the marker line
         return body, loose
 
     def block_figure(self, el) -> list[str]:
@@ -703,7 +702,7 @@ class Converter:
         text = re.sub(r"\n\s*\n", "\n", text)
         if copy.tag != "pre" and "<pre" not in text:
             text = "\n".join(line.rstrip() for line in text.split("\n"))
-        return _TEMPLATE_OPENER.sub("&#123;", text)
+        return TEMPLATE_OPENER.sub("&#123;", text)
 
     def _tag_html(self, el) -> str:
         return f"<{el.tag}{_attrs(el, _SAFE_ATTRS.get(el.tag, ()))}>"
@@ -866,7 +865,7 @@ def _inner_html(el) -> str:
     parts = [html.escape(el.text, quote=False)] if el.text else []
     for child in el:
         parts.append(lxml.html.tostring(child, encoding="unicode", method="html"))
-    return _TEMPLATE_OPENER.sub("&#123;", "".join(parts))
+    return TEMPLATE_OPENER.sub("&#123;", "".join(parts))
 
 
 def _escape_label(text: str) -> str:

@@ -17,6 +17,7 @@ import tomli_w
 
 from . import convert, frontmatter
 from .context import SiteContext, build_context
+from .html2md import escape_inline
 from .mappings import Mappings
 from .model import Item, Notice, Source
 from .reader import read_export
@@ -279,7 +280,7 @@ def _write_sections(plan: Plan, ctx: SiteContext, home: str, sections: dict[str,
                 values["extra"] = fm["extra"]
         elif file == "_index.md":  # the root above a sub-directory install: point to the blog
             values = {"title": site_title}
-            body = f"[{convert.escape_text(site_title) or 'Blog'}]({home})\n"
+            body = f"[{escape_inline(site_title) or 'Blog'}]({home})\n"
         else:  # year, month, parent-page folders: their pages are listed by the section above
             values = {"transparent": True, "render": False}
         plan.add(PlannedFile("content/" + file, _toml_section(values, body), "section", keep_existing=not plan.new_site))
