@@ -21,10 +21,10 @@ def run(*args: str):
 
 
 def test_help_of_every_command_has_an_example():
-    for args in ([], ["migrate"]):
+    for args, example in (([], "migrate"), (["migrate"], "migrate"), (["fidelity"], "fidelity")):
         result = run(*args, "--help")
         assert result.exit_code == 0
-        assert "Example: wp2zola migrate" in result.output
+        assert f"Example: wp2zola {example}" in result.output
 
 
 def test_migrate_exit_0_and_summary(tmp_path):
@@ -130,6 +130,17 @@ def test_existing_site_gets_content_only_and_is_told_what_to_declare(tmp_path, w
     assert not (site / "templates/page.html").exists()
     assert (site / "content/2021/03/post.md").is_file()
     assert 'add { name = "author" }, { name = "category" }' in result.output
+
+
+def test_fidelity_prints_a_table_and_the_worst_items(tmp_path, write_export):
+    export = write_export(wxr_item(1, "Good", content="<p>Plain <em>words</em>.</p><ul><li>a</li></ul>"),
+                          wxr_item(2, "Form", content="<p>Pick: <select><option>one</option></select></p>"))
+    result = run("fidelity", str(export), "--worst", "1")
+    assert result.exit_code == 0, result.output
+    header, rule, row = result.output.splitlines()[:3]
+    assert header.split()[:3] == ["site", "items", "words"] and row.startswith("export.xml")
+    assert row.split()[1] == "2" and "100.0%" in row
+    assert run("fidelity", str(tmp_path / "missing.xml")).exit_code == 1
 
 
 def test_python_dash_m_works(tmp_path):
