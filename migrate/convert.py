@@ -23,6 +23,11 @@ def convert_item(item: Item, renderer: Renderer) -> tuple[str, RenderNotes]:
     return html_markdown(shown), notes
 
 
+def raw_body(content: str) -> str:
+    """The stored HTML as the body, when it cannot be converted: portable, nothing lost."""
+    return tidy(TEMPLATE_OPENER.sub("&#123;", content))
+
+
 def html_markdown(shown: str) -> str:
     """Rendered WordPress HTML → portable, tidy Markdown."""
     markdown, _ = html_to_markdown(shown)

@@ -102,8 +102,8 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
             return "_" if prev.isspace() and nxt.isspace() else "\\_"
         if ch == "*":
             return "*" if prev.isspace() and nxt.isspace() else "\\*"
-        if ch == "~":
-            return "\\~" if nxt == "~" or prev == "~" else "~"
+        if ch == "~":  # pulldown-cmark (Zola >= 0.19) strikes through with a single ~ too
+            return "~" if prev.isspace() and nxt.isspace() else "\\~"
         if ch == "!":
             return "\\!" if nxt == "[" else "!"
         if ch == "|":
@@ -121,10 +121,10 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
 
 # a "[" that could open a link, image, reference or footnote: "](", "][", "]:"; or no "]" before the
 # text ends and more inline content follows (marked by \x00)
-_LINKISH = re.compile(r"\[[^\]\x00]*(?:\][(\[:]|\x00)")
+_LINKISH = re.compile(r"\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(\[:]|\x00))")
 _EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.S)  # edge spaces and hard breaks
 _MD_ACTIVE = re.compile(r"[`*_\[\]\\~!]")
-_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|`{3,}(?!.*`)|~{3,})")
+_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|(?:[-*_][ \t]*){3,}$|`{3,}(?!.*`)|~{3,})")
 
 
 def escape_line_start(line: str) -> str:
@@ -148,11 +148,12 @@ def inline_code_html(text: str) -> str:
 def code_span(text: str) -> str:
     """Inline code with a backtick fence longer than any run inside; HTML when it holds `{{`/`{%`."""
     text = text.replace("\r", " ").replace("\n", " ")  # a code span is one line
+    text = text.strip(" ") or text  # edge spaces do not survive CommonMark's code spans anyway
     if TEMPLATE_OPENER.search(text):
         return inline_code_html(text)
     longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
     ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or (text.startswith(" ") and text.endswith(" ") and text.strip()) else ""
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
@@ -200,6 +201,8 @@ class Converter:
                         self.note_ids[li.get("id")] = container
         self.linked = {unquote(a.get("href", "")[1:]) for a in root.iter("a") if a.get("href", "").startswith("#")}
         for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+            if any(a.tag in ("table", "details", "dl", "figure") for a in heading.iterancestors()):
+                continue  # written inside raw HTML, where its id is not kept
             ident = _heading_id(heading)
             if ident:
                 self.anchors.add(ident)
@@ -237,7 +240,8 @@ class Converter:
             tag = child.tag.lower()
             if tag in DROP_TAGS:
                 pass
-            elif tag in BLOCK_TAGS or (tag == "img" and not run_has_text(run)) or self._is_block_link(child):
+            elif tag in BLOCK_TAGS or (tag == "img" and _alone(child) and not run_has_text(run)) or \
+                    self._holds_blocks(child):
                 flush()
                 produced = self.block(child, last_list)
                 out.extend(b for b in produced if b.strip())
@@ -248,9 +252,10 @@ class Converter:
         flush()
         return out
 
-    def _is_block_link(self, el) -> bool:
-        """An <a> that wraps block content (a linked figure, a card) is a block, not a link."""
-        return el.tag == "a" and any(isinstance(c.tag, str) and c.tag in BLOCK_TAGS for c in el)
+    def _holds_blocks(self, el) -> bool:
+        """An inline element around block content (a span around an embed, a link around a card)
+        is a container: its blocks must stay blocks, not be flattened into text."""
+        return any(isinstance(d.tag, str) and d.tag in STRONG_BLOCKS for d in el.iterdescendants())
 
     def block(self, el, last_list: list) -> list[str]:
         tag = el.tag.lower()
@@ -285,7 +290,7 @@ class Converter:
         return [p for p in [self._paragraph(self.inline_children(el, True))] if p] if not self._has_block_child(el) else self.blocks(el)
 
     def _has_block_child(self, el) -> bool:
-        return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el)
+        return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el) or self._holds_blocks(el)
 
     def heading(self, el, level: int) -> list[str]:
         text = self.inline_children(el, True).replace("\\\n", " ").strip()
@@ -296,8 +301,9 @@ class Converter:
         if text.endswith("}"):  # Zola reads a trailing {…} as heading attributes (zola.md §6.1)
             text = text[:-1] + "\\}"
         # an id is written only where it matters: a link points at it (Zola checks those links)
-        ident = _heading_id(el) or zola_slug(el.text_content())
-        attrs = f" {{#{ident}}}" if ident in self.linked and _ID.match(ident) else ""
+        own = el.get("id") if el.get("id") and _ID.match(el.get("id")) else ""
+        ident = own or _heading_id(el) or zola_slug(el.text_content())
+        attrs = f" {{#{ident}}}" if (own or ident in self.linked) and _ID.match(ident) else ""
         return ["#" * level + " " + text + attrs]
 
     def block_hr(self, el) -> list[str]:
@@ -311,7 +317,12 @@ class Converter:
         return [image] if image else []
 
     def block_a(self, el) -> list[str]:
-        return self.blocks(el)
+        """A link around blocks: the blocks, each linked where Markdown can (text, heading, image)."""
+        href = (el.get("href") or "").strip()
+        blocks = self.blocks(el)
+        if not href or href.startswith("#"):
+            return blocks
+        return [_link_block(b, href) for b in blocks]
 
     def block_blockquote(self, el) -> list[str]:
         inner = "\n\n".join(self.blocks(el))
@@ -405,7 +416,8 @@ class Converter:
         body = blocks[0]
         loose = False
         for prev, block in zip(blocks, blocks[1:]):
-            if _is_list(block) and not _is_list(prev) and "\n\n" not in prev and not prev.startswith(("```", "<", ">")):
+            if _is_list(block) and re.match(r"^(?:[-*]|1[.)])(?: |$)", block) and not _is_list(prev) \
+                    and "\n\n" not in prev and not prev.startswith(("```", "<", ">")):
                 body += "\n" + block  # "text" then a nested list: a tight item
             else:
                 body += "\n\n" + block
@@ -424,12 +436,15 @@ class Converter:
         images = list(el.iter("img"))
         if not images:
             return self.blocks(el)
+        # other content of the figure (a credit line, a paragraph) is kept after the images
+        rest = [b for c in el if isinstance(c.tag, str) and c.tag != "figcaption" and not any(True for _ in c.iter("img"))
+                for b in self.blocks(_wrap_as_div(c))]
         if len(images) == 1:
             if caption:
-                return [self.figure_html(images[0], caption_el)]
-            return [self._linked_image(images[0])]
+                return [self.figure_html(images[0], caption_el)] + rest
+            return [self._linked_image(images[0])] + rest
         out = [self._gallery_image(img, el) for img in images]  # a gallery: each image with its own caption
-        return out + ([caption] if caption else [])
+        return out + rest + ([caption] if caption else [])
 
     def _linked_image(self, img) -> str:
         image = self.inline_img(img)
@@ -612,7 +627,7 @@ class Converter:
             return inner
         # spaces and line breaks at the edges go outside the marks, or the marks would not close
         m = _EDGES.match(inner)
-        return f"{m.group(1)}{mark}{m.group(2)}{mark}{m.group(3)}"
+        return _Unwrapped([m.group(1), _Emphasis(f"{mark}{m.group(2)}{mark}", m.group(2)), m.group(3)])
 
     def inline_strong(self, el) -> str:
         return self._wrap(el, "**")
@@ -633,7 +648,13 @@ class Converter:
     inline_strike = inline_del
 
     def inline_code(self, el) -> str:
+        for br in list(el.iter("br")):  # line breaks in inline code show as spaces, not as nothing
+            br.tail = " " + (br.tail or "")
+            br.drop_tree()
         text = el.text_content()
+        links = [a for a in el.iter("a") if a.get("href")]
+        if text and len(links) == 1 and links[0].text_content() == text:  # <code><a>…</a></code>
+            return f"[{code_span(text)}]({_destination(links[0].get('href'))})"
         return code_span(text) if text else ""
 
     inline_tt = inline_code
@@ -663,8 +684,11 @@ class Converter:
             return f"[^{label}]"
         if not href or (href.startswith("#") and href != "#" and unquote(href[1:]) not in self.anchors):
             return _Unwrapped(self._parts(el))  # no link, or to an anchor that does not exist here
+        if href.startswith("#"):
+            href = "#" + unquote(href[1:])  # the anchor as Zola will check it
         m = _EDGES.match(self.inline_children(el))
         lead, text, trail = m.group(1), m.group(2), m.group(3)  # spaces and breaks stay outside the link
+        text = re.sub(r"(?<!\\)\](?!\()", r"\\]", text)  # a lone "]" would end the link text
         if not text:
             return lead + trail if "\\\n" in lead + trail else ""
         title = el.get("title")
@@ -740,16 +764,40 @@ def _join_adjacent(root) -> None:
             nxt = el.getnext()
 
 
-_ID = re.compile(r"^[A-Za-z][\w:.-]*$")
+_ID = re.compile(r"^[\w:.-]+$")
 
 
 def _heading_id(heading) -> str:
     """The id a heading carries (its own, or an anchor inside it), if Markdown can keep it."""
-    for node in [heading, *heading.iter("a")]:
+    for node in heading.iter():
+        if not isinstance(node.tag, str):
+            continue
         ident = node.get("id") or (node.get("name") if node.tag == "a" else None)
         if ident and _ID.match(ident):
             return ident
     return ""
+
+
+STRONG_BLOCKS = {"iframe", "video", "audio", "object", "embed", "ul", "ol", "table", "pre", "blockquote", "figure",
+                 "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "details", "p", "hr"}
+
+
+def _alone(img) -> bool:
+    """An image with no text after it in its parent (so it is a block of its own)."""
+    return _is_blank(img.tail or "") and all(
+        not isinstance(s.tag, str) or s.tag in BLOCK_TAGS or s.tag == "br" for s in img.itersiblings())
+
+
+def _link_block(block: str, href: str) -> str:
+    dest = _destination(href)
+    if block.startswith("![") and block.endswith(")") and "\n" not in block:
+        return f"[{block}]({dest})"
+    m = re.match(r"^(#{1,6} )(.*?)( \{#[^}]*\})?$", block)
+    if m and "\n" not in block and "](" not in m.group(2):
+        return f"{m.group(1)}[{m.group(2)}]({dest}){m.group(3) or ''}"
+    if not re.match(r"^(?:[-*>|<`~#]|\d+[.)] )", block) and "\n" not in block and "](" not in block:
+        return f"[{block}]({dest})"
+    return block
 
 
 class _Unwrapped(list):
@@ -796,20 +844,45 @@ def resolve(parts: list[str], line_edges: bool) -> str:
     return "".join(out)
 
 
-_CLOSING = re.compile(r"^(.*?)([^\w\s*~\])>]+)(\*\*|\*|~~)$", re.S)
-_OPENING = re.compile(r"^(\*\*|\*|~~)([^\w\s*~]+)(.*)$", re.S)
+_PLAIN_PUNCT = r"[.,:;!?'\"„“”‘’«»…\-–—/]"
+_CLOSING = re.compile(r"^(\*\*|\*|~~)(.*?)(" + _PLAIN_PUNCT + r"+)(\*\*|\*|~~)$", re.S)
+_OPENING = re.compile(r"^(\*\*|\*|~~)((?:(?!!\[)" + _PLAIN_PUNCT + r")+)(.*?)(\*\*|\*|~~)$", re.S)
 
 
 def _flanking(left: str, right: str) -> tuple[str, str]:
-    """CommonMark cannot close `**x:**` before a letter, nor open `**:x**` after one: the
-    punctuation moves outside the marks (`**x**:y`), which keeps the words and the emphasis."""
-    m = _CLOSING.match(left)
-    if m and right[:1].isalnum() and m.group(1) and not m.group(1).endswith(("*", "~", "\\")):
-        left = m.group(1) + m.group(3) + m.group(2)
-    m = _OPENING.match(right)
-    if m and left[-1:].isalnum():
-        right = m.group(2) + m.group(1) + m.group(3)
+    """CommonMark cannot close `**x:**` before a letter, nor open `**:x**` after one. Plain
+    punctuation moves outside the marks (`**x**:y`); when that is not enough, the marks go (the
+    words stay, the emphasis is lost)."""
+    if isinstance(left, _Emphasis) and right[:1].isalnum() and not left.closes_before_letter():
+        m = _CLOSING.match(left)
+        if m and m.group(2).strip() and not m.group(2)[-1:].isspace():
+            left = _Emphasis(m.group(1) + m.group(2) + m.group(4), left.inner_text) + m.group(3)
+        else:
+            left = left.inner_text
+    if isinstance(right, _Emphasis) and left[-1:].isalnum() and not right.opens_after_letter():
+        m = _OPENING.match(right)
+        if m and m.group(3).strip() and not m.group(3)[:1].isspace():
+            right = m.group(2) + _Emphasis(m.group(1) + m.group(3) + m.group(4), right.inner_text)
+        else:
+            right = right.inner_text
     return left, right
+
+
+class _Emphasis(str):
+    """`**text**`, `*text*` or `~~text~~`, knowing its inner text for when the marks cannot stay."""
+
+    def __new__(cls, value: str, inner_text: str):
+        obj = super().__new__(cls, value)
+        obj.inner_text = inner_text
+        return obj
+
+    def closes_before_letter(self) -> bool:
+        inner = self.rstrip("*~")
+        return bool(inner) and (inner[-1].isalnum() or inner[-1] == "_")
+
+    def opens_after_letter(self) -> bool:
+        inner = self.lstrip("*~")
+        return bool(inner) and (inner[0].isalnum() or inner[0] == "_")
 
 
 def run_has_text(run: list[str]) -> bool:
@@ -869,11 +942,12 @@ def _inner_html(el) -> str:
 
 
 def _escape_label(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    """Alt text is read as Markdown too: its active characters are escaped."""
+    return re.sub(r"([\\`*_\[\]<>&!~])", r"\\\1", text)
 
 
 def _destination(url: str) -> str:
-    url = url.strip()
+    url = re.sub(r"&(?=#?\w+;)", "&amp;", url.strip()).replace("\\", "%5C")  # no entity or escape inside
     if re.search(r"[\s<>]", url) or url.count("(") != url.count(")"):
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
     return url

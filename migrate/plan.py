@@ -21,7 +21,7 @@ from .html2md import escape_inline
 from .mappings import Mappings
 from .model import Item, Notice, Source
 from .reader import read_export
-from .render import Renderer
+from .render import RenderNotes, Renderer
 from .slugs import zola_slug
 from .urls import Placement, home_path, place_items, section_file
 
@@ -235,7 +235,11 @@ def _item_outcome(item: Item, decisions, placements, ctx: SiteContext, mappings:
         plan.plain_urls.append((place.plain_url, place.path))
     fm = frontmatter.front_matter(item, place, ctx, mappings, outcome == DRAFT, warn)
     used_taxonomies.update(fm.get("taxonomies", {}))
-    body, notes = convert.convert_item(item, renderer)
+    try:
+        body, notes = convert.convert_item(item, renderer)
+    except (RecursionError, ValueError, TypeError) as err:  # pathological HTML: keep it, never stop the run
+        warn(Notice(item.source, f"content could not be converted ({type(err).__name__}); kept as HTML", item.id))
+        body, notes = convert.raw_body(item.content), RenderNotes()
     for counter, seen in ((plan.unknown_shortcodes, notes.unknown_shortcodes), (plan.plugin_blocks, notes.plugin_blocks),
                           (plan.dropped, notes.dropped)):
         counter.update(set(seen))

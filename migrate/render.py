@@ -242,7 +242,7 @@ class Renderer:
             if spec.get("unwrap"):
                 return inner(code.content or "")
             if "html" in spec:
-                return _fill(spec["html"], code)
+                return inner(_fill(spec["html"], code))
             handler = getattr(self, f"sc_{spec.get('handler', '')}", None)
             if handler is None:
                 return None
