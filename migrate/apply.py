@@ -54,6 +54,8 @@ class Change:
 class Changes:
     site: Path
     changes: list[Change] = field(default_factory=list)
+    exports: list[str] = field(default_factory=list)  # the exports of this run: the origin of its files
+    kept_from_other_exports: int = 0  # files of an earlier run of other exports, left alone
 
     def by_action(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
@@ -65,13 +67,29 @@ class Changes:
         return out
 
 
-def read_manifest(site: Path) -> dict[str, str]:
+def _manifest(site: Path) -> dict:
     try:
         data = json.loads((site / MANIFEST).read_text("utf-8"))
-        files = data.get("files", {})
-        return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+        return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+def read_manifest(site: Path) -> dict[str, str]:
+    """File → sha256 of the bytes wp2zola last wrote there."""
+    files = _manifest(site).get("files", {})
+    return {str(k): str(v) for k, v in files.items()} if isinstance(files, dict) else {}
+
+
+def read_manifest_origins(site: Path) -> dict[str, str]:
+    """File → the export file names that produced it ("a.xml b.xml"): a run removes only files that
+    the same exports produced before, never those of another site or another split file."""
+    origins = _manifest(site).get("origins", {})
+    return {str(k): str(v) for k, v in origins.items()} if isinstance(origins, dict) else {}
+
+
+def origin_key(exports: list[str]) -> str:
+    return " ".join(sorted(exports))
 
 
 def _read(path: Path) -> bytes | None:
@@ -87,7 +105,9 @@ def compare(plan: Plan, site: Path, force: bool = False) -> Changes:
     """What applying the plan would do to the site as it is now."""
     site = Path(site)
     before = read_manifest(site)
-    result = Changes(site)
+    result = Changes(site, exports=sorted(plan.exports))
+    origins = read_manifest_origins(site)
+    key = origin_key(plan.exports)
     for rel in sorted(plan.files):
         planned: PlannedFile = plan.files[rel]
         target = safe_path(site, rel)
@@ -104,6 +124,9 @@ def compare(plan: Plan, site: Path, force: bool = False) -> Changes:
             why = "edited since wp2zola wrote it" if rel in before else "not written by wp2zola"
             result.changes.append(Change(rel, CONFLICT, planned.data, old, why))
     for rel in sorted(set(before) - set(plan.files)):
+        if origins.get(rel, key) != key:  # written from other exports: theirs to remove
+            result.kept_from_other_exports += 1
+            continue
         try:
             target = safe_path(site, rel)
         except UnsafePath:
@@ -146,8 +169,9 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def manifest_bytes(manifest: dict[str, str]) -> bytes:
-    return (json.dumps({"version": 1, "files": dict(sorted(manifest.items()))}, indent=1, ensure_ascii=False) + "\n").encode()
+def manifest_bytes(manifest: dict[str, str], origins: dict[str, str]) -> bytes:
+    data = {"version": 1, "files": dict(sorted(manifest.items())), "origins": dict(sorted(origins.items()))}
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
 
 
 def apply(changes: Changes) -> None:
@@ -155,20 +179,25 @@ def apply(changes: Changes) -> None:
     site = changes.site
     site.mkdir(parents=True, exist_ok=True)
     done = read_manifest(site)
+    origins = read_manifest_origins(site)
+    key = origin_key(changes.exports)
     try:
         for change in changes.changes:
             target = safe_path(site, change.path)
             if change.action in (CREATE, CHANGE):
                 write_atomic(target, change.new or b"")
                 done[change.path] = digest(change.new or b"")
+                origins[change.path] = key
             elif change.action == UNCHANGED:
                 done[change.path] = digest(change.new or b"")
+                origins[change.path] = key
             elif change.action == REMOVE:
                 target.unlink(missing_ok=True)
                 done.pop(change.path, None)
+                origins.pop(change.path, None)
                 _prune_empty_dirs(target.parent, site)
     finally:  # also on an interruption: the manifest tells which files on disk are ours
-        data = manifest_bytes(done)
+        data = manifest_bytes(done, {k: v for k, v in origins.items() if k in done})
         target = safe_path(site, MANIFEST)
         if _read(target) != data:
             write_atomic(target, data)

@@ -108,6 +108,9 @@ def migrate_command(
         stderr.print(f"conflict: {line} (kept; --force overwrites)", markup=False)
     for line in plan.config_required:
         stderr.print(f"config: {line}", markup=False)
+    if changes.kept_from_other_exports:
+        stderr.print(f"note: {changes.kept_from_other_exports} file(s) written earlier from other exports were left "
+                     "as they are", markup=False)
     if plan.plain_urls:
         stderr.print(f"note: {len(plan.plain_urls)} item(s) had plain ?p= URLs that only server redirects can keep "
                      "(listed in --report)", markup=False)

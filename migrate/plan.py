@@ -70,6 +70,7 @@ class Plan:
     dropped: Counter = field(default_factory=Counter)  # what rendered to nothing → items
     nextpage_items: int = 0
     base_url: str = ""
+    exports: list[str] = field(default_factory=list)  # the export file names this plan was made from
 
     def add(self, f: PlannedFile) -> None:
         if f.path in self.files:  # the URL planner gives unique files; this guards its promise
@@ -172,7 +173,7 @@ def existing_config(site: Path) -> dict | None:
 def build_plan(exports: list[str | Path], mappings: Mappings, site_config: dict | None = None,
                progress: Callable[[int, int], None] | None = None) -> Plan:
     """Read the exports (twice: index, then convert) and plan every file of the site."""
-    plan = Plan(new_site=site_config is None)
+    plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
     warn = plan.notices.append
     ctx = build_context(exports, warn)
     home = home_path(ctx)

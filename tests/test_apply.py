@@ -172,3 +172,27 @@ def test_no_slug_or_link_writes_outside_the_site(tmp_path, write_export, slug, l
         name = path.rsplit("/", 1)[-1]
         assert not name.startswith(".") and len(name.encode()) <= 124
         assert name not in ("index.md",)
+
+
+def test_other_exports_into_the_same_site_remove_nothing(tmp_path, write_export):
+    """Adding a second export to a site keeps the first one's files; re-running one export still prunes."""
+    site = tmp_path / "site"
+    first = write_export(wxr_item(1, "First post"), name="a.xml")
+    migrate([first], site)
+    second = write_export(wxr_item(2, "Second post"), name="b.xml")
+    result = migrate([second], site)
+    assert result.changes.by_action("remove") == [] and result.changes.kept_from_other_exports >= 1
+    assert (site / "content/2021/03/first-post.md").exists() and (site / "content/2021/03/second-post.md").exists()
+    again = migrate([write_export(wxr_item(3, "Third post"), name="b.xml")], site)
+    assert [c.path for c in again.changes.by_action("remove")] == ["content/2021/03/second-post.md"]
+    assert (site / "content/2021/03/first-post.md").exists()
+
+
+def test_written_files_are_readable_like_others(tmp_path):
+    site = tmp_path / "site"
+    old = os.umask(0o022)
+    try:
+        migrate([SAMPLE], site)
+    finally:
+        os.umask(old)
+    assert (site / "config.toml").stat().st_mode & 0o777 == 0o644
