@@ -164,7 +164,7 @@ def place_items(ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: 
     home = home_path(ctx)
     structure = PermalinkStructure.infer(ctx, home)
     wanted: dict = {}
-    for item in items:
+    for item in sorted(items, key=lambda i: _depth(i, ctx)):  # parents are placed before their children
         path = link_path(item.link)
         plain = ""
         if path is None:
@@ -178,6 +178,15 @@ def place_items(ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: 
         aliases += _old_slug_aliases(item, path) + _old_date_aliases(item, path)
         wanted[item.source] = Placement(path, "", aliases, plain_url=plain)
     return _settle(ctx, items, wanted, draft_ids, home, warn, reserved or {})
+
+
+def _depth(item: Item, ctx: SiteContext) -> int:
+    depth, seen, parent = 0, {item.id}, item.parent
+    while parent and parent in ctx.by_id and parent not in seen:  # a loop of parents ends the walk
+        seen.add(parent)
+        depth += 1
+        parent = ctx.by_id[parent].parent
+    return depth
 
 
 def home_path(ctx: SiteContext) -> str:

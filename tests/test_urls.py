@@ -82,3 +82,10 @@ def test_progress_is_reported_to_the_end(tmp_path, write_export):
     migrate([write_export(wxr_item(1, "A"), wxr_item(2, "B"))], tmp_path / "s", dry_run=True,
             progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (2, 2)
+
+
+def test_a_draft_child_listed_before_its_draft_parent_gets_the_parent_prefix(tmp_path, write_export):
+    child = wxr_item(105, "Child", "child", type="page", status="draft", parent=106, link="https://example.com/?page_id=105")
+    parent = wxr_item(106, "Parent", "parent-draft", type="page", status="draft", link="https://example.com/?page_id=106")
+    result = migrate([write_export(child, parent)], tmp_path / "site", dry_run=True)
+    assert {o.id: o.path for o in result.plan.outcomes} == {105: "/parent-draft/child/", 106: "/parent-draft/"}
