@@ -385,12 +385,17 @@ class Converter:
             number += 1
             loose = loose or item_loose
             indent = " " * (len(marker) + 1)
+            tail = self._paragraph(resolve([_Text(child.tail)], True)) if child.tail else ""
+            if tail:  # text between items (outside any <li>) stays with the item before it
+                body, loose = body + "\n\n" + tail, True
             lines = body.split("\n")
             items.append(marker + " " + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:]))
+        intro = self._paragraph(resolve([_Text(el.text)], True)) if el.text else ""
         if not items:
             last_list[0] = previous  # nothing written: the list before is still the neighbour
-            return ""
-        return ("\n\n" if loose else "\n").join(items)
+            return intro
+        listed = ("\n\n" if loose else "\n").join(items)
+        return f"{intro}\n\n{listed}" if intro else listed
 
     def footnote_definitions(self, el) -> list[str]:
         """WordPress's footnotes list → Markdown footnote definitions, labelled as their markers."""
