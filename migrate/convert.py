@@ -7,10 +7,9 @@ a final newline, `<!-- more -->` alone on its line, and output portable to every
 
 from __future__ import annotations
 
-import html
 import re
 
-from .html2md import TEMPLATE_OPENER, html_to_markdown, inline_code_html
+from .html2md import TEMPLATE_OPENER, code_block, html_to_markdown, inline_code_html
 from .model import Item
 from .render import RenderNotes, Renderer
 
@@ -40,10 +39,6 @@ _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 _CODE_SPAN = re.compile(r"(`+)(.+?)(?<!`)\1(?!`)")
 
 
-def _html_code(code: str) -> str:
-    return TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False))
-
-
 def portable(markdown: str) -> str:
     """Markdown without `{{` or `{%` anywhere (Zola 0.23 renders such content as a template,
     older versions look for shortcodes; zola.md §6). Text gets `&#123;`; code that holds them is
@@ -61,8 +56,7 @@ def portable(markdown: str) -> str:
             body = "\n".join(lines[i + 1 : j])
             if TEMPLATE_OPENER.search(body) or TEMPLATE_OPENER.search(m.group(3)):
                 lang = m.group(3).strip().split()[0] if m.group(3).strip() else ""
-                cls = f' class="language-{html.escape(TEMPLATE_OPENER.sub("", lang))}"' if lang else ""
-                out.append(f"<pre><code{cls}>{_html_code(body)}\n</code></pre>")
+                out.append(code_block(body, lang))
             else:
                 out.extend(lines[i : j + 1])
             i = j + 1

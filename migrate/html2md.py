@@ -145,6 +145,17 @@ def inline_code_html(text: str) -> str:
     return "<code>" + _MD_ACTIVE.sub(lambda m: f"&#{ord(m.group(0))};", inner) + "</code>"
 
 
+def code_block(code: str, language: str = "", fence: str = "```") -> str:
+    """A fenced code block longer than any fence inside; HTML `<pre><code>` when the code holds
+    `{{`/`{%` (a fence would show `&#123;` literally, and the braces must not stay)."""
+    if TEMPLATE_OPENER.search(code):
+        cls = f' class="language-{html.escape(TEMPLATE_OPENER.sub("", language))}"' if language else ""
+        return f"<pre><code{cls}>" + TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False)) + "\n</code></pre>"
+    while fence in code:
+        fence += fence[0]
+    return f"{fence}{language}\n{code}\n{fence}"
+
+
 def code_span(text: str) -> str:
     """Inline code with a backtick fence longer than any run inside; HTML when it holds `{{`/`{%`."""
     text = text.replace("\r", " ").replace("\n", " ")  # a code span is one line
@@ -309,9 +320,6 @@ class Converter:
     def block_hr(self, el) -> list[str]:
         return ["---"]
 
-    def block_br(self, el) -> list[str]:
-        return []
-
     def block_img(self, el) -> list[str]:
         image = self.inline_img(el)
         return [image] if image else []
@@ -335,14 +343,7 @@ class Converter:
             br.tail = "\n" + (br.tail or "")
             br.drop_tree()
         code = el.text_content().lstrip("\n").rstrip("\n ")  # edge blank lines do not show
-        language = self._language(el)
-        if TEMPLATE_OPENER.search(code):
-            cls = f' class="language-{html.escape(language)}"' if language else ""
-            return [f"<pre><code{cls}>" + TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False)) + "\n</code></pre>"]
-        fence = self.options.fence
-        while fence in code:
-            fence += fence[0]
-        return [f"{fence}{language}\n{code}\n{fence}"]
+        return [code_block(code, self._language(el), self.options.fence)]
 
     def _language(self, el) -> str:
         for node in [el, *el.iter("code")]:
@@ -478,9 +479,6 @@ class Converter:
         caption = _inner_html(caption_el).strip()
         return f"<figure>\n{image}\n<figcaption>{caption}</figcaption>\n</figure>"
 
-    def block_figcaption(self, el) -> list[str]:
-        return self.blocks(el)
-
     def block_table(self, el) -> list[str]:
         rows = [tr for tr in el.iter("tr")]
         if not rows:
@@ -556,10 +554,7 @@ class Converter:
         """A textarea in a post holds text to copy: a code block. (wpautop put <br /> and <p> into
         it, which WordPress then showed as text; they are taken out.)"""
         text = re.sub(r"<br\s*/?>|</?p>", "", el.text_content()).strip("\n")
-        fence = self.options.fence
-        while fence in text:
-            fence += fence[0]
-        return [f"{fence}\n{text}\n{fence}"] if text.strip() else []
+        return [code_block(text, "", self.options.fence)] if text.strip() else []
 
     def block_iframe(self, el) -> list[str]:
         return [self.raw_html(el)]
@@ -585,9 +580,6 @@ class Converter:
 
     block_math = block_svg
     block_canvas = block_svg
-
-    def block_form(self, el) -> list[str]:
-        return self.blocks(el)
 
     # -- inline -----------------------------------------------------------------------------
     def text(self, text: str) -> "_Text":
