@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .apply import Changes, apply, compare, read_manifest
-from .mappings import ConfigError, Mappings
-from .plan import Plan, build_plan, existing_config
-from .reader import ExportError
+from migrate.site.apply import Changes, apply, compare, read_manifest
+from migrate.mappings import ConfigError, Mappings
+from migrate.site.plan import Plan, build_plan, existing_config
+from migrate.wxr.reader import ExportError
 
 __all__ = ["migrate", "Result", "ExportError", "ConfigError", "Mappings", "build_plan", "compare", "apply"]
 __version__ = "0.1.0"

@@ -1,3 +1,3 @@
-from .cli import main
+from migrate.cli import main
 
 main()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from migrate import migrate
-from migrate.apply import MANIFEST, UnsafePath, apply, compare, safe_path, write_atomic
+from migrate.site.apply import MANIFEST, UnsafePath, apply, compare, safe_path, write_atomic
 from migrate.mappings import Mappings
-from migrate.plan import Plan, PlannedFile, build_plan
+from migrate.site.plan import Plan, PlannedFile, build_plan
 
 from .conftest import SAMPLES, wxr_item
 

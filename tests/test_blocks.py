@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from migrate.blocks import Block, has_blocks, normalize_name, parse_blocks, walk
+from migrate.wordpress.blocks import Block, has_blocks, normalize_name, parse_blocks, walk
 
 
 def tree(blocks: list[Block]) -> list:

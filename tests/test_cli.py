@@ -159,8 +159,10 @@ def test_wheel_ships_mappings_and_templates(tmp_path):
     wheel = next(tmp_path.glob("wp2zola-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("migrate/default_mappings/taxonomies.toml", "migrate/default_mappings/content.toml",
-                 "migrate/scaffold/templates/page.html", "migrate/scaffold/templates/taxonomy_single.html"):
+                 "migrate/zola/templates/page.html", "migrate/zola/templates/taxonomy_single.html"):
         assert name in names
+    for package in (ROOT / "migrate").rglob("__init__.py"):  # every sub-package, not only those listed today
+        assert package.relative_to(ROOT).as_posix() in names
 
 
 def test_diff_colours_keep_front_matter_lines_as_content():

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from migrate.context import SiteContext
-from migrate.convert import convert_item, html_markdown, portable
+from migrate.wxr.index import SiteContext
+from migrate.markdown.document import convert_item, html_markdown, portable
 from migrate.mappings import Mappings
-from migrate.model import Attachment, Item, Source
-from migrate.render import Renderer
+from migrate.wxr.model import Attachment, Item, Source
+from migrate.wordpress.render import Renderer
 
 CASES = sorted((Path(__file__).parent / "cases" / "convert").glob("*.txt"))
 
@@ -99,7 +99,7 @@ def test_any_content_converts_portably_and_stably(content):
 @given(html_text)
 def test_markdown_is_a_fixed_point_of_its_own_render(content):
     """Converting the HTML our Markdown renders to gives the same Markdown back."""
-    from migrate.fidelity import render_markdown
+    from migrate.fidelity.compare import render_markdown
 
     md = html_markdown(content)
     assert html_markdown(render_markdown(md)) == md

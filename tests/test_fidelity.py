@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migrate.fidelity import (
+from migrate.fidelity.compare import (
     ZOLA_OPTIONS,
     ItemFidelity,
     SiteFidelity,

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from migrate.fidelity import summarize
+from migrate.fidelity.compare import summarize
 from migrate.mappings import Mappings
-from migrate.measure import measure_export
+from migrate.fidelity.measure import measure_export
 
 from .conftest import CORPUS
 

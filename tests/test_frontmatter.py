@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from migrate.mappings import Mappings
-from migrate.plan import build_plan
+from migrate.site.plan import build_plan
 
 CASES = sorted((Path(__file__).parent / "cases" / "frontmatter").glob("*.xml"))
 

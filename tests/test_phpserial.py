@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from migrate.phpserial import PhpSerialError, loads
+from migrate.wxr.phpserial import PhpSerialError, loads
 
 
 def s(value: str) -> str:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from migrate import xmlstream
-from migrate.model import Author, Item, ItemTerm, Notice, Term
-from migrate.reader import ChannelField, ExportError, read_export
+from migrate.wxr import xmlstream
+from migrate.wxr.model import Author, Item, ItemTerm, Notice, Term
+from migrate.wxr.reader import ChannelField, ExportError, read_export
 
 WP10 = "http://wordpress.org/export/1.0/"
 WP11 = "http://wordpress.org/export/1.1/"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate.shortcodes import (
+from migrate.wordpress.shortcodes import (
     Shortcode,
     find_shortcodes,
     parse_attrs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from migrate import migrate
-from migrate.urls import decode_path, file_for, link_path
+from migrate.zola.urls import decode_path, file_for, link_path
 
 from .conftest import WXR_HEAD, wxr_item
 

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate.wpautop import BLOCK_TAGS, shortcode_unautop, wpautop
+from migrate.wordpress.wpautop import BLOCK_TAGS, shortcode_unautop, wpautop
 
 # --------------------------------------------------------------------------------------------------
 # docs/wordpress.md §2.3 (each one with WordPress's trailing newline)

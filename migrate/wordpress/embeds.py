@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from .mappings import Mappings
+from migrate.mappings import Mappings
 
 _FIELD = re.compile(r"\{(\w+)\}")
 

@@ -6,8 +6,8 @@ import json
 from collections import Counter
 from typing import Any
 
-from .apply import CONFLICT, KEPT, Changes
-from .plan import SKIP, Plan
+from migrate.site.apply import CONFLICT, KEPT, Changes
+from migrate.site.plan import SKIP, Plan
 
 
 def skipped_by_reason(plan: Plan) -> dict[str, int]:

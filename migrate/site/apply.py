@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .plan import Plan, PlannedFile
+from migrate.site.plan import Plan, PlannedFile
 
 MANIFEST = ".wp2zola/manifest.json"
 CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT = "create", "change", "unchanged", "remove", "conflict", "kept"

@@ -15,15 +15,17 @@ from urllib.parse import urlsplit
 
 import tomli_w
 
-from . import convert, frontmatter
-from .context import SiteContext, build_context
-from .html2md import escape_inline
-from .mappings import Mappings
-from .model import Item, Notice, Source
-from .reader import read_export
-from .render import RenderNotes, Renderer
-from .slugs import zola_slug
-from .urls import Placement, home_path, place_items, section_file
+from migrate.markdown import document as convert
+
+from migrate.zola import frontmatter
+from migrate.wxr.index import SiteContext, build_context
+from migrate.markdown.html2md import escape_inline
+from migrate.mappings import Mappings
+from migrate.wxr.model import Item, Notice, Source
+from migrate.wxr.reader import read_export
+from migrate.wordpress.render import RenderNotes, Renderer
+from migrate.zola.slugs import zola_slug
+from migrate.zola.urls import Placement, home_path, place_items, section_file
 
 PUBLISH, DRAFT, SKIP = "written", "draft", "skipped"
 
@@ -153,7 +155,7 @@ def _site_config(ctx: SiteContext, taxonomies: list[str], base_url: str) -> byte
 
 
 def _templates() -> Iterable[tuple[str, bytes]]:
-    for entry in sorted((Path(__file__).parent / "scaffold" / "templates").glob("*.html")):
+    for entry in sorted((Path(__file__).resolve().parent.parent / "zola" / "templates").glob("*.html")):
         yield f"templates/{entry.name}", entry.read_bytes()
 
 

@@ -13,10 +13,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from .context import SiteContext, parse_wp_date
-from .model import Item, Notice
-from .reader import Warn
-from .slugs import zola_slug
+from migrate.wxr.index import SiteContext, parse_wp_date
+from migrate.wxr.model import Item, Notice
+from migrate.wxr.reader import Warn
+from migrate.zola.slugs import zola_slug
 
 _PLAIN_KEYS = ("p", "page_id", "attachment_id", "post_type", "preview")
 _EXT = re.compile(r"\.(html?|php|aspx?)$", re.I)

@@ -14,8 +14,8 @@ from typing import Callable, Iterator, Union
 
 from lxml import etree
 
-from . import xmlstream
-from .model import Author, Comment, Item, ItemTerm, Notice, Source, Term
+from migrate.wxr import xmlstream
+from migrate.wxr.model import Author, Comment, Item, ItemTerm, Notice, Source, Term
 
 _WP = re.compile(r"^https?://(?:www\.)?wordpress\.(?:org|com)/export/[^/]+/?$")
 _EXCERPT = re.compile(r"^https?://(?:www\.)?wordpress\.(?:org|com)/export/[^/]+/excerpt/?$")

@@ -14,13 +14,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from . import blocks as wpblocks
-from . import shortcodes as sc
-from .context import SiteContext
-from .embeds import Embeds, link_html, media_html
-from .mappings import Mappings
-from .model import Item
-from .wpautop import shortcode_unautop, wpautop
+from migrate.wordpress import blocks as wpblocks
+from migrate.wordpress import shortcodes as sc
+from migrate.wxr.index import SiteContext
+from migrate.wordpress.embeds import Embeds, link_html, media_html
+from migrate.mappings import Mappings
+from migrate.wxr.model import Item
+from migrate.wordpress.wpautop import shortcode_unautop, wpautop
 
 _MORE = re.compile(r"<!--more(.*?)?-->", re.S)
 _NEXTPAGE = re.compile(r"\n?<!--nextpage-->\n?")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from .html2md import TEMPLATE_OPENER, code_block, html_to_markdown, inline_code_html
-from .model import Item
-from .render import RenderNotes, Renderer
+from migrate.markdown.html2md import TEMPLATE_OPENER, code_block, html_to_markdown, inline_code_html
+from migrate.wxr.model import Item
+from migrate.wordpress.render import RenderNotes, Renderer
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

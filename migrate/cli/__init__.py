@@ -11,9 +11,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import ConfigError, ExportError, Mappings, migrate
-from .apply import CHANGE, CREATE, REMOVE, UnsafePath, unified_diff
-from .report import as_json, conflicts, kept, skipped_by_reason
+from migrate import ConfigError
+
+from migrate import ExportError
+
+from migrate import Mappings
+
+from migrate import migrate
+from migrate.site.apply import CHANGE, CREATE, REMOVE, UnsafePath, unified_diff
+from migrate.report import as_json, conflicts, kept, skipped_by_reason
 
 app = typer.Typer(
     name="wp2zola",
@@ -156,8 +162,8 @@ def fidelity_command(
 
     Example: wp2zola fidelity site.wordpress.xml --worst 5
     """
-    from .fidelity import diff_report, format_table, summarize
-    from .measure import measure_export
+    from migrate.fidelity.compare import diff_report, format_table, summarize
+    from migrate.fidelity.measure import measure_export
 
     try:
         mappings = Mappings.load(config)

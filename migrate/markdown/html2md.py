@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import lxml.html
 from lxml import etree
 
-from .slugs import zola_slug
+from migrate.zola.slugs import zola_slug
 
 BLOCK_TAGS = {
     "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt", "fieldset",

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Iterable
 from urllib.parse import urlsplit
 
-from . import phpserial
-from .model import Attachment, Author, Channel, Item, Notice, Source, Term
-from .reader import ChannelField, Warn, read_export
+from migrate.wxr import phpserial
+from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
+from migrate.wxr.reader import ChannelField, Warn, read_export
 
 _WP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 

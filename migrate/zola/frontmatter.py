@@ -15,13 +15,13 @@ from typing import Any
 
 import tomli_w
 
-from .context import SiteContext, parse_wp_date
-from .html2md import TEMPLATE_OPENER
-from .mappings import Mappings
-from .model import Item, Notice
-from .reader import Warn
-from .slugs import zola_slug
-from .urls import Placement
+from migrate.wxr.index import SiteContext, parse_wp_date
+from migrate.markdown.html2md import TEMPLATE_OPENER
+from migrate.mappings import Mappings
+from migrate.wxr.model import Item, Notice
+from migrate.wxr.reader import Warn
+from migrate.zola.slugs import zola_slug
+from migrate.zola.urls import Placement
 
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .context import build_context
-from .convert import html_markdown
-from .fidelity import ItemFidelity, compare
-from .mappings import Mappings
-from .model import Item, Notice
-from .plan import SKIP, classify
-from .reader import read_export
-from .render import Renderer
+from migrate.wxr.index import build_context
+from migrate.markdown.document import html_markdown
+from migrate.fidelity.compare import ItemFidelity, compare
+from migrate.mappings import Mappings
+from migrate.wxr.model import Item, Notice
+from migrate.site.plan import SKIP, classify
+from migrate.wxr.reader import read_export
+from migrate.wordpress.render import Renderer
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""The fidelity harness: what WordPress showed against what Zola will show."""

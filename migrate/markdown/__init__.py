@@ -1,0 +1,1 @@
+"""HTML to CommonMark for Zola: one rule per element (html2md), and the portable, tidy document."""
