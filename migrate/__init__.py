@@ -1,9 +1,9 @@
 """wp2zola: move a WordPress site (WXR exports) to a Zola site, with nothing lost.
 
-The pipeline, top to bottom (each stage a module):
-    reader (stream the exports) → context (site index, first pass) → urls (where each item goes)
-    → convert + frontmatter (each item's file, second pass) → plan (all files, as data)
-    → apply (write atomically, or diff for a dry run) → report
+The pipeline (`migrate.pipeline`), one package a concern, each stage a call down:
+    wxr (read the exports, index the site) → zola.urls (place every item) → wordpress (render
+    what WordPress showed) → links (rewrite every URL) → markdown (HTML → Markdown) → zola (front
+    matter, sections, scaffold, redirects) → site (plan, then apply or diff) → report
 
 Use it as a library:
 
@@ -14,34 +14,10 @@ Use it as a library:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable
-
-from migrate.site.apply import Changes, apply, compare, read_manifest
 from migrate.mappings import ConfigError, Mappings
-from migrate.site.plan import Plan, build_plan, existing_config
+from migrate.pipeline import Result, migrate, plan_site
+from migrate.site.apply import apply, compare
 from migrate.wxr.reader import ExportError
 
-__all__ = ["migrate", "Result", "ExportError", "ConfigError", "Mappings", "build_plan", "compare", "apply"]
+__all__ = ["ConfigError", "ExportError", "Mappings", "Result", "apply", "compare", "migrate", "plan_site"]
 __version__ = "0.1.0"
-
-
-@dataclass
-class Result:
-    plan: Plan
-    changes: Changes
-
-
-def migrate(exports: list[str | Path], out: str | Path, *, dry_run: bool = False, force: bool = False,
-            config: str | Path | None = None, progress: Callable[[int, int], None] | None = None) -> Result:
-    """Plan the Zola site for `exports` in `out`, and write it unless `dry_run`."""
-    site = Path(out)
-    mappings = Mappings.load(config)
-    # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
-    ours = "config.toml" in read_manifest(site)
-    plan = build_plan(list(exports), mappings, None if ours else existing_config(site), progress)
-    changes = compare(plan, site, force=force)
-    if not dry_run:
-        apply(changes)
-    return Result(plan, changes)

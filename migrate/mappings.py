@@ -41,7 +41,7 @@ class Mappings:
     tables: dict[str, Any]
 
     @classmethod
-    def load(cls, user_file: str | Path | None = None) -> "Mappings":
+    def load(cls, user_file: str | Path | None = None) -> Mappings:
         tables: dict[str, Any] = {}
         for path in sorted(_default_dir().glob("*.toml")):
             with open(path, "rb") as fh:
@@ -56,7 +56,9 @@ class Mappings:
                 raise ConfigError(f"{user_file}: not valid TOML: {err}") from None
             unknown = sorted(set(user) - set(tables))
             if unknown:
-                raise ConfigError(f"{user_file}: unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(tables))}")
+                raise ConfigError(
+                    f"{user_file}: unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(tables))}"
+                )
             tables = _merge(tables, user)
         return cls(tables)
 

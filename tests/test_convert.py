@@ -11,13 +11,15 @@ import os
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from migrate.wxr.index import SiteContext
-from migrate.markdown.document import convert_item, html_markdown, portable
 from migrate.mappings import Mappings
-from migrate.wxr.model import Attachment, Item, Source
+from migrate.markdown.document import html_markdown, portable
+from migrate.site.content import item_body
 from migrate.wordpress.render import Renderer
+from migrate.wxr.index import SiteContext
+from migrate.wxr.model import Attachment, Item, Source
 
 CASES = sorted((Path(__file__).parent / "cases" / "convert").glob("*.txt"))
 
@@ -26,10 +28,17 @@ def site() -> SiteContext:
     """A small site the cases can refer to: attachments 101–103 of post 1, reusable block 200."""
     ctx = SiteContext()
     for i, (name, caption) in enumerate([("one", "First photo"), ("two", ""), ("three", "Third")], start=101):
-        ctx.attachments[i] = Attachment(id=i, url=f"https://example.com/wp-content/uploads/{name}.jpg", alt=name.title(),
-                                        caption=caption, parent=1, menu_order=i)
-    ctx.attachments[104] = Attachment(id=104, url="https://example.com/wp-content/uploads/song.mp3", title="A song",
-                                      parent=1)
+        ctx.attachments[i] = Attachment(
+            id=i,
+            url=f"https://example.com/wp-content/uploads/{name}.jpg",
+            alt=name.title(),
+            caption=caption,
+            parent=1,
+            menu_order=i,
+        )
+    ctx.attachments[104] = Attachment(
+        id=104, url="https://example.com/wp-content/uploads/song.mp3", title="A song", parent=1
+    )
     ctx.reusable_blocks[200] = "<!-- wp:paragraph -->\n<p>Shared <em>reusable</em> text.</p>\n<!-- /wp:paragraph -->"
     return ctx
 
@@ -47,7 +56,7 @@ def split_case(path: Path) -> tuple[str, str, str]:
 
 def convert(content: str) -> str:
     item = Item(source=Source("case", 1), id=1, type="post", content=content, meta=[("footnotes", FOOTNOTES)])
-    return convert_item(item, RENDERER)[0]
+    return item_body(item, RENDERER).markdown
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
@@ -63,14 +72,21 @@ def test_golden_conversion(case):
 
 def test_a_user_maps_an_unknown_shortcode_without_code(tmp_path):
     user = tmp_path / "mine.toml"
-    user.write_text("[shortcodes.fancybox]\nhtml = '<blockquote>{content}</blockquote>'\n"
-                    "[shortcodes.hidden]\ndrop = true\n")
+    user.write_text(
+        "[shortcodes.fancybox]\nhtml = '<blockquote>{content}</blockquote>'\n[shortcodes.hidden]\ndrop = true\n"
+    )
     renderer = Renderer(site(), Mappings.load(user))
-    item = Item(source=Source("case", 1), id=1, type="post", content='[fancybox color="red"]Hello[/fancybox]\n\n[hidden]x[/hidden]')
-    markdown, notes = convert_item(item, renderer)
+    item = Item(
+        source=Source("case", 1),
+        id=1,
+        type="post",
+        content='[fancybox color="red"]Hello[/fancybox]\n\n[hidden]x[/hidden]',
+    )
+    body = item_body(item, renderer)
+    markdown, notes = body.markdown, body.notes
     assert markdown == "> Hello\n"
     assert notes.dropped == {"shortcode [hidden]": 1}
-    unknown = convert_item(item, RENDERER)[1]
+    unknown = item_body(item, RENDERER).notes
     assert unknown.unknown_shortcodes == {"fancybox": 1, "hidden": 1}
 
 
@@ -79,10 +95,34 @@ def test_portable_leaves_other_braces_alone():
     assert portable("{{{") == "&#123;&#123;{"
 
 
-html_text = st.lists(st.sampled_from(list("ab {}%<>/&;#`*_[]()!\n") + ["<p>", "</p>", "<pre>", "</pre>", "<code>",
-                     "</code>", "{{", "{%", "<!--more-->", "<ul><li>", "</li></ul>", "&#123;", "```", "<!-- wp:paragraph -->",
-                     "[caption]", "[/caption]", "<table><tr><td>", "</td></tr></table>", "<blockquote>", "<h2>"]),
-                     max_size=60).map("".join)
+html_text = st.lists(
+    st.sampled_from(
+        list("ab {}%<>/&;#`*_[]()!\n")
+        + [
+            "<p>",
+            "</p>",
+            "<pre>",
+            "</pre>",
+            "<code>",
+            "</code>",
+            "{{",
+            "{%",
+            "<!--more-->",
+            "<ul><li>",
+            "</li></ul>",
+            "&#123;",
+            "```",
+            "<!-- wp:paragraph -->",
+            "[caption]",
+            "[/caption]",
+            "<table><tr><td>",
+            "</td></tr></table>",
+            "<blockquote>",
+            "<h2>",
+        ]
+    ),
+    max_size=60,
+).map("".join)
 
 
 @settings(max_examples=300, deadline=None)

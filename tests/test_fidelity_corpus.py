@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from migrate.fidelity.compare import summarize
-from migrate.mappings import Mappings
 from migrate.fidelity.measure import measure_export
+from migrate.mappings import Mappings
 
 from .conftest import CORPUS
 
@@ -35,8 +35,9 @@ def test_corpus_meets_the_fidelity_bars(measured):
 
 
 def test_theme_unit_test_data_meets_the_bars(measured):
-    ttd = summarize((f"{site}: {m.name}", m.result) for site, items in measured.items() if site.startswith("ttd-")
-                    for m in items)
+    ttd = summarize(
+        (f"{site}: {m.name}", m.result) for site, items in measured.items() if site.startswith("ttd-") for m in items
+    )
     assert ttd.items > 100
     assert ttd.words_ratio >= 0.995 and ttd.structure_ratio >= 0.98
     assert ttd.raw_html_items == 0 and ttd.leftover_items == 0

@@ -14,19 +14,21 @@ from pathlib import Path
 import pytest
 
 from migrate.mappings import Mappings
-from migrate.site.plan import build_plan
+from migrate.pipeline import plan_site
 
 CASES = sorted((Path(__file__).parent / "cases" / "frontmatter").glob("*.xml"))
 
 
 def render_case(export: Path) -> str:
-    plan = build_plan([export], Mappings.load())
+    plan = plan_site([export], Mappings.load())
     out = []
     for path in sorted(p for p, f in plan.files.items() if f.role == "content"):
         out.append(f"=== {path}\n{plan.files[path].data.decode()}")
     for notice in plan.notices:
-        out.append(f"warning: line {notice.source.line if notice.source else '-'}: "
-                   f"{'item ' + str(notice.item_id) + ': ' if notice.item_id is not None else ''}{notice.message}\n")
+        out.append(
+            f"warning: line {notice.source.line if notice.source else '-'}: "
+            f"{'item ' + str(notice.item_id) + ': ' if notice.item_id is not None else ''}{notice.message}\n"
+        )
     return "\n".join(out)
 
 
@@ -41,7 +43,7 @@ def test_golden_front_matter(export):
 
 @pytest.mark.parametrize("export", CASES, ids=[c.stem for c in CASES])
 def test_front_matter_is_toml_zola_reads(export):
-    plan = build_plan([export], Mappings.load())
+    plan = plan_site([export], Mappings.load())
     for path, planned in plan.files.items():
         if planned.role not in ("content", "section"):
             continue
@@ -51,7 +53,17 @@ def test_front_matter_is_toml_zola_reads(export):
         assert sep, path  # a newline after the closing +++
         data = tomllib.loads(front)
         if planned.role == "content":
-            assert set(data) <= {"title", "description", "date", "updated", "path", "aliases", "draft", "taxonomies", "extra"}
+            assert set(data) <= {
+                "title",
+                "description",
+                "date",
+                "updated",
+                "path",
+                "aliases",
+                "draft",
+                "taxonomies",
+                "extra",
+            }
             assert data["path"].startswith("/") and data["path"].endswith("/")
             assert all(term.strip() for terms in data.get("taxonomies", {}).values() for term in terms)
             assert data["date"].tzinfo is not None

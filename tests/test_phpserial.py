@@ -106,24 +106,57 @@ def test_mixed_keys():
 def test_nested_attachment_metadata():
     text = (
         "a:6:{"
-        + s("width") + "i:2560;"
-        + s("height") + "i:1707;"
-        + s("file") + s("2020/05/photo-scaled.jpg")
-        + s("sizes") + "a:2:{"
-        + s("medium") + "a:4:{" + s("file") + s("photo-300x200.jpg") + s("width") + "i:300;"
-        + s("height") + "i:200;" + s("mime-type") + s("image/jpeg") + "}"
-        + s("thumbnail") + "a:4:{" + s("file") + s("photo-150x150.jpg") + s("width") + "i:150;"
-        + s("height") + "i:150;" + s("mime-type") + s("image/jpeg") + "}"
+        + s("width")
+        + "i:2560;"
+        + s("height")
+        + "i:1707;"
+        + s("file")
+        + s("2020/05/photo-scaled.jpg")
+        + s("sizes")
+        + "a:2:{"
+        + s("medium")
+        + "a:4:{"
+        + s("file")
+        + s("photo-300x200.jpg")
+        + s("width")
+        + "i:300;"
+        + s("height")
+        + "i:200;"
+        + s("mime-type")
+        + s("image/jpeg")
         + "}"
-        + s("image_meta") + "a:2:{" + s("caption") + s("Caf\u00e9 \u201cbar\u201d") + s("keywords") + "a:0:{}}"
-        + s("original_image") + s("photo.jpg")
+        + s("thumbnail")
+        + "a:4:{"
+        + s("file")
+        + s("photo-150x150.jpg")
+        + s("width")
+        + "i:150;"
+        + s("height")
+        + "i:150;"
+        + s("mime-type")
+        + s("image/jpeg")
+        + "}"
+        + "}"
+        + s("image_meta")
+        + "a:2:{"
+        + s("caption")
+        + s("Caf\u00e9 \u201cbar\u201d")
+        + s("keywords")
+        + "a:0:{}}"
+        + s("original_image")
+        + s("photo.jpg")
         + "}"
     )
     meta = loads(text)
     assert meta["width"] == 2560 and meta["height"] == 1707
     assert meta["file"] == "2020/05/photo-scaled.jpg"
     assert list(meta["sizes"]) == ["medium", "thumbnail"]
-    assert meta["sizes"]["medium"] == {"file": "photo-300x200.jpg", "width": 300, "height": 200, "mime-type": "image/jpeg"}
+    assert meta["sizes"]["medium"] == {
+        "file": "photo-300x200.jpg",
+        "width": 300,
+        "height": 200,
+        "mime-type": "image/jpeg",
+    }
     assert meta["sizes"]["thumbnail"]["width"] == 150
     assert meta["image_meta"] == {"caption": "Caf\u00e9 \u201cbar\u201d", "keywords": {}}
     assert meta["original_image"] == "photo.jpg"

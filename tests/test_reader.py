@@ -45,7 +45,9 @@ def export(body: str, *, wp_ns: str = WP12, prefix: str = "wp", version: str | N
     )
 
 
-def item(post_id: int | str, *, prefix: str = "wp", content: str = "Body", post_type: str = "post", extra: str = "") -> str:
+def item(
+    post_id: int | str, *, prefix: str = "wp", content: str = "Body", post_type: str = "post", extra: str = ""
+) -> str:
     """A one-line item with the usual fields (content in CDATA)."""
     p = prefix
     return (
@@ -105,9 +107,8 @@ def read(tmp_path: Path, data: str | bytes, name: str = "export.xml", label: str
 
 @pytest.mark.parametrize("wp_ns", [WP10, WP11, WP12, WP12S], ids=["1.0", "1.1", "1.2", "1.2-https"])
 def test_all_wxr_namespace_uris_are_recognised(tmp_path, wp_ns):
-    body = (
-        "<wp:base_blog_url>https://blog.example</wp:base_blog_url>\n"
-        + item(12, extra="<excerpt:encoded><![CDATA[Short]]></excerpt:encoded><wp:post_name>hello</wp:post_name>")
+    body = "<wp:base_blog_url>https://blog.example</wp:base_blog_url>\n" + item(
+        12, extra="<excerpt:encoded><![CDATA[Short]]></excerpt:encoded><wp:post_name>hello</wp:post_name>"
     )
     r = read(tmp_path, export(body, wp_ns=wp_ns))
     assert r.channel["base_blog_url"] == "https://blog.example"
@@ -157,7 +158,9 @@ def test_whole_file_with_wp_prefix_bound_elsewhere_yields_no_wordpress_fields(tm
 
 
 def test_default_namespace_declaration_on_element(tmp_path):
-    body = f'<item><title>T</title><post_id xmlns="{WP12}">77</post_id><post_type xmlns="{WP12}">page</post_type></item>'
+    body = (
+        f'<item><title>T</title><post_id xmlns="{WP12}">77</post_id><post_type xmlns="{WP12}">page</post_type></item>'
+    )
     it = read(tmp_path, export(body)).only_item()
     assert it.id == 77
     assert it.type == "page"
@@ -343,7 +346,9 @@ def test_values_with_and_without_cdata_are_stripped(tmp_path, value):
 
 
 def test_entity_escaped_html_content_without_cdata(tmp_path):
-    body = "<item><wp:post_id>16</wp:post_id><content:encoded>&lt;p&gt;hi &amp;amp; bye&lt;/p&gt;</content:encoded></item>"
+    body = (
+        "<item><wp:post_id>16</wp:post_id><content:encoded>&lt;p&gt;hi &amp;amp; bye&lt;/p&gt;</content:encoded></item>"
+    )
     r = read(tmp_path, export(body))
     assert r.only_item().content == "<p>hi &amp; bye</p>"
     assert r.notices == []
@@ -372,8 +377,10 @@ def test_missing_or_odd_wxr_version_does_not_stop_reading(tmp_path, version):
     ids=["inside-cdata", "inside-tag", "after-element", "right-after-start"],
 )
 def test_truncated_file_keeps_complete_items(tmp_path, cut_after):
-    last = "<item><title>Last</title><wp:post_id>3</wp:post_id><wp:post_type>post</wp:post_type>" \
-           "<content:encoded><![CDATA[half a sentence]]></content:encoded></item>"
+    last = (
+        "<item><title>Last</title><wp:post_id>3</wp:post_id><wp:post_type>post</wp:post_type>"
+        "<content:encoded><![CDATA[half a sentence]]></content:encoded></item>"
+    )
     full = export(item(1) + "\n" + item(2) + "\n" + last)
     start = full.index(last)
     cut = full.index(cut_after, start) + len(cut_after)
@@ -387,9 +394,8 @@ def test_truncated_file_keeps_complete_items(tmp_path, cut_after):
 
 
 def test_unclosed_item_followed_by_another_item(tmp_path):
-    body = (
-        "<item><title>Open</title><wp:post_id>1</wp:post_id><wp:postmeta><wp:meta_key>k</wp:meta_key>\n"
-        + item(2, content="Second body", extra="<wp:post_name>second</wp:post_name>")
+    body = "<item><title>Open</title><wp:post_id>1</wp:post_id><wp:postmeta><wp:meta_key>k</wp:meta_key>\n" + item(
+        2, content="Second body", extra="<wp:post_name>second</wp:post_name>"
     )
     r = read(tmp_path, export(body))
     assert len(r.items) == 2
@@ -402,16 +408,18 @@ def test_unclosed_item_followed_by_another_item(tmp_path):
 
 
 def test_every_item_start_yields_exactly_one_item(tmp_path):
-    body = "\n".join([
-        item(1, content="mentions <item> and </item> inside CDATA"),
-        "<!-- <item><wp:post_id>99</wp:post_id></item> -->",
-        "<item/>",
-        '<item xml:lang="en"><wp:post_id>3</wp:post_id></item>',
-        "<item><wp:post_id>4</wp:post_id><title>a <b>bold</i> mess</title></item>",  # not well-formed
-        "<item><wp:post_id>5</wp:post_id><wp:postmeta>",  # never closed
-        item(6),
-        "<item><wp:post_id>7</wp:post_id><content:encoded><![CDATA[cut off",
-    ])
+    body = "\n".join(
+        [
+            item(1, content="mentions <item> and </item> inside CDATA"),
+            "<!-- <item><wp:post_id>99</wp:post_id></item> -->",
+            "<item/>",
+            '<item xml:lang="en"><wp:post_id>3</wp:post_id></item>',
+            "<item><wp:post_id>4</wp:post_id><title>a <b>bold</i> mess</title></item>",  # not well-formed
+            "<item><wp:post_id>5</wp:post_id><wp:postmeta>",  # never closed
+            item(6),
+            "<item><wp:post_id>7</wp:post_id><content:encoded><![CDATA[cut off",
+        ]
+    )
     text = export(body)
     text = text[: text.index("cut off") + len("cut off")]
     r = read(tmp_path, text)
@@ -429,8 +437,7 @@ def test_billion_laughs_entities_are_not_expanded(tmp_path):
         f'<!ENTITY lol{n} "{("&lol%s;" % (n - 1 if n > 1 else "")) * 10}">\n' for n in range(1, 10)
     )
     text = export(
-        "<item><title>&lol9;</title><wp:post_id>1</wp:post_id>"
-        "<content:encoded>&lol9;</content:encoded></item>"
+        "<item><title>&lol9;</title><wp:post_id>1</wp:post_id><content:encoded>&lol9;</content:encoded></item>"
     ).replace("<rss ", f"<!DOCTYPE rss [\n{entities}]>\n<rss ", 1)
     r = read(tmp_path, text)
     it = r.only_item()
@@ -645,7 +652,15 @@ def test_item_scalar_fields(tmp_path):
 
 def test_item_defaults_when_fields_are_absent(tmp_path):
     it = read(tmp_path, export("<item><wp:post_id>1</wp:post_id><wp:is_sticky>0</wp:is_sticky></item>")).only_item()
-    assert (it.parent, it.menu_order, it.sticky, it.password, it.terms, it.meta, it.comments) == (0, 0, False, "", [], [], [])
+    assert (it.parent, it.menu_order, it.sticky, it.password, it.terms, it.meta, it.comments) == (
+        0,
+        0,
+        False,
+        "",
+        [],
+        [],
+        [],
+    )
 
 
 def test_item_terms(tmp_path):
@@ -700,12 +715,21 @@ def test_item_comments(tmp_path):
     assert (c1.date, c1.date_gmt) == ("2021-03-02 10:00:00", "2021-03-02 09:00:00")
     assert (c1.approved, c1.type, c1.parent, c1.user_id) == ("1", "comment", 0, 0)
     assert (c2.id, c2.author, c2.content, c2.approved, c2.type, c2.parent, c2.user_id) == (
-        12, "Alice", "Thanks", "0", "pingback", 11, 3)
+        12,
+        "Alice",
+        "Thanks",
+        "0",
+        "pingback",
+        11,
+        3,
+    )
 
 
 def test_comment_author_url_with_raw_ampersand(tmp_path):
-    extra = ("<wp:comment><wp:comment_id>5</wp:comment_id>"
-             "<wp:comment_author_url>http://spam.example/?a=1&b=2</wp:comment_author_url></wp:comment>")
+    extra = (
+        "<wp:comment><wp:comment_id>5</wp:comment_id>"
+        "<wp:comment_author_url>http://spam.example/?a=1&b=2</wp:comment_author_url></wp:comment>"
+    )
     r = read(tmp_path, export(item(30, extra=extra)))
     it = r.only_item()
     assert it.damage == []
@@ -723,19 +747,21 @@ def test_item_line_numbers(tmp_path):
 def _tricky_export() -> str:
     """An export with many constructs whose boundaries could fall between two reads."""
     doctype = '<!DOCTYPE rss [\n<!ENTITY e "x">\n]>\n'
-    body = "\n".join([
-        "<!-- a comment with <item> inside -->",
-        '<atom:link href="https://blog.example/feed/" rel="self" />',
-        HEADER,
-        item(1, content="a]]]]><![CDATA[>b <item> &amp;"),
-        item(2, content="x <![CDATA[ y ]]> z"),
-        "<item><title>t &nbsp; &amp; </title><wp:post_id>3</wp:post_id>"
-        "<wp:attachment_url>http://x/?a=1&b=2</wp:attachment_url></item>",
-        FULL_ITEM,
-        item(4, content="caf\u00e9 \u65e5\u672c \u0093q\u0094 \x10"),
-        "<item/>",
-        item(5),
-    ])
+    body = "\n".join(
+        [
+            "<!-- a comment with <item> inside -->",
+            '<atom:link href="https://blog.example/feed/" rel="self" />',
+            HEADER,
+            item(1, content="a]]]]><![CDATA[>b <item> &amp;"),
+            item(2, content="x <![CDATA[ y ]]> z"),
+            "<item><title>t &nbsp; &amp; </title><wp:post_id>3</wp:post_id>"
+            "<wp:attachment_url>http://x/?a=1&b=2</wp:attachment_url></item>",
+            FULL_ITEM,
+            item(4, content="caf\u00e9 \u65e5\u672c \u0093q\u0094 \x10"),
+            "<item/>",
+            item(5),
+        ]
+    )
     return export(body).replace("<rss ", doctype + "<rss ", 1)
 
 

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from migrate import ConfigError
-
-from migrate import ExportError
-
-from migrate import Mappings
-
-from migrate import migrate
-from migrate.site.apply import CHANGE, CREATE, REMOVE, UnsafePath, unified_diff
+from migrate.mappings import ConfigError, Mappings
+from migrate.pipeline import migrate
 from migrate.report import as_json, conflicts, kept, skipped_by_reason
+from migrate.site.apply import CHANGE, CREATE, REMOVE, UnsafePath, unified_diff
+from migrate.wxr.reader import ExportError
 
 app = typer.Typer(
     name="wp2zola",
@@ -59,17 +54,28 @@ def _fail(message: str) -> None:
 
 @app.command("migrate")
 def migrate_command(
-    exports: List[Path] = typer.Argument(..., help="WXR export file(s) of one site; several files are read as one.",
-                                         show_default=False),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder of the Zola site (created, or an existing site to add to)."),
-    dry_run: bool = typer.Option(False, "--dry-run", "-n", help="Write nothing: print a diff of every file that "
-                                                               "would be created, changed or removed."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file whose tables override the "
-                                                                      "defaults in mappings/."),
+    exports: list[Path] = typer.Argument(
+        ..., help="WXR export file(s) of one site; several files are read as one.", show_default=False
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Folder of the Zola site (created, or an existing site to add to)."
+    ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        "-n",
+        help="Write nothing: print a diff of every file that would be created, changed or removed.",
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="TOML file whose tables override the defaults in mappings/."
+    ),
     force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand since wp2zola wrote them."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors (the --report file still gets everything)."),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write the summary, warnings and each item's outcome "
-                                                                "as JSON to this file."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print only errors (the --report file still gets everything)."
+    ),
+    report: Path | None = typer.Option(
+        None, "--report", help="Write the summary, warnings and each item's outcome as JSON to this file."
+    ),
 ) -> None:
     """Migrate WordPress export(s) into a Zola site that builds.
 
@@ -80,11 +86,23 @@ def migrate_command(
     show_progress = not quiet and stderr.is_terminal
     try:
         if show_progress:
-            with Progress(TextColumn("converting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=stderr, transient=True) as bar:
+            with Progress(
+                TextColumn("converting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=stderr,
+                transient=True,
+            ) as bar:
                 task = bar.add_task("items", total=None)
-                result = migrate(exports, out, dry_run=dry_run, force=force, config=config,
-                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
+                result = migrate(
+                    exports,
+                    out,
+                    dry_run=dry_run,
+                    force=force,
+                    config=config,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
         else:
             result = migrate(exports, out, dry_run=dry_run, force=force, config=config)
     except (ExportError, ConfigError, UnsafePath) as err:
@@ -115,32 +133,52 @@ def migrate_command(
     for line in plan.config_required:
         stderr.print(f"config: {line}", markup=False)
     if changes.kept_from_other_exports:
-        stderr.print(f"note: {changes.kept_from_other_exports} file(s) written earlier from other exports were left "
-                     "as they are", markup=False)
+        stderr.print(
+            f"note: {changes.kept_from_other_exports} file(s) written earlier from other exports were left as they are",
+            markup=False,
+        )
     if plan.plain_urls:
-        stderr.print(f"note: {len(plan.plain_urls)} item(s) had plain ?p= URLs that only server redirects can keep "
-                     "(listed in --report)", markup=False)
+        stderr.print(
+            f"note: {len(plan.plain_urls)} item(s) had plain ?p= URLs that only server redirects can keep "
+            "(listed in --report)",
+            markup=False,
+        )
 
     counts, files = plan.counts(), changes.counts()
-    table = Table(title="wp2zola " + ("dry run: nothing written" if dry_run else f"migrated into {out}"),
-                  show_header=True, title_justify="left")
+    table = Table(
+        title="wp2zola " + ("dry run: nothing written" if dry_run else f"migrated into {out}"),
+        show_header=True,
+        title_justify="left",
+    )
     table.add_column("items", justify="left")
     table.add_column("", justify="right")
     table.add_column("files", justify="left")
     table.add_column("", justify="right")
-    left = [("read", counts["read"]), ("published", counts["written"]), ("drafts", counts["draft"]),
-            ("skipped", counts["skipped"]), ("warnings", counts["warnings"])]
+    left = [
+        ("read", counts["read"]),
+        ("published", counts["written"]),
+        ("drafts", counts["draft"]),
+        ("skipped", counts["skipped"]),
+        ("warnings", counts["warnings"]),
+    ]
     verb = "would be " if dry_run else ""
-    right = [(f"{verb}created", files["create"]), (f"{verb}changed", files["change"]), ("unchanged", files["unchanged"]),
-             (f"{verb}removed", files["remove"]), ("conflicts", files["conflict"] + files["kept"])]
+    right = [
+        (f"{verb}created", files["create"]),
+        (f"{verb}changed", files["change"]),
+        ("unchanged", files["unchanged"]),
+        (f"{verb}removed", files["remove"]),
+        ("conflicts", files["conflict"] + files["kept"]),
+    ]
     for (a, x), (b, y) in zip(left, right):
         table.add_row(a, str(x), b, str(y))
     stdout.print(table)
     for reason, n in skipped_by_reason(plan).items():
         stdout.print(f"  skipped {n:>5}  {reason}", markup=False)
-    for label, counter in (("shortcodes left as text (map them in --config)", plan.unknown_shortcodes),
-                           ("plugin blocks (inner HTML converted)", plan.plugin_blocks),
-                           ("rendered to nothing", plan.dropped)):
+    for label, counter in (
+        ("shortcodes left as text (map them in --config)", plan.unknown_shortcodes),
+        ("plugin blocks (inner HTML converted)", plan.plugin_blocks),
+        ("rendered to nothing", plan.dropped),
+    ):
         if counter:
             listed = ", ".join(f"{name} ({n})" for name, n in counter.most_common(12))
             stdout.print(f"  {label}: {listed}", markup=False)
@@ -150,9 +188,11 @@ def migrate_command(
 
 @app.command("fidelity")
 def fidelity_command(
-    exports: List[Path] = typer.Argument(..., help="WXR export file(s); each is measured as one site.", show_default=False),
+    exports: list[Path] = typer.Argument(
+        ..., help="WXR export file(s); each is measured as one site.", show_default=False
+    ),
     worst: int = typer.Option(3, "--worst", help="How many of the worst items of each site to show with a diff."),
-    config: Optional[Path] = typer.Option(None, "--config", "-c", help="TOML file overriding mappings/ tables."),
+    config: Path | None = typer.Option(None, "--config", "-c", help="TOML file overriding mappings/ tables."),
 ) -> None:
     """Measure the converter: what WordPress showed against what Zola will show.
 

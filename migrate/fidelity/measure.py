@@ -3,18 +3,18 @@ and compared with what Zola will show (the I/O side of `fidelity.py`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
-from migrate.wxr.index import build_context
-from migrate.markdown.document import html_markdown
 from migrate.fidelity.compare import ItemFidelity, compare
 from migrate.mappings import Mappings
-from migrate.wxr.model import Item, Notice
-from migrate.site.plan import SKIP, classify
-from migrate.wxr.reader import read_export
+from migrate.markdown.document import html_markdown
+from migrate.site.outcomes import SKIP, classify
 from migrate.wordpress.render import Renderer
+from migrate.wxr.index import build_context
+from migrate.wxr.model import Item, Notice
+from migrate.wxr.reader import read_export
 
 
 @dataclass
@@ -32,7 +32,7 @@ def measure_export(path: str | Path, mappings: Mappings) -> Iterator[Measured]:
     ctx = build_context([path], quiet.append)
     renderer = Renderer(ctx, mappings)
     names = renderer.registered  # code shortcodes that WordPress ran are gone already; others stayed text
-    decisions = {i.source: classify(i, ctx, mappings, quiet.append)[0] for i in ctx.items}
+    decisions = {i.source: classify(i, mappings, quiet.append)[0] for i in ctx.items}
     for item in read_export(path, quiet.append, str(path)):
         if not isinstance(item, Item) or decisions.get(item.source, SKIP) == SKIP:
             continue

@@ -1,38 +1,57 @@
-"""Post content → Markdown: render (what WordPress showed), convert (html2md), make portable, tidy.
+"""The Markdown document: html2md's output made portable and tidy, with the anchors Zola will see.
 
-The contract: a pure function of the item and the site context; LF, one blank line between blocks,
-a final newline, `<!-- more -->` alone on its line, and output portable to every Zola from 0.17 to
-0.23 (`portable`: no `{{` or `{%` anywhere).
+The contract: LF, one blank line between blocks, a final newline, `<!-- more -->` alone on its
+line, and output portable to every Zola from 0.17 to 0.23 (`portable`: no `{{` or `{%` anywhere).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from migrate.markdown.html2md import TEMPLATE_OPENER, code_block, html_to_markdown, inline_code_html
-from migrate.wxr.model import Item
-from migrate.wordpress.render import RenderNotes, Renderer
+from migrate.markdown.html2md import Converter, code_block, inline_code_html, parse_html
+from migrate.zola.tera import TEMPLATE_OPENER, escape_html
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def convert_item(item: Item, renderer: Renderer) -> tuple[str, RenderNotes]:
-    """One item's body as Markdown: render it as WordPress did, then HTML → Markdown."""
-    shown, notes = renderer.render(item)
-    return html_markdown(shown), notes
+@dataclass(frozen=True)
+class Document:
+    markdown: str
+    anchors: frozenset[str]  # the heading ids Zola gives this page: `@/page.md#id` links to it build
 
 
-def raw_body(content: str) -> str:
-    """The stored HTML as the body, when it cannot be converted: portable, nothing lost."""
-    return tidy(TEMPLATE_OPENER.sub("&#123;", content))
+def markdown_document(root) -> Document:
+    """A tree from `parse_html` (after URL rewriting) → portable, tidy Markdown and its anchors."""
+    converter = Converter()
+    markdown = converter.convert(root)
+    if TEMPLATE_OPENER.search(markdown):  # html2md escapes these itself; this is the safety net
+        markdown = portable(markdown)
+    return Document(tidy(markdown), zola_heading_ids(converter.heading_ids))
 
 
 def html_markdown(shown: str) -> str:
     """Rendered WordPress HTML → portable, tidy Markdown."""
-    markdown, _ = html_to_markdown(shown)
-    if TEMPLATE_OPENER.search(markdown):  # html2md escapes these itself; this is the safety net
-        markdown = portable(markdown)
-    return tidy(markdown)
+    return markdown_document(parse_html(shown)).markdown
+
+
+def raw_body(content: str) -> str:
+    """The stored HTML as the body, when it cannot be converted: portable, nothing lost."""
+    return tidy(escape_html(content))
+
+
+def zola_heading_ids(ids: list[str]) -> frozenset[str]:
+    """Zola gives a repeated heading id a `-1`, `-2` … suffix, the first free one."""
+    taken: set[str] = set()
+    for ident in ids:
+        if not ident:
+            continue
+        candidate, n = ident, 0
+        while candidate in taken:
+            n += 1
+            candidate = f"{ident}-{n}"
+        taken.add(candidate)
+    return frozenset(taken)
 
 
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
@@ -72,7 +91,7 @@ def _portable_line(line: str) -> str:
     parts = []
     pos = 0
     for m in _CODE_SPAN.finditer(line):
-        parts.append(TEMPLATE_OPENER.sub("&#123;", line[pos : m.start()]))
+        parts.append(escape_html(line[pos : m.start()]))
         code = m.group(2)
         if TEMPLATE_OPENER.search(code):
             inner = code[1:-1] if code.startswith(" ") and code.endswith(" ") and code.strip() else code
@@ -80,7 +99,7 @@ def _portable_line(line: str) -> str:
         else:
             parts.append(m.group(0))
         pos = m.end()
-    parts.append(TEMPLATE_OPENER.sub("&#123;", line[pos:]))
+    parts.append(escape_html(line[pos:]))
     return "".join(parts)
 
 

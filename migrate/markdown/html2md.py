@@ -13,33 +13,102 @@ Markdown); elements without a rule are unwrapped, so their text is never lost.
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from copy import deepcopy
-from urllib.parse import unquote
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
 
 from migrate.zola.slugs import zola_slug
+from migrate.zola.tera import TEMPLATE_OPENER, escape_html
 
 BLOCK_TAGS = {
-    "address", "article", "aside", "blockquote", "center", "dd", "details", "div", "dl", "dt", "fieldset",
-    "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "li",
-    "main", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "iframe", "video", "audio", "object",
-    "embed", "script", "style", "noscript", "body", "html", "menu", "caption", "tbody", "thead", "tfoot", "tr",
-    "td", "th", "canvas", "svg", "math", "template", "textarea",
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "dd",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hgroup",
+    "hr",
+    "li",
+    "main",
+    "nav",
+    "ol",
+    "p",
+    "pre",
+    "section",
+    "summary",
+    "table",
+    "ul",
+    "iframe",
+    "video",
+    "audio",
+    "object",
+    "embed",
+    "script",
+    "style",
+    "noscript",
+    "body",
+    "html",
+    "menu",
+    "caption",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "canvas",
+    "svg",
+    "math",
+    "template",
+    "textarea",
 }
 DROP_TAGS = {"head", "title", "meta", "link", "template", "noscript"}
 FORM_TAGS = {"button", "input", "select", "label", "output", "progress", "meter"}
-KEEP_INLINE_HTML = {"sub", "sup", "kbd", "mark", "u", "ins", "abbr", "small", "var", "samp", "bdi", "bdo", "ruby",
-                    "rt", "rp", "time", "dfn"}
+KEEP_INLINE_HTML = {
+    "sub",
+    "sup",
+    "kbd",
+    "mark",
+    "u",
+    "ins",
+    "abbr",
+    "small",
+    "var",
+    "samp",
+    "bdi",
+    "bdo",
+    "ruby",
+    "rt",
+    "rp",
+    "time",
+    "dfn",
+}
 _COMMENT = re.compile(r"<!--(?!\s*more\s*-->).*?-->", re.S)
 _WS = re.compile(r"[ \t\n\r\f]+")
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _BRUSH = re.compile(r"brush\s*:\s*([\w+#.-]+)")
-# "{{" and "{%" make Zola 0.23 render content as a template, and older ones look for shortcodes (zola.md §6)
-TEMPLATE_OPENER = re.compile(r"\{(?=[{%])")
 _SAFE_ATTRS = {
     "img": ("src", "alt", "title", "width", "height"),
     "a": ("href", "title", "id", "name", "rel", "target"),
@@ -124,7 +193,9 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
 _LINKISH = re.compile(r"\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(\[:]|\x00))")
 _EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.S)  # edge spaces and hard breaks
 _MD_ACTIVE = re.compile(r"[`*_\[\]\\~!]")
-_LINE_START = re.compile(r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|(?:[-*_][ \t]*){3,}$|`{3,}(?!.*`)|~{3,})")
+_LINE_START = re.compile(
+    r"^(\s*)(#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|\d{1,9}(?=[.)](?:\s|$))|=+\s*$|-+\s*$|(?:[-*_][ \t]*){3,}$|`{3,}(?!.*`)|~{3,})"
+)
 
 
 def escape_line_start(line: str) -> str:
@@ -134,14 +205,14 @@ def escape_line_start(line: str) -> str:
         return line
     lead, marker = m.group(1), m.group(2)
     if marker[0].isdigit():
-        return f"{lead}{marker}\\{line[m.end(2)]}{line[m.end(2) + 1:]}"
-    return f"{lead}\\{line[len(lead):]}"
+        return f"{lead}{marker}\\{line[m.end(2)]}{line[m.end(2) + 1 :]}"
+    return f"{lead}\\{line[len(lead) :]}"
 
 
 def inline_code_html(text: str) -> str:
     """`<code>` for code holding `{{`/`{%` (zola.md §6). Inline HTML content is still read as
     Markdown, so its active characters become character references too."""
-    inner = TEMPLATE_OPENER.sub("&#123;", html.escape(text, quote=False))
+    inner = escape_html(html.escape(text, quote=False))
     return "<code>" + _MD_ACTIVE.sub(lambda m: f"&#{ord(m.group(0))};", inner) + "</code>"
 
 
@@ -150,7 +221,7 @@ def code_block(code: str, language: str = "", fence: str = "```") -> str:
     `{{`/`{%` (a fence would show `&#123;` literally, and the braces must not stay)."""
     if TEMPLATE_OPENER.search(code):
         cls = f' class="language-{html.escape(TEMPLATE_OPENER.sub("", language))}"' if language else ""
-        return f"<pre><code{cls}>" + TEMPLATE_OPENER.sub("&#123;", html.escape(code, quote=False)) + "\n</code></pre>"
+        return f"<pre><code{cls}>" + escape_html(html.escape(code, quote=False)) + "\n</code></pre>"
     while fence in code:
         fence += fence[0]
     return f"{fence}{language}\n{code}\n{fence}"
@@ -187,13 +258,13 @@ class Converter:
     note_ids: dict = field(default_factory=dict)  # footnote li id → its list
     linked: set[str] = field(default_factory=set)  # in-page link targets used
 
+    heading_ids: list[str] = field(default_factory=list)  # the id Zola gives each heading written, in order
+
     # entry point
-    def convert(self, html_text: str) -> str:
-        if not html_text.strip():
+    def convert(self, root) -> str:
+        """Markdown for a tree made by `parse_html` (changed in place: adjacent runs are joined)."""
+        if root is None:
             return ""
-        # comments other than <!--more--> are invisible; dropping them first lets text around them join
-        html_text = _COMMENT.sub("", html_text)
-        root = lxml.html.fragment_fromstring(html_text, create_parent="div")
         _join_adjacent(root)
         self._find_anchors(root)
         return "\n\n".join(b for b in self.blocks(root) if b.strip()) + "\n"
@@ -205,8 +276,11 @@ class Converter:
         self.anchors = set()
         self.note_ids = {}
         for container in root.iter():
-            if isinstance(container.tag, str) and container.tag in ("div", "section", "ol") and (
-                    "footnotes" in _classes(container).split() or "wp-block-footnotes" in _classes(container)):
+            if (
+                isinstance(container.tag, str)
+                and container.tag in ("div", "section", "ol")
+                and ("footnotes" in _classes(container).split() or "wp-block-footnotes" in _classes(container))
+            ):
                 for li in container.iter("li"):
                     if li.get("id"):
                         self.note_ids[li.get("id")] = container
@@ -251,8 +325,11 @@ class Converter:
             tag = child.tag.lower()
             if tag in DROP_TAGS:
                 pass
-            elif tag in BLOCK_TAGS or (tag == "img" and _alone(child) and not run_has_text(run)) or \
-                    self._holds_blocks(child):
+            elif (
+                tag in BLOCK_TAGS
+                or (tag == "img" and _alone(child) and not run_has_text(run))
+                or self._holds_blocks(child)
+            ):
                 flush()
                 produced = self.block(child, last_list)
                 out.extend(b for b in produced if b.strip())
@@ -298,7 +375,11 @@ class Converter:
         return "\n".join(escape_line_start(line) for line in text.split("\n"))
 
     def block_p(self, el) -> list[str]:
-        return [p for p in [self._paragraph(self.inline_children(el, True))] if p] if not self._has_block_child(el) else self.blocks(el)
+        return (
+            [p for p in [self._paragraph(self.inline_children(el, True))] if p]
+            if not self._has_block_child(el)
+            else self.blocks(el)
+        )
 
     def _has_block_child(self, el) -> bool:
         return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el) or self._holds_blocks(el)
@@ -315,6 +396,7 @@ class Converter:
         own = el.get("id") if el.get("id") and _ID.match(el.get("id")) else ""
         ident = own or _heading_id(el) or zola_slug(el.text_content())
         attrs = f" {{#{ident}}}" if (own or ident in self.linked) and _ID.match(ident) else ""
+        self.heading_ids.append(ident if attrs else zola_slug(el.text_content()))
         return ["#" * level + " " + text + attrs]
 
     def block_hr(self, el) -> list[str]:
@@ -382,7 +464,7 @@ class Converter:
             body, item_loose = self._item_body(_wrap_as_div(child) if stray else child)
             if not body:
                 continue  # an empty bullet holds nothing, and a bare marker can read as a setext underline
-            marker = (f"{number}{'.' if style == 0 else ')'}" if ordered else ("-" if style == 0 else "*"))
+            marker = f"{number}{'.' if style == 0 else ')'}" if ordered else ("-" if style == 0 else "*")
             number += 1
             loose = loose or item_loose
             indent = " " * (len(marker) + 1)
@@ -390,7 +472,9 @@ class Converter:
             if tail:  # text between items (outside any <li>) stays with the item before it
                 body, loose = body + "\n\n" + tail, True
             lines = body.split("\n")
-            items.append(marker + " " + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:]))
+            items.append(
+                marker + " " + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:])
+            )
         intro = self._paragraph(resolve([_Text(el.text)], True)) if el.text else ""
         if not items:
             last_list[0] = previous  # nothing written: the list before is still the neighbour
@@ -404,9 +488,17 @@ class Converter:
         for li in el:
             if not isinstance(li.tag, str) or li.tag != "li":
                 continue
-            for back in [a for a in li.iter("a") if (a.get("href") or "").startswith("#") and (
-                    (a.get("href") or "").endswith("-link") or "fnref" in (a.get("href") or "")
-                    or "footnote-backref" in _classes(a) or a.text_content().strip() in ("↩", "↩︎", "^"))]:
+            for back in [
+                a
+                for a in li.iter("a")
+                if (a.get("href") or "").startswith("#")
+                and (
+                    (a.get("href") or "").endswith("-link")
+                    or "fnref" in (a.get("href") or "")
+                    or "footnote-backref" in _classes(a)
+                    or a.text_content().strip() in ("↩", "↩︎", "^")
+                )
+            ]:
                 back.drop_tree()  # the ↩︎ link back to the marker: Markdown footnotes make their own
             key = li.get("id") or ""
             label = self.footnotes.setdefault(key, str(len(self.footnotes) + 1))
@@ -421,9 +513,14 @@ class Converter:
             return "", False
         body = blocks[0]
         loose = False
-        for prev, block in zip(blocks, blocks[1:]):
-            if _is_list(block) and re.match(r"^(?:[-*]|1[.)])(?: |$)", block) and not _is_list(prev) \
-                    and "\n\n" not in prev and not prev.startswith(("```", "<", ">")):
+        for prev, block in itertools.pairwise(blocks):
+            if (
+                _is_list(block)
+                and re.match(r"^(?:[-*]|1[.)])(?: |$)", block)
+                and not _is_list(prev)
+                and "\n\n" not in prev
+                and not prev.startswith(("```", "<", ">"))
+            ):
                 body += "\n" + block  # "text" then a nested list: a tight item
             else:
                 body += "\n\n" + block
@@ -443,8 +540,12 @@ class Converter:
         if not images:
             return self.blocks(el)
         # other content of the figure (a credit line, a paragraph) is kept after the images
-        rest = [b for c in el if isinstance(c.tag, str) and c.tag != "figcaption" and not any(True for _ in c.iter("img"))
-                for b in self.blocks(_wrap_as_div(c))]
+        rest = [
+            b
+            for c in el
+            if isinstance(c.tag, str) and c.tag != "figcaption" and not any(True for _ in c.iter("img"))
+            for b in self.blocks(_wrap_as_div(c))
+        ]
         if len(images) == 1:
             if caption:
                 return [self.figure_html(images[0], caption_el)] + rest
@@ -518,9 +619,15 @@ class Converter:
                 if cell.get("colspan", "1") not in ("", "1") or cell.get("rowspan", "1") not in ("", "1"):
                     return False
                 for inner in cell.iter():
-                    if inner is not cell and isinstance(inner.tag, str) and (inner.tag in BLOCK_TAGS or inner.tag == "br"):
+                    if (
+                        inner is not cell
+                        and isinstance(inner.tag, str)
+                        and (inner.tag in BLOCK_TAGS or inner.tag == "br")
+                    ):
                         return False
-        header_rows = [tr for tr in rows if all(isinstance(c.tag, str) and c.tag == "th" for c in tr if isinstance(c.tag, str))]
+        header_rows = [
+            tr for tr in rows if all(isinstance(c.tag, str) and c.tag == "th" for c in tr if isinstance(c.tag, str))
+        ]
         if any(tr.getparent() is not None and tr.getparent().tag == "thead" for tr in rows[1:]):
             return False
         return len(header_rows) <= 1 and (not header_rows or header_rows[0] is rows[0])
@@ -582,7 +689,7 @@ class Converter:
     block_canvas = block_svg
 
     # -- inline -----------------------------------------------------------------------------
-    def text(self, text: str) -> "_Text":
+    def text(self, text: str) -> _Text:
         return _Text(text)
 
     def inline_children(self, el, line_edges: bool = False) -> str:
@@ -689,7 +796,13 @@ class Converter:
         if not text:
             return lead + trail if "\\\n" in lead + trail else ""
         title = el.get("title")
-        if text == escape_inline(href) and not title and re.match(r"^https?://\S+$", href) and "<" not in href and ">" not in href:
+        if (
+            text == escape_inline(href)
+            and not title
+            and re.match(r"^https?://\S+$", href)
+            and "<" not in href
+            and ">" not in href
+        ):
             return f"{lead}<{href}>{trail}"
         return f"{lead}[{text}]({_destination(href)}{_title(title)}){trail}"
 
@@ -723,7 +836,7 @@ class Converter:
         text = re.sub(r"\n\s*\n", "\n", text)
         if copy.tag != "pre" and "<pre" not in text:
             text = "\n".join(line.rstrip() for line in text.split("\n"))
-        return TEMPLATE_OPENER.sub("&#123;", text)
+        return escape_html(text)
 
     def _tag_html(self, el) -> str:
         return f"<{el.tag}{_attrs(el, _SAFE_ATTRS.get(el.tag, ()))}>"
@@ -732,8 +845,17 @@ class Converter:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-_SAME_MARK = {"code": "code", "tt": "code", "strong": "strong", "b": "strong", "em": "em", "i": "em",
-              "del": "del", "s": "del", "strike": "del"}
+_SAME_MARK = {
+    "code": "code",
+    "tt": "code",
+    "strong": "strong",
+    "b": "strong",
+    "em": "em",
+    "i": "em",
+    "del": "del",
+    "s": "del",
+    "strike": "del",
+}
 
 
 def _join_adjacent(root) -> None:
@@ -743,8 +865,12 @@ def _join_adjacent(root) -> None:
         if el.getparent() is None:
             continue
         nxt = el.getnext()
-        while nxt is not None and not el.tail and isinstance(nxt.tag, str) and \
-                _SAME_MARK.get(nxt.tag) == _SAME_MARK[el.tag]:
+        while (
+            nxt is not None
+            and not el.tail
+            and isinstance(nxt.tag, str)
+            and _SAME_MARK.get(nxt.tag) == _SAME_MARK[el.tag]
+        ):
             if _SAME_MARK[el.tag] == "code":
                 el.text = el.text_content() + nxt.text_content()
                 for child in list(el):
@@ -775,14 +901,39 @@ def _heading_id(heading) -> str:
     return ""
 
 
-STRONG_BLOCKS = {"iframe", "video", "audio", "object", "embed", "ul", "ol", "table", "pre", "blockquote", "figure",
-                 "div", "section", "article", "h1", "h2", "h3", "h4", "h5", "h6", "dl", "details", "p", "hr"}
+STRONG_BLOCKS = {
+    "iframe",
+    "video",
+    "audio",
+    "object",
+    "embed",
+    "ul",
+    "ol",
+    "table",
+    "pre",
+    "blockquote",
+    "figure",
+    "div",
+    "section",
+    "article",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "dl",
+    "details",
+    "p",
+    "hr",
+}
 
 
 def _alone(img) -> bool:
     """An image with no text after it in its parent (so it is a block of its own)."""
     return _is_blank(img.tail or "") and all(
-        not isinstance(s.tag, str) or s.tag in BLOCK_TAGS or s.tag == "br" for s in img.itersiblings())
+        not isinstance(s.tag, str) or s.tag in BLOCK_TAGS or s.tag == "br" for s in img.itersiblings()
+    )
 
 
 def _link_block(block: str, href: str) -> str:
@@ -923,9 +1074,25 @@ def _attrs(el, allowed) -> str:
         value = el.get(name)
         if value is None:
             continue
-        parts.append(f" {name}" if value == "" and name in ("controls", "allowfullscreen", "loop", "autoplay", "muted",
-                                                               "reversed", "open", "default", "async", "defer",
-                                                               "playsinline") else f' {name}="{_attr(value)}"')
+        parts.append(
+            f" {name}"
+            if value == ""
+            and name
+            in (
+                "controls",
+                "allowfullscreen",
+                "loop",
+                "autoplay",
+                "muted",
+                "reversed",
+                "open",
+                "default",
+                "async",
+                "defer",
+                "playsinline",
+            )
+            else f' {name}="{_attr(value)}"'
+        )
     return "".join(parts)
 
 
@@ -935,7 +1102,7 @@ def _inner_html(el) -> str:
     parts = [html.escape(el.text, quote=False)] if el.text else []
     for child in el:
         parts.append(lxml.html.tostring(child, encoding="unicode", method="html"))
-    return TEMPLATE_OPENER.sub("&#123;", "".join(parts))
+    return escape_html("".join(parts))
 
 
 def _escape_label(text: str) -> str:
@@ -961,7 +1128,16 @@ def _style_align(style: str) -> str:
     return m.group(1) if m else ""
 
 
+def parse_html(html_text: str):
+    """The HTML as an lxml tree under one `<div>` (None when there is nothing): what the URL
+    rewriting pass walks and `Converter.convert` turns into Markdown."""
+    if not html_text.strip():
+        return None
+    # comments other than <!--more--> are invisible; dropping them first lets text around them join
+    return lxml.html.fragment_fromstring(_COMMENT.sub("", html_text), create_parent="div")
+
+
 def html_to_markdown(html_text: str, options: Options | None = None) -> tuple[str, dict[str, str]]:
     """Markdown for the HTML, and the footnote labels used (id → label)."""
     converter = Converter(options or Options())
-    return converter.convert(html_text), converter.footnotes
+    return converter.convert(parse_html(html_text)), converter.footnotes

@@ -133,7 +133,7 @@ def parse_blocks(text: str) -> list[Block]:
     def add_inner_block(block: Block, token_start: int, token_length: int, last_offset: int | None = None) -> None:
         parent = stack[-1]
         parent.block.inner_blocks.append(block)
-        html = text[parent.prev_offset:token_start]
+        html = text[parent.prev_offset : token_start]
         if html:
             parent.block.inner_html += html
             parent.block.inner_content.append(html)
@@ -142,12 +142,12 @@ def parse_blocks(text: str) -> list[Block]:
 
     def add_block_from_stack(end_offset: int) -> None:
         top = stack.pop()
-        html = text[top.prev_offset:end_offset]
+        html = text[top.prev_offset : end_offset]
         if html:
             top.block.inner_html += html
             top.block.inner_content.append(html)
         if top.leading_html_start is not None:
-            output.append(_freeform(text[top.leading_html_start:top.token_start]))
+            output.append(_freeform(text[top.leading_html_start : top.token_start]))
         output.append(top.block)
 
     attrs_end = -1  # start of the next `}` + whitespace + `-->` at or after offset; None: none left
@@ -193,7 +193,7 @@ def parse_blocks(text: str) -> list[Block]:
             offset = start + token_length
         else:  # close the innermost block (whatever the closer's name) into its parent
             top = stack.pop()
-            html = text[top.prev_offset:start]
+            html = text[top.prev_offset : start]
             top.block.inner_html += html
             top.block.inner_content.append(html)
             top.prev_offset = start + token_length
@@ -207,7 +207,7 @@ def _close_all(text: str, stack: list[_Frame], output: list[Block]) -> None:
     while stack:
         top = stack.pop()
         end = child.token_start if child is not None else len(text)
-        html = text[top.prev_offset:end]
+        html = text[top.prev_offset : end]
         if html:
             top.block.inner_html += html
             top.block.inner_content.append(html)
@@ -217,7 +217,7 @@ def _close_all(text: str, stack: list[_Frame], output: list[Block]) -> None:
         child = top
     assert child is not None
     if child.leading_html_start is not None:
-        output.append(_freeform(text[child.leading_html_start:child.token_start]))
+        output.append(_freeform(text[child.leading_html_start : child.token_start]))
     output.append(child.block)
 
 
@@ -248,10 +248,10 @@ def normalize_name(name: str | None, attrs: dict | None) -> tuple[str | None, di
         return None, attrs
     name = _RENAMES.get(name, name)
     if name.startswith("core/social-link-"):
-        attrs["service"] = name[len("core/social-link-"):]
+        attrs["service"] = name[len("core/social-link-") :]
         name = "core/social-link"
     if name.startswith("core-embed/"):
-        provider = name[len("core-embed/"):]
+        provider = name[len("core-embed/") :]
         attrs["providerNameSlug"] = _EMBED_SLUG_RENAMES.get(provider, provider)
         if provider not in _EMBEDS_NOT_RESPONSIVE:
             attrs["responsive"] = True

@@ -14,13 +14,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from migrate.mappings import Mappings
 from migrate.wordpress import blocks as wpblocks
 from migrate.wordpress import shortcodes as sc
-from migrate.wxr.index import SiteContext
 from migrate.wordpress.embeds import Embeds, link_html, media_html
-from migrate.mappings import Mappings
-from migrate.wxr.model import Item
 from migrate.wordpress.wpautop import shortcode_unautop, wpautop
+from migrate.wxr.index import SiteContext
+from migrate.wxr.model import Item
 
 _MORE = re.compile(r"<!--more(.*?)?-->", re.S)
 _NEXTPAGE = re.compile(r"\n?<!--nextpage-->\n?")
@@ -87,7 +87,7 @@ class Renderer:
         """Classic editor content: split at <!--more--> and <!--nextpage-->, auto-embed, wpautop."""
         more = _MORE.search(content)
         if more:
-            head, tail = content[: more.start()], content[more.end():]
+            head, tail = content[: more.start()], content[more.end() :]
             tail = _MORE.sub("", tail)
             return self._classic_part(head, notes) + "\n<!--more-->\n" + self._classic_part(tail, notes)
         return self._classic_part(content, notes)
@@ -189,8 +189,11 @@ class Renderer:
             return ""
         if not isinstance(notes, list) or not notes:
             return ""
-        items = "".join(f'<li id="{html.escape(str(n.get("id", "")), quote=True)}">{n.get("content", "")}</li>'
-                        for n in notes if isinstance(n, dict))
+        items = "".join(
+            f'<li id="{html.escape(str(n.get("id", "")), quote=True)}">{n.get("content", "")}</li>'
+            for n in notes
+            if isinstance(n, dict)
+        )
         return f'\n<ol class="wp-block-footnotes">{items}</ol>\n'
 
     # -- shortcodes ---------------------------------------------------------------------------
@@ -324,8 +327,10 @@ class Renderer:
         ident = re.match(r"\d+", str(code.attrs.get("id", "")))
         if not ident:
             return self.sc_embed_url(code, item, notes)
-        return (f'\n<iframe src="https://www.slideshare.net/slideshow/embed_code/{ident.group(0)}" width="597" '
-                'height="486" title="SlideShare" frameborder="0" allowfullscreen></iframe>\n')
+        return (
+            f'\n<iframe src="https://www.slideshare.net/slideshow/embed_code/{ident.group(0)}" width="597" '
+            'height="486" title="SlideShare" frameborder="0" allowfullscreen></iframe>\n'
+        )
 
     def sc_gist(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
         value = str(code.attrs.get(0) or code.content or code.attrs.get("id") or "").strip()
@@ -345,7 +350,11 @@ class Renderer:
         return _math(html.unescape(code.content or "")) if code.content is not None else None
 
     def _media(self, kind: str, code: sc.Shortcode, item: Item) -> str | None:
-        formats = ["src", "mp3", "ogg", "flac", "m4a", "wav"] if kind == "audio" else ["src", "mp4", "m4v", "webm", "ogv", "flv"]
+        formats = (
+            ["src", "mp3", "ogg", "flac", "m4a", "wav"]
+            if kind == "audio"
+            else ["src", "mp4", "m4v", "webm", "ogv", "flv"]
+        )
         src = next((str(code.attrs[f]) for f in formats if code.attrs.get(f)), "")
         src = src or str(code.attrs.get(0, "")).strip()  # WordPress.com's [audio URL]
         if not src:
@@ -365,13 +374,22 @@ class Renderer:
     def sc_playlist(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
         kind = "video" if code.attrs.get("type") == "video" else "audio"
         ids = [int(i) for i in re.findall(r"\d+", str(code.attrs.get("ids") or code.attrs.get("include") or ""))]
-        tracks = [self.ctx.attachments[i] for i in ids if i in self.ctx.attachments] if ids else [
-            a for a in self.ctx.attachments.values() if a.parent == item.id and self.embeds.media_kind(a.url) == kind]
+        tracks = (
+            [self.ctx.attachments[i] for i in ids if i in self.ctx.attachments]
+            if ids
+            else [
+                a
+                for a in self.ctx.attachments.values()
+                if a.parent == item.id and self.embeds.media_kind(a.url) == kind
+            ]
+        )
         if not tracks:
             notes.dropped["shortcode [playlist] with no media in the export"] += 1
             return ""
-        parts = [f"<figure>{media_html(kind, t.url)}<figcaption>{html.escape(t.title or t.url, quote=False)}</figcaption></figure>"
-                 for t in tracks]
+        parts = [
+            f"<figure>{media_html(kind, t.url)}<figcaption>{html.escape(t.title or t.url, quote=False)}</figcaption></figure>"
+            for t in tracks
+        ]
         return "\n" + "\n".join(parts) + "\n"
 
 

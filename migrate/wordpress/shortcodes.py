@@ -74,8 +74,16 @@ _ATTR_TOKEN = re.compile(
 _BALANCED_ANGLES = re.compile(r"[^<]*+(?:<[^>]*+>[^<]*+)*+")
 _PHP_INT_KEY = re.compile(r"-?[1-9][0-9]*|0")
 _PHP_INT_MAX = 2**63 - 1
-_SIMPLE_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("a"): 7, ord("t"): 9, ord("v"): 11, ord("b"): 8, ord("f"): 12,
-                   ord("\\"): 92}
+_SIMPLE_ESCAPES = {
+    ord("n"): 10,
+    ord("r"): 13,
+    ord("a"): 7,
+    ord("t"): 9,
+    ord("v"): 11,
+    ord("b"): 8,
+    ord("f"): 12,
+    ord("\\"): 92,
+}
 _HEX = b"0123456789abcdefABCDEF"
 _OCT = b"01234567"
 
@@ -104,7 +112,7 @@ def stripcslashes(value: str) -> str:
         elif c == ord("x") and i + 1 < n and data[i + 1] in _HEX:
             j = i + 1
             k = j + 1 if j + 1 < n and data[j + 1] in _HEX else j
-            out.append(int(data[j:k + 1], 16))
+            out.append(int(data[j : k + 1], 16))
             i = k + 1
         else:
             j = i
@@ -193,7 +201,7 @@ def _mask_html(text: str) -> str:
     for m in _HTML_MARKUP.finditer(text):
         markup = m.group()
         if "[" in markup or "]" in markup:
-            parts.append(text[last:m.start()])
+            parts.append(text[last : m.start()])
             parts.append(markup.translate(_BRACKETS_OUT))
             last = m.end()
     if not parts:
@@ -245,7 +253,7 @@ def find_shortcodes(text: str, names: Collection[str], *, skip_html: bool = True
         if m is None:
             break
         lead, name, self_closing = m.group(1, 2, 4)
-        attr_text = text[m.start(3):m.end(3)]  # from the text itself, not the masked copy
+        attr_text = text[m.start(3) : m.end(3)]  # from the text itself, not the masked copy
         end = m.end()
         content: str | None = None
         if not self_closing:
@@ -264,16 +272,26 @@ def find_shortcodes(text: str, names: Collection[str], *, skip_html: bool = True
         escaped = bool(lead and trail)
         start = m.start() if escaped else m.start() + len(lead)
         stop = full_end if escaped else end
-        found.append(Shortcode(name=name, attrs=parse_attrs(attr_text), content=content, raw=text[start:stop],
-                               start=start, end=stop, escaped=escaped))
+        found.append(
+            Shortcode(
+                name=name,
+                attrs=parse_attrs(attr_text),
+                content=content,
+                raw=text[start:stop],
+                start=start,
+                end=stop,
+                escaped=escaped,
+            )
+        )
         pos = full_end
         if pos > last_close:
             break
     return found
 
 
-def replace_shortcodes(text: str, names: Collection[str], handler: Callable[[Shortcode], str | None], *,
-                       skip_html: bool = True) -> str:
+def replace_shortcodes(
+    text: str, names: Collection[str], handler: Callable[[Shortcode], str | None], *, skip_html: bool = True
+) -> str:
     """`do_shortcode`: each top-level shortcode of `names` is replaced by `handler(shortcode)`;
     None leaves its text as it is. Escapes (`[[tag]]`) become their text minus one bracket pair and
     the handler is not called for them. The handler's output is not scanned again."""
@@ -288,7 +306,7 @@ def replace_shortcodes(text: str, names: Collection[str], handler: Callable[[Sho
                 out = code.raw
             elif not isinstance(out, str):
                 raise TypeError(f"shortcode handler for [{code.name}] returned {type(out).__name__}, not str")
-        pieces.append(text[last:code.start])
+        pieces.append(text[last : code.start])
         pieces.append(out)
         last = code.end
     if not pieces:

@@ -38,11 +38,52 @@ __all__ = ["BLOCK_TAGS", "shortcode_unautop", "wpautop"]
 # list (it is inline, and its newlines are protected like <script>'s). Not listed, and therefore kept
 # inside paragraphs: iframe, video, audio, img, script, svg, math, textarea, select, object, ...
 BLOCK_TAGS: tuple[str, ...] = (
-    "table", "thead", "tfoot", "caption", "col", "colgroup", "tbody", "tr", "td", "th",
-    "div", "dl", "dd", "dt", "ul", "ol", "li", "pre", "form", "map", "area", "blockquote",
-    "address", "style", "p", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "fieldset", "legend",
-    "section", "article", "aside", "hgroup", "header", "footer", "nav", "figure", "figcaption",
-    "details", "menu", "summary",
+    "table",
+    "thead",
+    "tfoot",
+    "caption",
+    "col",
+    "colgroup",
+    "tbody",
+    "tr",
+    "td",
+    "th",
+    "div",
+    "dl",
+    "dd",
+    "dt",
+    "ul",
+    "ol",
+    "li",
+    "pre",
+    "form",
+    "map",
+    "area",
+    "blockquote",
+    "address",
+    "style",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "fieldset",
+    "legend",
+    "section",
+    "article",
+    "aside",
+    "hgroup",
+    "header",
+    "footer",
+    "nav",
+    "figure",
+    "figcaption",
+    "details",
+    "menu",
+    "summary",
 )
 
 _PHP_TRIM = " \t\n\r\0\x0b"
@@ -263,18 +304,22 @@ def _lone_shortcode_pattern(names: list[str]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(name) for name in names)
     return _rx(
         "<p>"
-        + _SPACES + "*+"                  # leading blanks
-        + r"("                            # 1: the shortcode, kept
-        + r"\[(" + alternatives + r")"    # 2: its name...
-        + r"(?![\w-])"                    # ...complete (`[gallery-x]` is not `[gallery]`)
+        + _SPACES
+        + "*+"  # leading blanks
+        + r"("  # 1: the shortcode, kept
+        + r"\[("
+        + alternatives
+        + r")"  # 2: its name...
+        + r"(?![\w-])"  # ...complete (`[gallery-x]` is not `[gallery]`)
         + r"[^\]/]*(?:/(?!\])[^\]/]*)*?"  # attributes: anything but `]`, and `/` only if not `/]`
         + r"(?:"
-        + r"/\]"                          # self-closing `[name … /]`
-        + r"|\]"                          # or `]`, optionally followed by content and `[/name]`
+        + r"/\]"  # self-closing `[name … /]`
+        + r"|\]"  # or `]`, optionally followed by content and `[/name]`
         + r"(?:[^\[]*+(?:\[(?!/\2\])[^\[]*+)*+\[/\2\])?"
         + r")"
         + r")"
-        + _SPACES + "*+"                  # trailing blanks
+        + _SPACES
+        + "*+"  # trailing blanks
         + "</p>"
     )
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Iterable
 from urllib.parse import urlsplit
 
 from migrate.wxr import phpserial
@@ -60,7 +60,7 @@ class SiteContext:
     @property
     def home_url(self) -> str:
         for url in (self.channel.link, self.channel.base_blog_url, self.channel.base_site_url):
-            if url and urlsplit(url).netloc and "wordpress.com" != urlsplit(url).netloc.removeprefix("www."):
+            if url and urlsplit(url).netloc and urlsplit(url).netloc.removeprefix("www.") != "wordpress.com":
                 return url
         return ""
 
@@ -82,9 +82,16 @@ def _is_image(url: str) -> bool:
 
 
 def _attachment(item: Item) -> Attachment:
-    att = Attachment(id=item.id or 0, url=item.attachment_url or item.guid, file=item.meta_value("_wp_attached_file"),
-                     alt=item.meta_value("_wp_attachment_image_alt"), caption=item.excerpt, parent=item.parent,
-                     menu_order=item.menu_order, title=item.title)
+    att = Attachment(
+        id=item.id or 0,
+        url=item.attachment_url or item.guid,
+        file=item.meta_value("_wp_attached_file"),
+        alt=item.meta_value("_wp_attachment_image_alt"),
+        caption=item.excerpt,
+        parent=item.parent,
+        menu_order=item.menu_order,
+        title=item.title,
+    )
     raw = item.meta_value("_wp_attachment_metadata")
     if raw:
         try:
@@ -121,8 +128,17 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                 current = getattr(ctx.channel, record.name)
                 if not current:
                     setattr(ctx.channel, record.name, record.value)
-                elif record.name in ("link", "base_blog_url") and record.value and record.value.rstrip("/") != current.rstrip("/"):
-                    warn(Notice(record.source, f"{record.name} {record.value} differs from {current} of an earlier file; using the first"))
+                elif (
+                    record.name in ("link", "base_blog_url")
+                    and record.value
+                    and record.value.rstrip("/") != current.rstrip("/")
+                ):
+                    warn(
+                        Notice(
+                            record.source,
+                            f"{record.name} {record.value} differs from {current} of an earlier file; using the first",
+                        )
+                    )
             elif isinstance(record, Author):
                 known = ctx.authors.get(record.login)
                 if known is None or (not known.display_name and record.display_name):
@@ -138,8 +154,14 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                     if _same_item(first, light):  # split exports repeat items: the first copy counts
                         ctx.duplicates[light.source] = first.source
                         continue
-                    warn(Notice(light.source, f"id {light.id} is also used by another item at {first.source}; "
-                                              "both are kept, references to the id mean the first", light.id))
+                    warn(
+                        Notice(
+                            light.source,
+                            f"id {light.id} is also used by another item at {first.source}; "
+                            "both are kept, references to the id mean the first",
+                            light.id,
+                        )
+                    )
                 ctx.items.append(light)
                 if first is None and light.id is not None and not light.damage:
                     ctx.by_id[light.id] = light

@@ -125,7 +125,7 @@ class Item:
                 return v
         return default
 
-    def without_bodies(self) -> "Item":
+    def without_bodies(self) -> Item:
         """A light copy for the site index: bodies and comments are read again when converting."""
         copy = Item(**{**self.__dict__, "content": "", "comments": []})
         copy.meta = [(k, v) for k, v in self.meta if not k.startswith("_oembed")]

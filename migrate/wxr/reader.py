@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Union
 
 from lxml import etree
 
@@ -36,7 +36,7 @@ class ChannelField:
     source: Source
 
 
-Record = Union[ChannelField, Author, Term, Item]
+Record = ChannelField | Author | Term | Item
 Warn = Callable[[Notice], None]
 
 
@@ -113,16 +113,36 @@ def _channel_record(el: etree._Element, source: Source) -> Record | None:
         login = f.get("author_login", "")
         if not login:
             return None
-        return Author(login, f.get("author_display_name", ""), f.get("author_email", ""), _int(f.get("author_id", ""), None))
+        return Author(
+            login, f.get("author_display_name", ""), f.get("author_email", ""), _int(f.get("author_id", ""), None)
+        )
     if local == "category":
-        return Term("category", f.get("category_nicename", ""), f.get("cat_name", ""), f.get("category_parent", ""),
-                    f.get("category_description", ""), _int(f.get("term_id", ""), None))
+        return Term(
+            "category",
+            f.get("category_nicename", ""),
+            f.get("cat_name", ""),
+            f.get("category_parent", ""),
+            f.get("category_description", ""),
+            _int(f.get("term_id", ""), None),
+        )
     if local == "tag":
-        return Term("post_tag", f.get("tag_slug", ""), f.get("tag_name", ""), "", f.get("tag_description", ""),
-                    _int(f.get("term_id", ""), None))
+        return Term(
+            "post_tag",
+            f.get("tag_slug", ""),
+            f.get("tag_name", ""),
+            "",
+            f.get("tag_description", ""),
+            _int(f.get("term_id", ""), None),
+        )
     if local == "term":
-        return Term(f.get("term_taxonomy", ""), f.get("term_slug", ""), f.get("term_name", ""), f.get("term_parent", ""),
-                    f.get("term_description", ""), _int(f.get("term_id", ""), None))
+        return Term(
+            f.get("term_taxonomy", ""),
+            f.get("term_slug", ""),
+            f.get("term_name", ""),
+            f.get("term_parent", ""),
+            f.get("term_description", ""),
+            _int(f.get("term_id", ""), None),
+        )
     return None
 
 
@@ -168,18 +188,29 @@ def _item(el: etree._Element, source: Source) -> Item:
             item.sticky = _text(child) == "1"
         elif key == ("", "category"):
             domain = child.get("domain") or "category"
-            item.terms.append(ItemTerm("post_tag" if domain == "tag" else domain, child.get("nicename") or "", _text(child)))
+            item.terms.append(
+                ItemTerm("post_tag" if domain == "tag" else domain, child.get("nicename") or "", _text(child))
+            )
         elif key == ("wp", "postmeta"):
             f = _fields(child)
             if "meta_key" in f:
                 item.meta.append((f["meta_key"], f.get("meta_value", "")))
         elif key == ("wp", "comment"):
             f = _fields(child)
-            item.comments.append(Comment(
-                _int(f.get("comment_id", ""), None), f.get("comment_author", ""), f.get("comment_author_url", ""),
-                f.get("comment_date_gmt", ""), f.get("comment_date", ""), f.get("comment_content", ""),
-                f.get("comment_approved", ""), f.get("comment_type", ""), _int(f.get("comment_parent", "")) or 0,
-                _int(f.get("comment_user_id", "")) or 0))
+            item.comments.append(
+                Comment(
+                    _int(f.get("comment_id", ""), None),
+                    f.get("comment_author", ""),
+                    f.get("comment_author_url", ""),
+                    f.get("comment_date_gmt", ""),
+                    f.get("comment_date", ""),
+                    f.get("comment_content", ""),
+                    f.get("comment_approved", ""),
+                    f.get("comment_type", ""),
+                    _int(f.get("comment_parent", "")) or 0,
+                    _int(f.get("comment_user_id", "")) or 0,
+                )
+            )
     # WXR 1.0 writes each term twice: once without domain or nicename, then in full. Keep the full one.
     full = {(t.taxonomy, t.name) for t in item.terms if t.slug}
     kept: list[ItemTerm] = []
@@ -198,7 +229,7 @@ def read_export(path: str | Path, warn: Warn, label: str | None = None) -> Itera
     path = Path(path)
     label = label or str(path)
     try:
-        stream = open(path, "rb")
+        stream = open(path, "rb")  # noqa: SIM115 - opened here to tell "cannot open" apart
     except OSError as err:
         raise ExportError(f"{label}: cannot open: {err.strerror or err}") from None
     found = False

@@ -14,8 +14,9 @@ import codecs
 import html.entities
 import re
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterator
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -41,12 +42,8 @@ _AMP = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]*);|#([0-9]+);|#[xX]([0-9A-Fa-f]+);)
 _PREFIX_USE = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 
-_PARSER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=True
-)
-_RECOVER = etree.XMLParser(
-    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, recover=True
-)
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=True)
+_RECOVER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True, recover=True)
 
 
 @dataclass
@@ -137,7 +134,9 @@ class Scanner:
             bracket = self.buf.find(b"[", i, end if end >= 0 else None)
             if bracket >= 0:
                 end = self._find(b"]>", bracket)
-                self.notes.append((self._line(i), "DOCTYPE with an internal subset ignored (entities are never expanded)"))
+                self.notes.append(
+                    (self._line(i), "DOCTYPE with an internal subset ignored (entities are never expanded)")
+                )
                 return -1 if end < 0 else end + 2
             return -1 if end < 0 else end + 1
         return None
@@ -152,7 +151,11 @@ class Scanner:
         if decl >= 0:
             start = decl
         else:  # no declaration: the document starts at its first comment or element
-            starts = [p for p in (head.find(b"<!--"), head.find(b"<rss"), head.find(b"<channel"), head.find(b"<item")) if p >= 0]
+            starts = [
+                p
+                for p in (head.find(b"<!--"), head.find(b"<rss"), head.find(b"<channel"), head.find(b"<item"))
+                if p >= 0
+            ]
             if not starts:
                 return 0
             start = min(starts)
@@ -169,7 +172,9 @@ class Scanner:
     def fragments(self) -> Iterator[_Raw]:
         yield from self._fragments()
         if self.root_is_rss and not self.saw_channel:
-            self.notes.append((self._line(len(self.buf)), "no <channel> element inside <rss>: only <item> elements could be read"))
+            self.notes.append(
+                (self._line(len(self.buf)), "no <channel> element inside <rss>: only <item> elements could be read")
+            )
 
     def _fragments(self) -> Iterator[_Raw]:
         pos = self._skip_junk()
@@ -355,7 +360,10 @@ def repair(text: str, problems: list[str]) -> str:
     text, n = _ILLEGAL.subn("", text)
     if n:
         problems.append(f"{n} character(s) not allowed in XML removed")
-    text, n = _XMLNS_VALUE.subn(lambda m: m.group(1) + m.group(2) + urllib.parse.quote(m.group(3), safe=":/?#[]@!$&'()*+,;=%~") + m.group(2), text)
+    text, n = _XMLNS_VALUE.subn(
+        lambda m: m.group(1) + m.group(2) + urllib.parse.quote(m.group(3), safe=":/?#[]@!$&'()*+,;=%~") + m.group(2),
+        text,
+    )
     if n:
         problems.append(f"{n} namespace URI(s) with non-ASCII characters percent-encoded")
     counts = {"amp": 0, "entity": 0, "charref": 0, "cdata": 0}
@@ -419,7 +427,8 @@ def _with_undeclared(text: str, scope: dict[str, str], problems: list[str]) -> d
 
 def _wrap(text: str, decls: dict[str, str]) -> str:
     attrs = "".join(
-        f' xmlns="{_attr(uri)}"' if not prefix else f' xmlns:{prefix}="{_attr(uri)}"' for prefix, uri in sorted(decls.items())
+        f' xmlns="{_attr(uri)}"' if not prefix else f' xmlns:{prefix}="{_attr(uri)}"'
+        for prefix, uri in sorted(decls.items())
     )
     return f"<wp2zola-fragment{attrs}>{text}</wp2zola-fragment>"
 

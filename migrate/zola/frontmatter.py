@@ -7,38 +7,24 @@ terms deduplicated by Zola's slug, a newline after the closing `+++`.
 
 from __future__ import annotations
 
-import html
 import re
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import tomli_w
 
-from migrate.wxr.index import SiteContext, parse_wp_date
-from migrate.markdown.html2md import TEMPLATE_OPENER
 from migrate.mappings import Mappings
-from migrate.wxr.model import Item, Notice
+from migrate.wxr.index import SiteContext, parse_wp_date
+from migrate.wxr.model import Attachment, Item, Notice
 from migrate.wxr.reader import Warn
-from migrate.zola.slugs import zola_slug
+from migrate.zola.taxonomies import item_terms
+from migrate.zola.tera import escape_toml
+from migrate.zola.text import plain_text, title_text
 from migrate.zola.urls import Placement
 
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def plain_text(value: str) -> str:
-    """HTML-ish text as one clean line: tags stripped, entities decoded, spaces collapsed."""
-    text = html.unescape(_TAG.sub(" ", value))
-    text = _CONTROL.sub("", text)
-    return _SPACE.sub(" ", text).strip()
-
-
-def title_text(value: str) -> str:
-    text = html.unescape(_TAG.sub("", value))
-    return _SPACE.sub(" ", _CONTROL.sub("", text)).strip()
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _aware(local: datetime, offset: timedelta) -> datetime:
@@ -53,9 +39,9 @@ def item_date(item: Item, ctx: SiteContext, which: str = "date") -> datetime | N
         offset = local - gmt
         if abs(offset) <= timedelta(hours=14) and offset % timedelta(minutes=15) == timedelta(0):
             return _aware(local, offset)
-        return gmt.replace(tzinfo=timezone.utc)
+        return gmt.replace(tzinfo=UTC)
     if gmt is not None:
-        return gmt.replace(tzinfo=timezone.utc)
+        return gmt.replace(tzinfo=UTC)
     if local is not None:  # drafts: no GMT date; the site's usual offset is the best guess
         return _aware(local, ctx.site_offset or timedelta(0))
     if which == "date" and item.pub_date:
@@ -66,34 +52,16 @@ def item_date(item: Item, ctx: SiteContext, which: str = "date") -> datetime | N
     return None
 
 
-def item_terms(item: Item, ctx: SiteContext, mappings: Mappings) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-    """The item's terms by Zola taxonomy, one per Zola slug; and the (taxonomy, name) pairs dropped
-    because Zola would give them an empty URL (their page would replace the taxonomy's list)."""
-    names: list[tuple[str, str]] = [(mappings.taxonomy(t.taxonomy), t.name or _term_name(t, ctx)) for t in item.terms]
-    if item.creator:
-        names.append((mappings.taxonomy("author"), ctx.author_name(item.creator)))
-    out: dict[str, list[str]] = {}
-    dropped: list[tuple[str, str]] = []
-    seen: set[tuple[str, str]] = set()
-    for taxonomy, name in names:
-        name = title_text(name)
-        if not taxonomy or not name:
-            continue
-        slug = zola_slug(name)
-        if not slug:
-            dropped.append((taxonomy, name))
-        elif (taxonomy, slug) not in seen:
-            seen.add((taxonomy, slug))
-            out.setdefault(taxonomy, []).append(name)
-    return out, dropped
-
-
-def _term_name(term, ctx: SiteContext) -> str:
-    known = ctx.terms.get((term.taxonomy, term.slug))
-    return known.name if known else term.slug
-
-
-def front_matter(item: Item, place: Placement, ctx: SiteContext, mappings: Mappings, draft: bool, warn: Warn) -> dict[str, Any]:
+def front_matter(
+    item: Item,
+    place: Placement,
+    ctx: SiteContext,
+    mappings: Mappings,
+    draft: bool,
+    warn: Warn,
+    media_url: Callable[[Attachment], str] = lambda att: att.url,
+) -> dict[str, Any]:
+    """The page's front matter; `media_url` gives the URL a file has on the new site (featured image)."""
     fm: dict[str, Any] = {"title": title_text(item.title)}
     description = plain_text(item.excerpt)
     if description:
@@ -116,7 +84,7 @@ def front_matter(item: Item, place: Placement, ctx: SiteContext, mappings: Mappi
         warn(Notice(item.source, f"{taxonomy} term {name!r} dropped: Zola would give it an empty URL", item.id))
     if taxonomies:
         fm["taxonomies"] = taxonomies
-    fm["extra"] = _extra(item, ctx)
+    fm["extra"] = _extra(item, ctx, media_url)
     return fm
 
 
@@ -127,7 +95,7 @@ def _channel_date(ctx: SiteContext) -> datetime | None:
         return None
 
 
-def _extra(item: Item, ctx: SiteContext) -> dict[str, Any]:
+def _extra(item: Item, ctx: SiteContext, media_url: Callable[[Attachment], str]) -> dict[str, Any]:
     extra: dict[str, Any] = {"wp_id": item.id if item.id is not None else 0, "wp_type": item.type or "post"}
     if item.status and item.status != "publish":
         extra["wp_status"] = item.status
@@ -145,8 +113,9 @@ def _extra(item: Item, ctx: SiteContext) -> dict[str, Any]:
     thumb = item.meta_value("_thumbnail_id").strip()
     if thumb.isdigit() and int(thumb) in ctx.attachments:
         att = ctx.attachments[int(thumb)]
-        if att.url:
-            extra["featured_image"] = att.url
+        url = media_url(att)
+        if url:
+            extra["featured_image"] = url
         if att.alt:
             extra["featured_image_alt"] = plain_text(att.alt)
     template = item.meta_value("_wp_page_template")
@@ -161,13 +130,7 @@ def render(fm: dict[str, Any]) -> str:
     """`+++`-delimited TOML, with datetimes written as RFC 3339 (`T`, explicit offset)."""
     body = tomli_w.dumps(fm)
     body = _DATETIME_SPACE.sub(r"\1T\2", body)
-    return f"+++\n{escape_templates(body)}+++\n"
-
-
-def escape_templates(toml_text: str) -> str:
-    """No `{{` or `{%` in the file, strings included (zola.md §6): TOML's `\\u007B` is the same `{`."""
-    return TEMPLATE_OPENER.sub(r"\\u007B", toml_text)
-
+    return f"+++\n{escape_toml(body)}+++\n"
 
 
 # tomli-w writes "2018-11-26 10:20:30+02:00"; Zola reads both forms, RFC 3339's `T` is the usual one.

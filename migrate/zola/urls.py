@@ -71,7 +71,7 @@ class PermalinkStructure:
         self.template = template
 
     @classmethod
-    def infer(cls, ctx: SiteContext, home: str) -> "PermalinkStructure":
+    def infer(cls, ctx: SiteContext, home: str) -> PermalinkStructure:
         counts: Counter[tuple[str, ...]] = Counter()
         for item in ctx.items:
             if item.type != "post" or item.status != "publish" or item.damage:
@@ -82,8 +82,13 @@ class PermalinkStructure:
             if path is None or not slug or date is None:
                 continue
             tokens = []
-            values = {slug: "%postname%", f"{date:%Y}": "%year%", f"{date:%m}": "%monthnum%", f"{date:%d}": "%day%",
-                      str(item.id): "%post_id%"}
+            values = {
+                slug: "%postname%",
+                f"{date:%Y}": "%year%",
+                f"{date:%m}": "%monthnum%",
+                f"{date:%d}": "%day%",
+                str(item.id): "%post_id%",
+            }
             for segment in _segments(path):
                 ext = _EXT.search(segment)
                 if ext and segment[: ext.start()] == slug:  # /%postname%.html
@@ -117,7 +122,7 @@ class PermalinkStructure:
 def _fill(token: str, values: dict[str, str]) -> str:
     for name, value in values.items():
         if token.startswith(name):
-            return value + token[len(name):]
+            return value + token[len(name) :]
     return token
 
 
@@ -158,8 +163,9 @@ def _with_suffix(path: str, suffix: str) -> str:
     return path.rstrip("/") + f"-{suffix}/" if path != "/" else f"/{suffix}/"
 
 
-def place_items(ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: Warn,
-                reserved: dict[str, str] | None = None) -> dict:
+def place_items(
+    ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: Warn, reserved: dict[str, str] | None = None
+) -> dict:
     """Placement for each content item (keyed by its source). Published items claim URLs first."""
     home = home_path(ctx)
     structure = PermalinkStructure.infer(ctx, home)
@@ -230,17 +236,29 @@ def _old_date_aliases(item: Item, path: str) -> list[str]:
         parts = old.strip().split("-")
         if len(parts) != 3 or not all(p.isdigit() for p in parts):
             continue
-        for new_part, old_part in ((f"/{date:%Y/%m/%d}/", "/{}/{}/{}/".format(*parts)), (f"/{date:%Y/%m}/", "/{}/{}/".format(*parts[:2]))):
+        for new_part, old_part in (
+            (f"/{date:%Y/%m/%d}/", "/{}/{}/{}/".format(*parts)),
+            (f"/{date:%Y/%m}/", "/{}/{}/".format(*parts[:2])),
+        ):
             if new_part in path and new_part != old_part:
                 out.append(path.replace(new_part, old_part, 1))
                 break
     return out
 
 
-def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[int], home: str, warn: Warn,
-            reserved: dict[str, str]) -> dict:
+def _settle(
+    ctx: SiteContext,
+    items: list[Item],
+    wanted: dict,
+    draft_ids: set[int],
+    home: str,
+    warn: Warn,
+    reserved: dict[str, str],
+) -> dict:
     """Give each item a unique URL and file; later claimants get a suffix and a warning."""
-    order = [i for i in items if not (i.id is not None and i.id in draft_ids)] + [i for i in items if i.id is not None and i.id in draft_ids]
+    order = [i for i in items if not (i.id is not None and i.id in draft_ids)] + [
+        i for i in items if i.id is not None and i.id in draft_ids
+    ]
     taken_paths: dict[str, Item | str] = {_key(path): what for path, what in reserved.items()}
     taken_files: dict[str, Item] = {}
     placed: dict = {}
@@ -269,7 +287,13 @@ def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[in
         while _key(p.file) in taken_files:  # same file name, different URL (case, cut long names)
             other = taken_files[_key(p.file)]
             new_file = _suffixed_file(file_for(path), suffix if n == 1 else f"{suffix}-{n}")
-            warn(Notice(item.source, f"file {p.file} is taken by item {other.id}; this item is written to {new_file}", item.id))
+            warn(
+                Notice(
+                    item.source,
+                    f"file {p.file} is taken by item {other.id}; this item is written to {new_file}",
+                    item.id,
+                )
+            )
             p.file, n = new_file, n + 1
         taken_paths[_key(path)] = item
         taken_files[_key(p.file)] = item
@@ -289,7 +313,13 @@ def _settle(ctx: SiteContext, items: list[Item], wanted: dict, draft_ids: set[in
                 warn(Notice(item.source, f"old URL {alias} is now {what}; no alias made", item.id))
                 continue
             if key in seen_alias:
-                warn(Notice(item.source, f"old URL {alias} already redirects to item {seen_alias[key].id}; no alias made", item.id))
+                warn(
+                    Notice(
+                        item.source,
+                        f"old URL {alias} already redirects to item {seen_alias[key].id}; no alias made",
+                        item.id,
+                    )
+                )
                 continue
             seen_alias[key] = item
             kept.append(alias)
