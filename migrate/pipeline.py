@@ -6,7 +6,7 @@ but for reading the exports; `migrate` adds the edges (the site folder, the mani
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,7 +38,7 @@ class Result:
 
 
 def migrate(
-    exports: list[str | Path],
+    exports: Sequence[str | Path],
     out: str | Path,
     *,
     dry_run: bool = False,
@@ -60,7 +60,7 @@ def migrate(
 
 
 def plan_site(
-    exports: list[str | Path], mappings: Mappings, site_config: dict | None = None, progress: Progress | None = None
+    exports: Sequence[str | Path], mappings: Mappings, site_config: dict | None = None, progress: Progress | None = None
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert)."""
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])

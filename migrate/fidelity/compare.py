@@ -17,6 +17,7 @@ Everything here is a pure function: no I/O, and nothing raises on odd input.
 from __future__ import annotations
 
 import difflib
+import enum
 import functools
 import html as htmllib
 import math
@@ -28,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from os.path import commonprefix
+from typing import Any, Final, Generic, TypeVar
 
 import lxml.html
 import pyromark
@@ -93,7 +95,14 @@ _INLINE_TAGS = frozenset(
 )  # fmt: skip
 _LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
 _DISPLAY_NONE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_BREAK = object()  # a block boundary in the text stream
+
+
+class _Break(enum.Enum):
+    BREAK = enum.auto()
+
+
+_BREAK: Final = _Break.BREAK  # a block boundary in the text stream; an enum so `is` narrows
+_Piece = tuple[str, bool] | _Break  # (text, in_pre) or _BREAK
 
 
 def _invisible(el) -> bool:
@@ -117,19 +126,20 @@ def _classes(el) -> set[str]:
     return set((el.get("class") or "").lower().split())
 
 
-def _pieces(root, skip: Callable[[object], bool] | None = None) -> Iterator[object]:
+def _pieces(root: etree._Element, skip: Callable[[object], bool] | None = None) -> Iterator[_Piece]:
     """The visible text under root, in order: (text, in_pre) pairs and _BREAK at block boundaries.
 
     Iterative, so deeply nested input cannot hit the recursion limit. `skip` leaves out descendant
     subtrees (their tails, which belong to the parent, are kept).
     """
-    stack: list[tuple[str, object, bool]] = [("el", root, False)]
+    # (item, in_pre): an element to walk, a str of text, or None for the end of a block
+    stack: list[tuple[etree._Element | str | None, bool]] = [(root, False)]
     while stack:
-        kind, item, in_pre = stack.pop()
-        if kind == "text":
+        item, in_pre = stack.pop()
+        if isinstance(item, str):
             yield item, in_pre
             continue
-        if kind == "break":
+        if item is None:
             yield _BREAK
             continue
         el = item
@@ -143,13 +153,13 @@ def _pieces(root, skip: Callable[[object], bool] | None = None) -> Iterator[obje
         child_pre = in_pre or tag in ("pre", "listing", "xmp", "plaintext", "textarea")
         if block:
             yield _BREAK
-            stack.append(("break", None, in_pre))
+            stack.append((None, in_pre))
         for child in reversed(el):
             if child.tail:
-                stack.append(("text", child.tail, child_pre))
-            stack.append(("el", child, child_pre))
+                stack.append((child.tail, child_pre))
+            stack.append((child, child_pre))
         if el.text:
-            stack.append(("text", el.text, child_pre))
+            stack.append((el.text, child_pre))
 
 
 def _ws(text: str) -> str:
@@ -157,19 +167,19 @@ def _ws(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", _ZERO_WIDTH.sub("", text)).split())
 
 
-def _text(el, skip: Callable[[object], bool] | None = None) -> str:
-    parts = []
+def _text(el: etree._Element, skip: Callable[[object], bool] | None = None) -> str:
+    parts: list[str] = []
     for piece in _pieces(el, skip):
         parts.append(" " if piece is _BREAK else piece[0])
     return _ws("".join(parts))
 
 
-def _segments(root) -> list[str]:
+def _segments(root: etree._Element) -> list[str]:
     """Raw visible text split into blocks: block elements, <br>, blank lines, and lines inside <pre>."""
     out: list[str] = []
     buf: list[str] = []
 
-    def flush():
+    def flush() -> None:
         if buf:
             out.append("".join(buf))
             buf.clear()
@@ -212,8 +222,9 @@ _CJK = (
 @functools.cache
 def _word_pattern() -> re.Pattern:
     """A word: one CJK character, or a run of letters/digits/marks (inner apostrophes allowed)."""
-    ranges = []
-    start = prev = None
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None  # first code point of the current run of marks
+    prev = -1
     for cp in range(sys.maxunicode + 1):
         if unicodedata.category(chr(cp))[0] == "M":
             if start is None:
@@ -222,7 +233,8 @@ def _word_pattern() -> re.Pattern:
                 ranges.append((start, prev))
                 start = cp
             prev = cp
-    ranges.append((start, prev))
+    if start is not None:
+        ranges.append((start, prev))
     marks = "".join(f"{chr(a)}-{chr(b)}" if a != b else chr(a) for a, b in ranges)
     alnum = rf"(?![{_CJK}])[^\W_]"
     run = rf"{alnum}(?:{alnum}|[{marks}])*"
@@ -348,7 +360,7 @@ def _in_footnote_label(el) -> bool:
     return "footnote-definition-label" in _classes(el) or _is_backref(el)
 
 
-def _code_text(pre) -> str:
+def _code_text(pre: etree._Element) -> str:
     raw = "".join(piece[0] for piece in _pieces(pre) if piece is not _BREAK)
     lines = [line.rstrip() for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     while lines and not lines[0]:
@@ -362,16 +374,16 @@ def _has_image(el) -> bool:
     return any(_tag(d) == "img" for d in el.iter())
 
 
-def _structure(root) -> Structure:
+def _structure(root: etree._Element) -> Structure:
     s = Structure()
     # (element, list depth, ordered, blockquote depth, in heading)
-    stack: list[tuple[object, int, bool, int, bool]] = [(root, 0, False, 0, False)]
+    stack: list[tuple[etree._Element, int, bool, int, bool]] = [(root, 0, False, 0, False)]
     while stack:
         el, depth, ordered, bq, in_heading = stack.pop()
         if el is not root and _invisible(el):
             continue
         tag = _tag(el)
-        children: Iterable = el
+        children: Iterable[etree._Element] = el
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             text = _HEADING_TRAILER.sub("", _text(el, skip=_is_anchor_link))
             if text:  # an empty heading shows nothing
@@ -480,14 +492,19 @@ def _code_change(a: str, b: str) -> str:
     return f"{len(lb)} line{'s' if len(lb) != 1 else ''} long, not {len(la)}"
 
 
+_T = TypeVar("_T")
+
+
 @dataclass(frozen=True)
-class _Kind:
+class _Kind(Generic[_T]):
+    """How to compare and describe one field of `Structure`, whose items are of type _T."""
+
     field: str
-    describe: Callable[[object], str]
-    change: Callable[[object, object], str]
-    keys: tuple[Callable[[object], object], ...] = ()
+    describe: Callable[[_T], str]
+    change: Callable[[_T, _T], str]
+    keys: tuple[Callable[[_T], object], ...] = ()
     plural: str = ""
-    short: Callable[[object], str] = str
+    short: Callable[[_T], str] = str
     positional: bool = True  # pair leftovers of a changed run in order when the counts agree
 
 
@@ -495,8 +512,9 @@ def _parts(*pairs: tuple[bool, str]) -> str:
     return ", ".join(text for differs, text in pairs if differs)
 
 
-_KINDS = (
-    _Kind(
+# Any: each kind's items are read off `Structure` by field name (getattr).
+_KINDS: tuple[_Kind[Any], ...] = (
+    _Kind[tuple[int, str]](
         "headings",
         lambda h: f"heading {h[0]} {_q(h[1])}",
         lambda a, b: _parts((a[0] != b[0], f"heading {b[0]}"), (a[1] != b[1], _q_change(a[1], b[1]))),
@@ -504,7 +522,7 @@ _KINDS = (
         plural="headings",
         short=lambda h: _q(h[1]),
     ),
-    _Kind(
+    _Kind[tuple[int, bool, str]](
         "list_items",
         lambda i: f"list item depth {i[0]} {_q(i[2])}",
         lambda a, b: _parts(
@@ -516,13 +534,13 @@ _KINDS = (
         plural="list items",
         short=lambda i: _q(i[2]),
     ),
-    _Kind(
+    _Kind[int](
         "list_starts",
         lambda n: f"ordered list starting at {n}",
         lambda a, b: f"starting at {b}",
         plural="ordered lists",
     ),
-    _Kind(
+    _Kind[tuple[str, str]](
         "links",
         lambda link: f"link {_q(link[1])} ({link[0]})",
         lambda a, b: _parts((a[0] != b[0], f"to {b[0]}"), (a[1] != b[1], f"text {_q_change(a[1], b[1])}")),
@@ -530,7 +548,7 @@ _KINDS = (
         plural="links",
         short=lambda link: _q(link[1]),
     ),
-    _Kind(
+    _Kind[tuple[str, str]](
         "images",
         lambda img: f"image {img[0]} alt {_q(img[1])}",
         lambda a, b: _parts((a[0] != b[0], f"src {b[0]}"), (a[1] != b[1], f"alt {_q_change(a[1], b[1])}")),
@@ -538,15 +556,15 @@ _KINDS = (
         plural="images",
         short=lambda img: img[0],
     ),
-    _Kind(
+    _Kind[str](
         "code_blocks",
         lambda c: f"code block {_q(_first_line(c))}",
         _code_change,
         plural="code blocks",
         short=lambda c: _q(_first_line(c)),
     ),
-    _Kind("table_cells", lambda c: f"table cell {_q(c)}", lambda a, b: _q_change(a, b), plural="table cells", short=_q),
-    _Kind(
+    _Kind[str]("table_cells", lambda c: f"table cell {_q(c)}", lambda a, b: _q_change(a, b), plural="table cells", short=_q),
+    _Kind[tuple[int, str]](
         "blockquotes",
         lambda q: f"blockquote depth {q[0]} {_q(q[1])}",
         lambda a, b: _parts((a[0] != b[0], f"depth {b[0]}"), (a[1] != b[1], _q_change(a[1], b[1]))),
@@ -554,24 +572,25 @@ _KINDS = (
         plural="blockquotes",
         short=lambda q: _q(q[1]),
     ),
-    _Kind("footnotes", lambda f: f"footnote {_q(f)}", lambda a, b: _q_change(a, b), plural="footnotes", short=_q),
+    _Kind[str]("footnotes", lambda f: f"footnote {_q(f)}", lambda a, b: _q_change(a, b), plural="footnotes", short=_q),
 )
 
 _MAX_DIFFERENCES = 100
 
 
-def _diff_kind(kind: _Kind, a: list, b: list) -> list[str]:
+def _diff_kind(kind: _Kind[_T], a: list[_T], b: list[_T]) -> list[str]:
     out: list[str] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             continue
         left, right = list(a[i1:i2]), list(b[j1:j2])
-        pairs: list[tuple[object, object]] = []
+        pairs: list[tuple[_T, _T]] = []
         for key in kind.keys:
             if not left or not right:
                 break
             matcher = difflib.SequenceMatcher(None, [key(x) for x in left], [key(y) for y in right], autojunk=False)
-            used_l, used_r = set(), set()
+            used_l: set[int] = set()
+            used_r: set[int] = set()
             for block in matcher.get_matching_blocks():
                 for k in range(block.size):
                     pairs.append((left[block.a + k], right[block.b + k]))
@@ -591,7 +610,7 @@ def _diff_kind(kind: _Kind, a: list, b: list) -> list[str]:
 _RUN = 5  # longer runs of missing/added elements are one message
 
 
-def _run(kind: _Kind, items: list, what: str) -> list[str]:
+def _run(kind: _Kind[_T], items: list[_T], what: str) -> list[str]:
     if len(items) <= _RUN:
         return [f"{kind.describe(x)} {what}" for x in items]
     shown = ", ".join(kind.short(x) for x in items[:3])
@@ -713,7 +732,7 @@ class _SourceScanner:
             else:  # unit events such as "SoftBreak", "Rule"
                 continue
             if kind == "Start":
-                name = value if isinstance(value, str) else next(iter(value))
+                name = _tag_name(value)
                 if name == "CodeBlock":
                     in_code_block += 1
                 elif name == "HtmlBlock":
@@ -721,7 +740,7 @@ class _SourceScanner:
                 elif name == "Image":
                     in_image += 1
             elif kind == "End":
-                name = value if isinstance(value, str) else next(iter(value))
+                name = _tag_name(value)
                 if name == "CodeBlock":
                     in_code_block = max(0, in_code_block - 1)
                 elif name == "HtmlBlock":
@@ -729,6 +748,8 @@ class _SourceScanner:
                     block = None
                 elif name == "Image":
                     in_image = max(0, in_image - 1)
+            elif not isinstance(value, str):  # Html, InlineHtml and Text carry a str
+                continue
             elif kind == "Html":
                 if block is not None:
                     block.append(value)
@@ -742,6 +763,16 @@ class _SourceScanner:
                     for m in re.finditer(r"<!--\s*/?wp:[^\n]*?(?:-->|$)", value, re.I):
                         self.leftovers.append(_truncate(m.group(0)))
         return self
+
+
+def _tag_name(tag: object) -> str:
+    """The name of a Start/End event's tag: a bare str ("Paragraph"), or the one key of a tag that
+    carries data ({"Heading": {...}})."""
+    if isinstance(tag, str):
+        return tag
+    if isinstance(tag, dict):
+        return str(next(iter(tag)))
+    return ""  # pyromark yields no other shape
 
 
 def _truncate(text: str, limit: int = 80) -> str:

@@ -709,7 +709,7 @@ class Converter:
                 parts.append(_Text(child.tail))
         return parts
 
-    def inline(self, el) -> str:
+    def inline(self, el) -> Inline:
         tag = el.tag.lower()
         rule = getattr(self, f"inline_{tag}", None)
         if rule is not None:
@@ -725,33 +725,34 @@ class Converter:
             return f"<{tag}{attrs}>{self.inline_children(el)}</{tag}>"
         return _Unwrapped(self._parts(el))
 
-    def _wrap(self, el, mark: str) -> str:
+    def _wrap(self, el, mark: str) -> Inline:
         inner = self.inline_children(el)
         if _is_blank(inner.replace("\\\n", "")):
             return inner
         # spaces and line breaks at the edges go outside the marks, or the marks would not close
         m = _EDGES.match(inner)
+        assert m is not None  # the pattern matches any text
         return _Unwrapped([m.group(1), _Emphasis(f"{mark}{m.group(2)}{mark}", m.group(2)), m.group(3)])
 
-    def inline_strong(self, el) -> str:
+    def inline_strong(self, el) -> Inline:
         return self._wrap(el, "**")
 
     inline_b = inline_strong
 
-    def inline_em(self, el) -> str:
+    def inline_em(self, el) -> Inline:
         return self._wrap(el, "*")
 
     inline_i = inline_em
     inline_cite = inline_em
     inline_dfn = inline_em
 
-    def inline_del(self, el) -> str:
+    def inline_del(self, el) -> Inline:
         return self._wrap(el, "~~")
 
     inline_s = inline_del
     inline_strike = inline_del
 
-    def inline_code(self, el) -> str:
+    def inline_code(self, el) -> Inline:
         for br in list(el.iter("br")):  # line breaks in inline code show as spaces, not as nothing
             br.tail = " " + (br.tail or "")
             br.drop_tree()
@@ -763,10 +764,10 @@ class Converter:
 
     inline_tt = inline_code
 
-    def inline_br(self, el) -> str:
+    def inline_br(self, el) -> Inline:
         return "\\\n"
 
-    def inline_q(self, el) -> str:
+    def inline_q(self, el) -> Inline:
         return "“" + self.inline_children(el) + "”"
 
     def inline_img(self, el) -> str:
@@ -779,7 +780,7 @@ class Converter:
         title = el.get("title")
         return f"![{_escape_label(alt)}]({_destination(src)}{_title(title)})"
 
-    def inline_a(self, el) -> str:
+    def inline_a(self, el) -> Inline:
         href = (el.get("href") or "").strip()
         if href.lower() == "#top" and "top" not in self.anchors:
             href = "#"  # browsers scroll to the top for #top without such an element (HTML spec); Zola checks anchors
@@ -791,6 +792,7 @@ class Converter:
         if href.startswith("#"):
             href = "#" + unquote(href[1:])  # the anchor as Zola will check it
         m = _EDGES.match(self.inline_children(el))
+        assert m is not None  # the pattern matches any text
         lead, text, trail = m.group(1), m.group(2), m.group(3)  # spaces and breaks stay outside the link
         text = re.sub(r"(?<!\\)\](?!\()", r"\\]", text)  # a lone "]" would end the link text
         if not text:
@@ -806,7 +808,7 @@ class Converter:
             return f"{lead}<{href}>{trail}"
         return f"{lead}[{text}]({_destination(href)}{_title(title)}){trail}"
 
-    def inline_sup(self, el) -> str:
+    def inline_sup(self, el) -> Inline:
         link = next(el.iter("a"), None)
         target = ((link.get("href") if link is not None else "") or "").lstrip("#")
         if el.get("data-fn") or "fn" in _classes(el).split() or target in self.note_ids:
@@ -815,7 +817,7 @@ class Converter:
             return f"[^{label}]"
         return f"<sup>{self.inline_children(el)}</sup>"
 
-    def inline_span(self, el) -> str:
+    def inline_span(self, el) -> Inline:
         return _Unwrapped(self._parts(el))
 
     # -- raw HTML --------------------------------------------------------------------------
@@ -953,6 +955,9 @@ class _Unwrapped(list):
     join the surrounding text, so escaping sees the real neighbours."""
 
 
+Inline = str | _Unwrapped  # what an inline rule gives
+
+
 def _add(parts: list, piece) -> None:
     if isinstance(piece, _Unwrapped):
         parts.extend(piece)
@@ -974,7 +979,7 @@ def resolve(parts: list[str], line_edges: bool) -> str:
         elif part:
             merged.append(part)
     edge = " " if line_edges else "a"
-    out = []
+    out: list[str] = []
     for i, part in enumerate(merged):
         if isinstance(part, _Text):
             before = out[-1][-1] if out and out[-1] else edge
@@ -1018,6 +1023,8 @@ def _flanking(left: str, right: str) -> tuple[str, str]:
 
 class _Emphasis(str):
     """`**text**`, `*text*` or `~~text~~`, knowing its inner text for when the marks cannot stay."""
+
+    inner_text: str
 
     def __new__(cls, value: str, inner_text: str):
         obj = super().__new__(cls, value)

@@ -51,9 +51,9 @@ def classify(item: Item, mappings: Mappings, warn: Warn) -> tuple[str, str]:
     if not post_type:
         warn(Notice(item.source, "no post type; read as a post", item.id))
         post_type = item.type = "post"
-    reason = mappings.skip_reason(post_type)
-    if reason:
-        return SKIP, reason
+    skip = mappings.skip_reason(post_type)
+    if skip:
+        return SKIP, skip
     status = item.status or "publish"
     action = mappings.status_action(status)
     if action is None:

@@ -360,9 +360,10 @@ class Renderer:
         if not src:
             return None
         if kind == "video":
-            found = self.embeds.provider(src)
-            if found and found[0].html:
-                return f"\n{self.embeds.html_for(src)[1]}\n"
+            provider = self.embeds.provider(src)
+            embedded = self.embeds.html_for(src) if provider and provider[0].html else None
+            if embedded:
+                return f"\n{embedded[1]}\n"
         return "\n" + media_html(kind, src, poster=str(code.attrs.get("poster", ""))) + "\n"
 
     def sc_audio(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:

@@ -214,7 +214,7 @@ def _computed_path(item: Item, ctx: SiteContext, structure: PermalinkStructure, 
 
 
 def _old_slug_aliases(item: Item, path: str) -> list[str]:
-    out = []
+    out: list[str] = []
     segments = _segments(path)
     slug = _slug(item)
     if not segments or segments[-1] != slug:
