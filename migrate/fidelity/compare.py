@@ -563,7 +563,9 @@ _KINDS: tuple[_Kind[Any], ...] = (
         plural="code blocks",
         short=lambda c: _q(_first_line(c)),
     ),
-    _Kind[str]("table_cells", lambda c: f"table cell {_q(c)}", lambda a, b: _q_change(a, b), plural="table cells", short=_q),
+    _Kind[str](
+        "table_cells", lambda c: f"table cell {_q(c)}", lambda a, b: _q_change(a, b), plural="table cells", short=_q
+    ),
     _Kind[tuple[int, str]](
         "blockquotes",
         lambda q: f"blockquote depth {q[0]} {_q(q[1])}",

@@ -150,7 +150,7 @@ def parse_blocks(text: str) -> list[Block]:
             output.append(_freeform(text[top.leading_html_start : top.token_start]))
         output.append(top.block)
 
-    attrs_end = -1  # start of the next `}` + whitespace + `-->` at or after offset; None: none left
+    attrs_end: int | None = -1  # start of the next `}` + whitespace + `-->` at or after offset; None: none left
     while True:
         if attrs_end is not None and attrs_end < offset:
             found = _ATTRS_END.search(text, offset)

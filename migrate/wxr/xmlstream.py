@@ -300,7 +300,9 @@ def _decode(data: bytes, encoding: str, problems: list[str]) -> str:
     return data.decode("utf-8", errors="wp2zola-cp1252")
 
 
-def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+def _cp1252_fallback(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeDecodeError):  # registered for decoding only
+        raise err
     bad = err.object[err.start : err.end]
     return bad.decode("cp1252", errors="replace"), err.end
 
@@ -347,7 +349,8 @@ _OPEN_TAG_BEFORE = re.compile(r"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>\s*$")
 def _cdata_ends_at(text: str, pos: int, owner: str | None) -> bool:
     """Whether a CDATA section may really end before pos: what follows is more CDATA, the end of
     the fragment, or the closing tag of the element it sits in (any closing tag if that is unknown)."""
-    p = _SPACES.match(text, pos).end()
+    m = _SPACES.match(text, pos)  # `\s*` always matches
+    p = m.end() if m else pos
     if p == len(text) or text.startswith("<![CDATA[", p):
         return True
     if not text.startswith("</", p):
