@@ -1,7 +1,8 @@
 """The migration, stage by stage: read → index → place → convert → sections → plan → apply.
 
-Each stage is a call down into its package; nothing below calls back up. `plan_site` is pure
-but for reading the exports; `migrate` adds the edges (the site folder, the manifest, writing).
+Each stage is a call down into its package; nothing below calls back up. `plan_site` is pure but
+for reading the exports; `migrate` adds the edges (the site folder, the manifest, writing and
+fetching).
 """
 
 from __future__ import annotations
@@ -9,24 +10,32 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from migrate.links.resolver import Page, Resolver
+from migrate.links.rewrite import PageLinks, Rewriter
 from migrate.mappings import Mappings
 from migrate.markdown.html2md import escape_inline
-from migrate.site.apply import Changes, apply, compare
-from migrate.site.content import item_body
+from migrate.media.bundles import mentioned_attachments, owners
+from migrate.media.layout import Bundle, Layout, Placed
+from migrate.media.library import MediaLibrary
+from migrate.media.options import MediaOptions
+from migrate.site.apply import Changes, FetchSettings, apply, compare
+from migrate.site.content import Body, item_body
 from migrate.site.manifest import Manifest
-from migrate.site.outcomes import DRAFT, SKIP, Outcome, classify
-from migrate.site.plan import Plan, PlannedFile
+from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
+from migrate.site.plan import FileRef, Plan, PlannedFile
 from migrate.wordpress.render import Renderer
+from migrate.wxr.hosts import SiteHosts
 from migrate.wxr.index import SiteContext, build_context
-from migrate.wxr.model import Item, Notice, Source
+from migrate.wxr.model import Attachment, Item, Notice, Source
 from migrate.wxr.reader import read_export
 from migrate.zola import frontmatter, scaffold
+from migrate.zola.redirects import FILE, PATH, QUERY, Redirect, redirect_files
 from migrate.zola.sections import FrontPage, section_files
-from migrate.zola.taxonomies import taxonomy_urls
+from migrate.zola.taxonomies import taxonomy_urls, term_paths, wp_archive_path
 from migrate.zola.text import title_text
-from migrate.zola.urls import Placement, home_path, place_items
+from migrate.zola.urls import Placement, bundle_file, decode_path, home_path, link_path, place_items
 
 Progress = Callable[[int, int], None]
 
@@ -45,24 +54,35 @@ def migrate(
     force: bool = False,
     config: str | Path | None = None,
     progress: Progress | None = None,
+    media: MediaOptions | None = None,
+    fetch: FetchSettings | None = None,
 ) -> Result:
-    """Plan the Zola site for `exports` in `out`, and write it unless `dry_run`."""
+    """Plan the Zola site for `exports` in `out`, and write it (fetching its media) unless `dry_run`."""
     site = Path(out)
+    media = media or MediaOptions()
     mappings = Mappings.load(config)
     manifest = Manifest.read(site)
     # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
     existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
-    plan = plan_site(list(exports), mappings, existing, progress)
-    changes = compare(plan, site, manifest, force=force)
+    plan = plan_site(exports, mappings, existing, progress, media)
+    changes = compare(plan, site, manifest, force=force, download=media.download)
     if not dry_run:
-        apply(changes, manifest)
+        settings = fetch or FetchSettings()
+        settings.hosts = set(plan.fetch_hosts)
+        settings.workers = media.workers
+        apply(changes, manifest, settings)
     return Result(plan, changes)
 
 
 def plan_site(
-    exports: Sequence[str | Path], mappings: Mappings, site_config: dict | None = None, progress: Progress | None = None
+    exports: Sequence[str | Path],
+    mappings: Mappings,
+    site_config: dict | None = None,
+    progress: Progress | None = None,
+    media: MediaOptions | None = None,
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert)."""
+    media = media or MediaOptions()
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
     warn = plan.notices.append
     ctx = build_context(exports, warn)  # index
@@ -77,7 +97,23 @@ def plan_site(
     drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))  # place
 
-    converter = _Converter(ctx, mappings, plan, decisions, placements)
+    hosts = SiteHosts.of(ctx.home_url, [u for i in ctx.items for u in (i.link, i.guid, i.attachment_url)])
+    library = MediaLibrary(ctx.attachments.values(), hosts, home)
+    bundles = _bundles(exports, ctx, library, decisions, placements) if media.bundles else {}
+    published = [i for i in content if decisions[i.source][0] == PUBLISH]
+    pages = {
+        item.source: Page(item, placements.get(item.source), decisions[item.source][0] == PUBLISH,
+                          decisions[item.source][1])
+        for item in ctx.items
+        if item.type != "attachment" and item.source in decisions
+    }
+    resolver = Resolver(ctx, hosts, library, pages, term_paths(ctx, published, mappings), home)
+    layout = Layout(library, ctx.home_url, originals=media.originals, uploads_dir=media.uploads_dir,
+                    owners={att: bundles[page] for att, page in _owned(bundles, library, exports, ctx).items()})
+    rewriter = Rewriter(resolver, layout, bundles, media.fetch_external)
+    plan.fetch_hosts = sorted(hosts.all_names() | {h.lower() for h in media.allow_hosts})
+
+    converter = _Converter(ctx, mappings, plan, decisions, placements, rewriter, layout)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
     for path in exports:  # convert
         for record in read_export(path, lambda n: None, str(path)):  # the index pass reported the problems
@@ -86,27 +122,33 @@ def plan_site(
                 done += 1
                 if progress:
                     progress(done, total)
+    converter.finish()
+
+    for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
+        upload = library.upload_of(att)
+        if upload is not None:
+            placed = layout.place(layout.upload(upload))
+            converter.media.setdefault(placed.file, (placed, []))[1].append(f"attachment {att.id}")
 
     plan.taxonomies = sorted(converter.taxonomies)
     root_body = f"[{escape_inline(title_text(ctx.channel.title)) or 'Blog'}]({home})\n"
-    for file, data in section_files(
-        [p.file for p in placements.values()],
-        home,
-        ctx.channel.title,  # sections
-        ctx.channel.description,
-        converter.front_page,
-        root_body,
+    for file, data in section_files(  # sections
+        [p.file for p in placements.values()], home, ctx.channel.title, ctx.channel.description,
+        converter.front_page, root_body,
     ):
         plan.add(PlannedFile("content/" + file, "section", data, keep_existing=not plan.new_site))
+    for file, (placed, used_by) in sorted(converter.media.items()):  # media, by reference
+        plan.add(PlannedFile(file, "media", ref=FileRef(placed.source, placed.local, placed.size), used_by=used_by))
+    generated = _generated_paths(placements, home, taxonomy_urls(ctx, published, mappings), converter.media)
+    redirects = _redirects(ctx, library, layout, placements, published, mappings, home, converter)
+    for file, data in redirect_files(redirects, generated, home):
+        plan.add(PlannedFile(file, "redirects", data))
+    plan.redirects = redirects
+    if media.fetch_external:
+        plan.fetch_hosts = sorted(set(plan.fetch_hosts) | converter.external_hosts)
     if plan.new_site:
-        config = scaffold.site_config(
-            ctx.channel.title,
-            ctx.channel.description,
-            plan.base_url,
-            plan.taxonomies,
-            ctx.home_url or "",
-            [Path(f).name for f in ctx.files],
-        )
+        config = scaffold.site_config(ctx.channel.title, ctx.channel.description, plan.base_url, plan.taxonomies,
+                                      ctx.home_url or "", [Path(f).name for f in ctx.files])
         plan.add(PlannedFile("config.toml", "config", config))
         for name, data in scaffold.templates():
             plan.add(PlannedFile(name, "template", data))
@@ -115,22 +157,119 @@ def plan_site(
     return plan
 
 
+def _generated_paths(placements: dict[Source, Placement], home: str, taxonomies: dict[str, str],
+                     media: dict[str, tuple[Placed, list[str]]]) -> set[str]:
+    """The URL paths the site will have: no static redirect page may take one (the static file would win)."""
+    paths = {home, "/", *taxonomies}
+    for place in placements.values():
+        paths.add(place.path)
+        paths.update(place.aliases)
+        folder = place.path
+        while folder.count("/") > 1:  # the sections above a page (render = false ones are harmless, but kept)
+            folder = folder.rstrip("/").rsplit("/", 1)[0] + "/"
+            paths.add(folder)
+    paths.update("/" + file.removeprefix("static/") for file in media if file.startswith("static/"))
+    return paths
+
+
+def _redirects(ctx: SiteContext, library: MediaLibrary, layout: Layout, placements: dict[Source, Placement],
+               published: list[Item], mappings: Mappings, home: str,
+               converter: _Converter) -> list[Redirect]:
+    out: list[Redirect] = []
+    for item in published:
+        place = placements[item.source]
+        if item.id is not None:
+            out.append(Redirect(QUERY, f"p={item.id}", place.path))
+            if item.type == "page":
+                out.append(Redirect(QUERY, f"page_id={item.id}", place.path))
+    for att in sorted(library.attachments.values(), key=lambda a: a.id):
+        upload = library.upload_of(att)
+        if upload is None:
+            continue
+        file = unquote(layout.place(layout.upload(upload)).url)
+        out.append(Redirect(QUERY, f"attachment_id={att.id}", file))
+        page = link_path(att.page) if att.page else None
+        if page and page != home:
+            out.append(Redirect(PATH, page, file))
+        for rel in library.files_of(att) if att.id in layout.owners else ():  # moved into a page bundle
+            moved = library.upload_of(att, library.files_of(att)[rel])
+            if moved is not None:
+                out.append(Redirect(FILE, _static_url(moved.local), unquote(layout.place(moved).url)))
+    for (taxonomy, slug), path in sorted(term_paths(ctx, published, mappings).items()):
+        old = decode_path(wp_archive_path(ctx, taxonomy, decode_path(slug).strip("/"), home))
+        if old != path:
+            out.append(Redirect(PATH, old, path))
+    out.extend(converter.redirects)
+    return out
+
+
+def _static_url(local: str) -> str:
+    return "/" + "/".join(s for s in local.split("/") if s)
+
+
+def _bundles(exports: Sequence[str | Path], ctx: SiteContext, library: MediaLibrary,
+             decisions: dict[Source, tuple[str, str]], placements: dict[Source, Placement]) -> dict[int, Bundle]:
+    """Published pages that hold files of their own become bundles (`…/name/index.md`), where their
+    folder is free (no other page below it) — item id → bundle. Changes their placements."""
+    files = {p.file for p in placements.values()}
+    folders = {f[: i + 1] for f in files for i in range(len(f)) if f[i] == "/"}
+    parents = {a.parent for a in library.attachments.values() if a.parent}
+    out: dict[int, Bundle] = {}
+    for item in ctx.items:
+        place = placements.get(item.source)
+        if place is None or item.id is None or item.id not in parents or place.front_page:
+            continue
+        if decisions[item.source][0] != PUBLISH or item.id in out:
+            continue
+        folder = place.file.removesuffix(".md") + "/"
+        if folder in folders:
+            continue
+        place.file = bundle_file(place.file)
+        out[item.id] = Bundle("content/" + folder.rstrip("/"), place.path)
+    return out
+
+
+def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[str | Path],
+           ctx: SiteContext) -> dict[int, int]:
+    """attachment id → item id of the bundle that holds it (a scan of every page's stored content
+    for what it mentions: the only extra read of the exports, and only with bundles)."""
+    if not bundles:
+        return {}
+    mentions: dict[int, set[int]] = {}
+    for path in exports:
+        for record in read_export(path, lambda n: None, str(path)):
+            if isinstance(record, Item) and record.id is not None and record.type != "attachment":
+                thumb = record.meta_value("_thumbnail_id").strip()
+                found = mentioned_attachments(record.content, library)
+                if thumb.isdigit():
+                    found.add(int(thumb))
+                mentions.setdefault(record.id, set()).update(found)
+    return owners(library, mentions, bundles)
+
+
+@dataclass
+class _Pending:
+    item: Item
+    outcome: Outcome
+    fm: dict
+
+
 class _Converter:
     """The convert stage: each item read becomes its content file (or an outcome that says why not)."""
 
-    def __init__(
-        self,
-        ctx: SiteContext,
-        mappings: Mappings,
-        plan: Plan,
-        decisions: dict[Source, tuple[str, str]],
-        placements: dict[Source, Placement],
-    ):
+    def __init__(self, ctx: SiteContext, mappings: Mappings, plan: Plan, decisions: dict[Source, tuple[str, str]],
+                 placements: dict[Source, Placement], rewriter: Rewriter, layout: Layout):
         self.ctx, self.mappings, self.plan = ctx, mappings, plan
         self.decisions, self.placements = decisions, placements
         self.renderer = Renderer(ctx, mappings)
+        self.rewriter, self.layout = rewriter, layout
         self.taxonomies: set[str] = set()
         self.front_page: FrontPage | None = None
+        self.anchors: dict[str, frozenset[str]] = {}  # content file → the anchors Zola gives it
+        self.pending: list[_Pending] = []  # linked to an anchor of a page not converted yet
+        self.media: dict[str, tuple[Placed, list[str]]] = {}  # site file → (where from, used by)
+        self.external_hosts: set[str] = set()
+        self.redirects: list[Redirect] = []
 
     def item(self, item: Item) -> Outcome:
         plan, warn = self.plan, self.plan.notices.append
@@ -145,37 +284,85 @@ class _Converter:
         place = self.placements[item.source]
         if place.plain_url:
             plan.plain_urls.append((place.plain_url, place.path))
-        fm = frontmatter.front_matter(item, place, self.ctx, self.mappings, outcome == DRAFT, warn)
+        featured: list[Placed] = []
+        fm = frontmatter.front_matter(item, place, self.ctx, self.mappings, outcome == DRAFT, warn,
+                                      lambda att: self._featured(att, featured))
         self.taxonomies.update(fm.get("taxonomies", {}))
-        body = item_body(item, self.renderer)
+        body = self._body(item)
         if body.failed:
             warn(Notice(item.source, f"content could not be converted ({body.failed}); kept as HTML", item.id))
         notes = body.notes
-        for counter, seen in (
-            (plan.unknown_shortcodes, notes.unknown_shortcodes),
-            (plan.plugin_blocks, notes.plugin_blocks),
-            (plan.dropped, notes.dropped),
-        ):
+        for counter, seen in ((plan.unknown_shortcodes, notes.unknown_shortcodes),
+                              (plan.plugin_blocks, notes.plugin_blocks), (plan.dropped, notes.dropped)):
             counter.update(set(seen))
         if notes.nextpage:
             plan.nextpage_items += 1
-            warn(
-                Notice(
-                    item.source,
-                    f"split into {notes.nextpage + 1} pages with <!--nextpage-->: joined, "
-                    "with a thematic break between pages",
-                    item.id,
-                )
-            )
-        file = "content/" + place.file
+            for n in range(2, notes.nextpage + 2):  # WordPress showed the pages at /slug/2/, /slug/3/ …
+                self.redirects.append(Redirect(PATH, f"{place.path}{n}/", place.path))
+            warn(Notice(item.source, f"split into {notes.nextpage + 1} pages with <!--nextpage-->: joined, "
+                                     "with a thematic break between pages", item.id))
+        result = Outcome(item.source, item.id, item.type, item.status, title, outcome,
+                         "the site's front page" if place.front_page else reason, "content/" + place.file, place.path)
+        self._record_media(item, featured)
+        if body.links.pending:
+            self.pending.append(_Pending(item, result, fm))
+        else:
+            self._account(item, body.links, body.markdown)
+        self._write(item, place, fm, body)
+        return result
+
+    def finish(self) -> None:
+        """Convert again the pages that link to anchors of pages converted after them: every page's
+        anchors are known now."""
+        for pending in self.pending:
+            body = self._body(pending.item)
+            self._account(pending.item, body.links, body.markdown)
+            self._write(pending.item, self.placements[pending.item.source], pending.fm, body, again=True)
+
+    def _body(self, item: Item) -> Body:
+        return item_body(item, self.renderer, lambda root, it: self.rewriter(root, it, self.anchors.get))
+
+    def _write(self, item: Item, place: Placement, fm: dict, body: Body, again: bool = False) -> None:
+        self.anchors[place.file] = body.anchors
         if place.front_page:
             self.front_page = FrontPage(fm["title"], body.markdown, place.aliases, fm["extra"])
-            return Outcome(
-                item.source, item.id, item.type, item.status, title, outcome, "the site's front page", file, place.path
-            )
-        data = frontmatter.render(fm) + ("\n" + body.markdown if body.markdown else "")
-        plan.add(PlannedFile(file, "content", data.encode("utf-8")))
-        return Outcome(item.source, item.id, item.type, item.status, title, outcome, reason, file, place.path)
+            return
+        data = (frontmatter.render(fm) + ("\n" + body.markdown if body.markdown else "")).encode("utf-8")
+        file = "content/" + place.file
+        if again:
+            self.plan.files.pop(file, None)
+        self.plan.add(PlannedFile(file, "content", data))
+
+    def _account(self, item: Item, links: PageLinks, markdown: str) -> None:
+        """The links and files of one converted page, into the plan's counts and media."""
+        self.plan.links.update(links.counts)
+        for message in links.notices:
+            self.plan.notices.append(Notice(item.source, message, item.id))
+        for url in links.external:
+            self.plan.external_media.setdefault(url, []).append(_label(item))
+        self._record_media(item, links.used_in(markdown))
+
+    def _record_media(self, item: Item, placed: list[Placed]) -> None:
+        for p in placed:
+            entry = self.media.setdefault(p.file, (p, []))
+            label = _label(item)
+            if label not in entry[1]:
+                entry[1].append(label)
+            host = urlsplit(p.source).hostname
+            if host and p.file.startswith("static/external/"):
+                self.external_hosts.add(host.lower())
+
+    def _featured(self, att: Attachment, seen: list[Placed]) -> str:
+        upload = self.layout.library.upload_of(att)
+        if upload is None:
+            return ""
+        placed = self.layout.place(self.layout.upload(upload))
+        seen.append(placed)
+        return placed.url
+
+
+def _label(item: Item) -> str:
+    return f"id {item.id} {item.link}".rstrip()
 
 
 __all__ = ["Result", "migrate", "plan_site"]

@@ -7,7 +7,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import ipaddress
+import socket
+
 import pytest
+
+from migrate.media.options import MediaOptions
+from migrate.pipeline import migrate as _migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache"
@@ -77,6 +83,39 @@ def zolas(zola017) -> list[Zola]:
     if newer is None and os.environ.get("CI"):
         pytest.fail("CI runs as root and must build with Zola 0.22 too")
     return [zola017] + ([newer] if newer else [])
+
+
+def _loopback(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if host in ("localhost",):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """No test reaches past this machine: a connection to anything but loopback fails at once."""
+    real_connect = socket.socket.connect
+
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not _loopback(address):
+            raise OSError(f"a test tried to reach {address}: tests use a local server")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+OFFLINE = MediaOptions(download=False, uploads_dir=SAMPLES / "uploads")
+
+
+def migrate(exports, out, **options):
+    """`migrate.migrate` without the network: media come from the sample's uploads folder or are
+    listed as missing. Fetching is tested against a local server (tests/test_media.py)."""
+    options.setdefault("media", OFFLINE)
+    return _migrate(exports, out, **options)
 
 
 def corpus_files() -> list[Path]:

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from migrate import migrate
 from migrate.mappings import Mappings
 from migrate.pipeline import plan_site
 from migrate.site.apply import MANIFEST, UnsafePath, apply, compare, safe_path, write_atomic
 from migrate.site.plan import Plan, PlannedFile
 
-from .conftest import SAMPLES, wxr_item
+from .conftest import OFFLINE, SAMPLES, migrate, wxr_item
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"
 
@@ -81,7 +80,10 @@ def test_files_no_longer_planned_are_removed_unless_edited(tmp_path, write_expor
     edited = site / "content/2021/03/edited-post.md"
     edited.write_text(edited.read_text() + "edit\n")
     result = migrate([write_export(one)], site)
-    assert [c.path for c in result.changes.by_action("remove")] == ["content/2021/03/deleted-post.md"]
+    # the deleted posts' file, and the static pages that redirected their ?p= links
+    assert [c.path for c in result.changes.by_action("remove")] == ["content/2021/03/deleted-post.md",
+                                                                    "static/wp2zola/p/2/index.html",
+                                                                    "static/wp2zola/p/3/index.html"]
     assert not (site / "content/2021/03/deleted-post.md").exists()
     assert edited.exists()
     assert "content/2021/03/edited-post.md" in [c.path for c in result.changes.by_action("conflict")]
@@ -103,7 +105,7 @@ def test_atomic_write_leaves_old_or_new_never_half(tmp_path, monkeypatch):
 
 def test_interrupted_apply_is_finished_by_the_next_run(tmp_path, monkeypatch):
     site = tmp_path / "site"
-    plan = plan_site([SAMPLE], Mappings.load())
+    plan = plan_site([SAMPLE], Mappings.load(), media=OFFLINE)
     changes = compare(plan, site)
     real_replace = os.replace
     calls = {"n": 0}
@@ -189,7 +191,8 @@ def test_other_exports_into_the_same_site_remove_nothing(tmp_path, write_export)
     assert result.changes.by_action("remove") == [] and result.changes.kept_from_other_exports >= 1
     assert (site / "content/2021/03/first-post.md").exists() and (site / "content/2021/03/second-post.md").exists()
     again = migrate([write_export(wxr_item(3, "Third post"), name="b.xml")], site)
-    assert [c.path for c in again.changes.by_action("remove")] == ["content/2021/03/second-post.md"]
+    assert [c.path for c in again.changes.by_action("remove")] == ["content/2021/03/second-post.md",
+                                                                   "static/wp2zola/p/2/index.html"]
     assert (site / "content/2021/03/first-post.md").exists()
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import html
 import shutil
 
-from migrate import migrate
 
-from .conftest import SAMPLES, WXR_HEAD, wxr_item
+from .conftest import SAMPLES, WXR_HEAD, migrate, wxr_item
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"
 

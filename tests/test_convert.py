@@ -25,7 +25,8 @@ CASES = sorted((Path(__file__).parent / "cases" / "convert").glob("*.txt"))
 
 
 def site() -> SiteContext:
-    """A small site the cases can refer to: attachments 101–103 of post 1, reusable block 200."""
+    """A small site the cases can refer to: attachments 101–103 of post 1 (with thumbnails and attachment
+    pages), reusable block 200."""
     ctx = SiteContext()
     for i, (name, caption) in enumerate([("one", "First photo"), ("two", ""), ("three", "Third")], start=101):
         ctx.attachments[i] = Attachment(
@@ -35,6 +36,8 @@ def site() -> SiteContext:
             caption=caption,
             parent=1,
             menu_order=i,
+            page=f"https://example.com/2021/03/hello/{name}/",
+            sizes={"thumbnail": {"file": f"{name}-150x150.jpg", "width": 150, "height": 150}},
         )
     ctx.attachments[104] = Attachment(
         id=104, url="https://example.com/wp-content/uploads/song.mp3", title="A song", parent=1

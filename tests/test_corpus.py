@@ -12,9 +12,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from migrate import migrate
 
-from .conftest import corpus_files
+from .conftest import corpus_files, migrate
 
 FILES = corpus_files()
 pytestmark = pytest.mark.skipif(not FILES, reason="../shared/corpus/wxr is not here")

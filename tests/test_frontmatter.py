@@ -24,6 +24,8 @@ def render_case(export: Path) -> str:
     out = []
     for path in sorted(p for p, f in plan.files.items() if f.role == "content"):
         out.append(f"=== {path}\n{plan.files[path].data.decode()}")
+    for media in sorted(plan.media(), key=lambda f: f.path):
+        out.append(f"=== {media.path} ← {media.ref.url} (used by {', '.join(media.used_by)})\n")
     for notice in plan.notices:
         out.append(
             f"warning: line {notice.source.line if notice.source else '-'}: "

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from migrate import migrate
 from migrate.zola.urls import decode_path, file_for, link_path
 
-from .conftest import WXR_HEAD, wxr_item
+from .conftest import WXR_HEAD, migrate, wxr_item
 
 
 @pytest.mark.parametrize(

@@ -105,12 +105,15 @@ KEEP_INLINE_HTML = {
     "time",
     "dfn",
 }
+# set by the URL rewriting pass on links to migrated pages: the Zola internal link (`@/blog/x.md#a`)
+# that Markdown writes; the element's href stays the plain path that raw HTML shows
+ZOLA_LINK = "data-zola-link"
 _COMMENT = re.compile(r"<!--(?!\s*more\s*-->).*?-->", re.S)
 _WS = re.compile(r"[ \t\n\r\f]+")
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _BRUSH = re.compile(r"brush\s*:\s*([\w+#.-]+)")
 _SAFE_ATTRS = {
-    "img": ("src", "alt", "title", "width", "height"),
+    "img": ("src", "alt", "title", "width", "height", "srcset", "sizes"),
     "a": ("href", "title", "id", "name", "rel", "target"),
     "iframe": ("src", "width", "height", "title", "allow", "allowfullscreen", "frameborder", "loading"),
     "video": ("src", "poster", "controls", "width", "height", "loop", "autoplay", "muted", "preload", "playsinline"),
@@ -355,9 +358,9 @@ class Converter:
             last_list[0] = None
             lists = [el] if tag == "ol" else [o for o in el.iter("ol")]
             return [b for o in lists for b in self.footnote_definitions(o)]
-        if tag == "ul" and {"blocks-gallery-grid", "wp-block-gallery"} & set(_classes(el).split()):
-            last_list[0] = None  # a gallery laid out as a list (block galleries before 5.9): a gallery
-            return [self._gallery_image(img, el) for img in el.iter("img")]
+        if _is_gallery(el):
+            last_list[0] = None
+            return self.gallery(el)
         if tag in ("ul", "ol", "menu"):
             return [self.list_block(el, tag == "ol", last_list)]
         last_list[0] = None
@@ -412,7 +415,7 @@ class Converter:
         blocks = self.blocks(el)
         if not href or href.startswith("#"):
             return blocks
-        return [_link_block(b, href) for b in blocks]
+        return [_link_block(b, el.get(ZOLA_LINK) or href) for b in blocks]
 
     def block_blockquote(self, el) -> list[str]:
         inner = "\n\n".join(self.blocks(el))
@@ -557,8 +560,37 @@ class Converter:
         image = self.inline_img(img)
         link = img.getparent()
         if image and link is not None and link.tag == "a" and link.get("href"):
-            return f"[{image}]({_destination(link.get('href'))}{_title(link.get('title'))})"
+            return f"[{image}]({_destination(link.get(ZOLA_LINK) or link.get('href'))}{_title(link.get('title'))})"
         return image
+
+    def gallery(self, el) -> list[str]:
+        """A gallery as WordPress showed it: each image at the size it showed, linked as the gallery
+        said, with its caption, in the gallery's columns. One portable HTML form for classic and
+        block galleries (`div.gallery.gallery-columns-N`), styled by a few lines of CSS."""
+        figures = []
+        for img in el.iter("img"):
+            if not (img.get("src") or "").strip():
+                continue
+            holder = img.getparent()
+            while holder is not None and holder is not el and holder.tag not in ("figure", "li", "dl"):
+                holder = holder.getparent()
+            caption = None
+            if holder is not None and holder is not el:
+                caption = next((c for c in holder.iter("figcaption", "dd")), None)
+            image = self._tag_html(img)
+            link = img.getparent()
+            if link is not None and link.tag == "a" and (link.get("href") or "").strip():
+                image = f'<a href="{_attr(link.get("href").strip())}">{image}</a>'
+            text = _inner_html(caption).strip() if caption is not None and not _is_blank(caption.text_content()) else ""
+            figures.append(f"<figure>{image}" + (f"<figcaption>{text}</figcaption>" if text else "") + "</figure>")
+        # the gallery's own caption (block galleries): a paragraph after it
+        own = [c for c in el.iter("figcaption") if "blocks-gallery-caption" in _classes(c)]
+        caption = self._paragraph(self.inline_children(own[0], True)) if own else ""
+        if not figures:
+            return [caption] if caption else []
+        columns = _gallery_columns(el, len(figures))
+        html_text = f'<div class="gallery gallery-columns-{columns}">\n' + "\n".join(figures) + "\n</div>"
+        return [html_text] + ([caption] if caption else [])
 
     def _gallery_image(self, img, gallery) -> str:
         holder = img.getparent()
@@ -798,6 +830,8 @@ class Converter:
         if not text:
             return lead + trail if "\\\n" in lead + trail else ""
         title = el.get("title")
+        if el.get(ZOLA_LINK):  # a migrated page: Zola's internal link, checked at build time
+            return f"{lead}[{text}]({_destination(el.get(ZOLA_LINK))}{_title(title)}){trail}"
         if (
             text == escape_inline(href)
             and not title
@@ -936,6 +970,28 @@ def _alone(img) -> bool:
     return _is_blank(img.tail or "") and all(
         not isinstance(s.tag, str) or s.tag in BLOCK_TAGS or s.tag == "br" for s in img.itersiblings()
     )
+
+
+_COLUMNS = re.compile(r"(?:^|\s)(?:gallery-)?columns-(\d+)(?:\s|$)")
+
+
+def _is_gallery(el) -> bool:
+    """Classic galleries (`div.gallery`, as `[gallery]` renders) and block galleries (`figure` or,
+    before WordPress 5.9, `ul` with `wp-block-gallery` / `blocks-gallery-grid`)."""
+    classes = set(_classes(el).split())
+    if el.tag == "div":
+        return "gallery" in classes
+    return el.tag in ("figure", "ul") and bool({"wp-block-gallery", "blocks-gallery-grid"} & classes)
+
+
+def _gallery_columns(el, count: int) -> int:
+    """The columns a gallery asked for: `gallery-columns-N` (classic), `columns-N` (blocks); by
+    default 3 for classic galleries and at most 3 for block ones, as WordPress lays them out."""
+    for node in (el, *el.iter("ul")):
+        m = _COLUMNS.search(_classes(node))
+        if m:
+            return max(1, min(9, int(m.group(1))))
+    return 3 if el.tag == "div" else max(1, min(3, count))
 
 
 def _link_block(block: str, href: str) -> str:

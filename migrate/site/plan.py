@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome
 from migrate.wxr.model import Notice
+from migrate.zola.redirects import Redirect
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ class Plan:
     dropped: Counter = field(default_factory=Counter)  # what rendered to nothing → items
     links: Counter = field(default_factory=Counter)  # what old-site links became (internal, file, term, …)
     external_media: dict[str, list[str]] = field(default_factory=dict)  # not fetched: URL → items
+    fetch_hosts: list[str] = field(default_factory=list)  # the hosts media may be fetched from
+    redirects: list[Redirect] = field(default_factory=list)  # what only servers (or static pages) redirect
     nextpage_items: int = 0
     base_url: str = ""
     exports: list[str] = field(default_factory=list)  # the export file names this plan was made from

@@ -20,7 +20,7 @@ from migrate.wordpress import shortcodes as sc
 from migrate.wordpress.embeds import Embeds, link_html, media_html
 from migrate.wordpress.wpautop import shortcode_unautop, wpautop
 from migrate.wxr.index import SiteContext
-from migrate.wxr.model import Item
+from migrate.wxr.model import Attachment, Item
 
 _MORE = re.compile(r"<!--more(.*?)?-->", re.S)
 _NEXTPAGE = re.compile(r"\n?<!--nextpage-->\n?")
@@ -278,6 +278,9 @@ class Renderer:
         return f"\n<figure>{image}<figcaption>{caption}</figcaption></figure>\n"
 
     def sc_gallery(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
+        """`gallery_shortcode` (wp-includes/media.php): the images at the gallery's size (default
+        thumbnail) in its columns (default 3), each linked to its attachment page, its file
+        (`link="file"`) or nothing (`link="none"`), with its caption."""
         ids = [int(i) for i in re.findall(r"\d+", str(code.attrs.get("ids") or code.attrs.get("include") or ""))]
         if ids:
             images = [self.ctx.attachments[i] for i in ids if i in self.ctx.attachments]
@@ -286,18 +289,31 @@ class Renderer:
             images = self.ctx.attached_images(parent)
         exclude = {int(i) for i in re.findall(r"\d+", str(code.attrs.get("exclude", "")))}
         images = [a for a in images if a.id not in exclude]
+        if str(code.attrs.get("order", "")).upper() == "DESC":
+            images.reverse()
         if not images:
             notes.dropped["shortcode [gallery] with no images in the export"] += 1
             return ""
         link = str(code.attrs.get("link", ""))
+        size = str(code.attrs.get("size", "") or "thumbnail")
+        columns = str(code.attrs.get("columns", "3")).strip()
+        columns = columns if columns.isdigit() else "3"
         figures = []
         for att in images:
-            img = f'<img src="{html.escape(att.url, quote=True)}" alt="{html.escape(att.alt, quote=True)}">'
-            if link != "none":
-                img = f'<a href="{html.escape(att.url, quote=True)}">{img}</a>'
-            caption = f"<figcaption>{html.escape(att.caption, quote=False)}</figcaption>" if att.caption.strip() else ""
-            figures.append(f"<figure>{img}{caption}</figure>")
-        return '\n<figure class="wp-block-gallery">' + "".join(figures) + "</figure>\n"
+            src, width, height = _sized(att, size)
+            dims = f' width="{width}" height="{height}"' if width and height else ""
+            img = f'<img src="{html.escape(src, quote=True)}"{dims} alt="{html.escape(att.alt, quote=True)}">'
+            target = att.url if link == "file" else (att.page or att.url)
+            if link != "none" and target:
+                img = f'<a href="{html.escape(target, quote=True)}">{img}</a>'
+            caption = (
+                f'<figcaption class="wp-caption-text gallery-caption">{html.escape(att.caption, quote=False)}</figcaption>'
+                if att.caption.strip()
+                else ""
+            )
+            figures.append(f'<figure class="gallery-item"><div class="gallery-icon">{img}</div>{caption}</figure>')
+        classes = f"gallery galleryid-{item.id or 0} gallery-columns-{columns} gallery-size-{html.escape(size)}"
+        return f'\n<div class="{classes}">' + "".join(figures) + "</div>\n"
 
     def sc_embed(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
         url = (code.content or str(code.attrs.get("src", ""))).strip()
@@ -403,6 +419,18 @@ def _fill(template: str, code: sc.Shortcode) -> str:
         return html.escape(str(raw or ""), quote=True)
 
     return re.sub(r"\{(\w+)\}", value, template)
+
+
+def _sized(att: Attachment, size: str) -> tuple[str, int | None, int | None]:
+    """An attachment's file at a named size (its URL, width, height): the size's own file, which
+    lives beside the full one, or the full size when WordPress made no such size."""
+    entry = att.sizes.get(size)
+    if size not in ("full", "") and isinstance(entry, dict) and isinstance(entry.get("file"), str) and entry["file"]:
+        folder = att.url.rsplit("/", 1)[0] if "/" in att.url else ""
+        width, height = entry.get("width"), entry.get("height")
+        return (f"{folder}/{entry['file']}", width if isinstance(width, int) else None,
+                height if isinstance(height, int) else None)
+    return att.url, att.width, att.height
 
 
 def _math(formula: str) -> str:

@@ -84,8 +84,9 @@ def _is_image(url: str) -> bool:
 def _attachment(item: Item) -> Attachment:
     att = Attachment(
         id=item.id or 0,
-        url=item.attachment_url or item.guid,
-        file=item.meta_value("_wp_attached_file"),
+        url=(item.attachment_url or item.guid).strip(),
+        file=item.meta_value("_wp_attached_file").strip(),
+        page=item.link.strip(),
         alt=item.meta_value("_wp_attachment_image_alt"),
         caption=item.excerpt,
         parent=item.parent,
@@ -106,6 +107,15 @@ def _attachment(item: Item) -> Attachment:
             if isinstance(sizes, dict):
                 att.sizes = {str(k): v for k, v in sizes.items() if isinstance(v, dict)}
             att.original_image = str(meta.get("original_image") or "")
+            att.filesize = meta.get("filesize") if isinstance(meta.get("filesize"), int) else None
+    backups = item.meta_value("_wp_attachment_backup_sizes")
+    if backups:
+        try:
+            saved = phpserial.loads(backups)
+        except phpserial.PhpSerialError:
+            saved = None
+        if isinstance(saved, dict):  # the files of earlier edits: posts may still show them
+            att.backup_files = [str(v["file"]) for v in saved.values() if isinstance(v, dict) and v.get("file")]
     return att
 
 

@@ -137,14 +137,17 @@ class Attachment:
     """What the media step and featured images need to know about an attachment item."""
 
     id: int
-    url: str
+    url: str  # the full-size file (wp:attachment_url)
     file: str = ""  # _wp_attached_file, relative to the uploads folder
+    page: str = ""  # the attachment page (its <link>)
     alt: str = ""
     caption: str = ""
     width: int | None = None
     height: int | None = None
     sizes: dict[str, dict] = field(default_factory=dict)
-    original_image: str = ""
+    original_image: str = ""  # the upload before WordPress scaled or rotated it (basename)
+    backup_files: list[str] = field(default_factory=list)  # files of earlier edits (basenames)
+    filesize: int | None = None
     parent: int = 0  # the post it was uploaded to (galleries without ids show these)
     menu_order: int = 0
     title: str = ""

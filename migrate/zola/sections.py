@@ -40,6 +40,8 @@ def section_files(
     files: set[str] = set()
     for file in [*content_files, home_file]:
         parts = file.split("/")[:-1]
+        if file.endswith("/index.md"):  # a page bundle: its folder is the page, not a section
+            parts = parts[:-1]
         files.update("/".join(parts[:depth] + ["_index.md"]) for depth in range(len(parts) + 1))
     title = title_text(site_title)
     out = []

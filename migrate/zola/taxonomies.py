@@ -49,3 +49,37 @@ def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> di
             for name in names:
                 urls.setdefault(f"/{taxonomy}/{zola_slug(name)}/", f"the {taxonomy} page of {name!r}")
     return urls
+
+
+WP_ARCHIVE_BASE = {"category": "category", "post_tag": "tag", "author": "author"}  # others: the taxonomy's name
+
+
+def term_paths(ctx: SiteContext, items: list[Item], mappings: Mappings) -> dict[tuple[str, str], str]:
+    """(WordPress taxonomy, WordPress slug) → the URL path of the Zola term page it became, for every
+    term of the given (published) items; authors are keyed ("author", login)."""
+    paths: dict[tuple[str, str], str] = {}
+    for item in items:
+        for term in item.terms:
+            taxonomy = mappings.taxonomy(term.taxonomy)
+            slug = zola_slug(title_text(term.name or _term_name(term, ctx)))
+            if taxonomy and slug and term.slug:
+                paths.setdefault((term.taxonomy, term.slug), f"/{taxonomy}/{slug}/")
+        taxonomy = mappings.taxonomy("author")
+        slug = zola_slug(title_text(ctx.author_name(item.creator))) if item.creator else ""
+        if taxonomy and slug:
+            paths.setdefault(("author", item.creator), f"/{taxonomy}/{slug}/")
+    return paths
+
+
+def wp_archive_path(ctx: SiteContext, taxonomy: str, slug: str, home: str) -> str:
+    """The URL path WordPress gave a term's archive: `/category/parent/child/`, `/tag/x/`, `/author/login/`
+    (an author's nicename is not exported; WordPress makes it from the login)."""
+    base = WP_ARCHIVE_BASE.get(taxonomy, taxonomy)
+    chain = [slug if taxonomy != "author" else zola_slug(slug) or slug]
+    seen = {slug}
+    parent = ctx.terms[(taxonomy, slug)].parent if (taxonomy, slug) in ctx.terms else ""
+    while taxonomy == "category" and parent and parent not in seen and (taxonomy, parent) in ctx.terms:
+        chain.insert(0, parent)
+        seen.add(parent)
+        parent = ctx.terms[(taxonomy, parent)].parent
+    return f"{home}{base}/" + "/".join(chain) + "/"

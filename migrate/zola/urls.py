@@ -11,13 +11,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from migrate.wxr.index import SiteContext, parse_wp_date
 from migrate.wxr.model import Item, Notice
 from migrate.wxr.reader import Warn
 from migrate.zola.slugs import zola_slug
 
+_URL_SAFE = "/!$'()*+,;=:@~-._"
 _PLAIN_KEYS = ("p", "page_id", "attachment_id", "post_type", "preview")
 _EXT = re.compile(r"\.(html?|php|aspx?)$", re.I)
 _FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
@@ -43,6 +44,12 @@ def decode_path(raw: str) -> str:
     path = "".join(c for c in path if c >= " " and c != "\x7f")
     segments = [s for s in path.split("/") if s not in ("", ".", "..")]
     return "/" + "/".join(segments) + ("/" if segments else "")
+
+
+def url_path(decoded: str) -> str:
+    """A decoded URL path as pages write it: percent-encoded where a URL needs it ("&" too, so that
+    HTML attributes need no entity, and "{" so that no template opener can form)."""
+    return quote(decoded, safe=_URL_SAFE)
 
 
 def link_path(link: str) -> str | None:
@@ -144,6 +151,11 @@ def file_for(path: str) -> str:
     if not segments:
         return "_index.md"
     return "/".join([_file_name(s) for s in segments[:-1]] + [_file_name(segments[-1]) + ".md"])
+
+
+def bundle_file(file: str) -> str:
+    """The content file of a page written as a bundle: `blog/hello.md` → `blog/hello/index.md`."""
+    return file.removesuffix(".md") + "/index.md"
 
 
 def section_file(path: str) -> str:

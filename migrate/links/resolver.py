@@ -1,0 +1,188 @@
+"""One resolver for every URL of the old site: what a link or a media URL points at now.
+
+It knows every URL the export can tell: each item's permalink and old URLs, `?p=`, `?page_id=`,
+`?attachment_id=` and `/archives/N` by id, attachment pages, uploads and their derived files,
+term and author archives, feeds, pagination and date archives — on every host of the site, with
+`http`/`https`, `www.`, `/index.php/` and root-relative forms. What it cannot place on the site
+is `external` (another host) or `unknown` (the site's, but not in the export).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import SplitResult, parse_qs, urljoin
+
+from migrate.media.library import MediaLibrary, Upload
+from migrate.wxr.hosts import SiteHosts, split
+from migrate.wxr.index import SiteContext
+from migrate.wxr.model import Item, Source
+from migrate.zola.taxonomies import WP_ARCHIVE_BASE
+from migrate.zola.urls import Placement, decode_path, link_path
+
+PAGE, DRAFT, GONE, FILE, TERM, HOME, FEED, ARCHIVE, EXTERNAL, UNKNOWN = (
+    "page", "draft", "gone", "file", "term", "home", "feed", "date archive", "external", "unknown")
+_SCHEMES = ("", "http", "https")
+_PAGED = re.compile(r"^(.*/)(?:page|comment-page-\d+)/\d+/$|^(.*/)comment-page-\d+/$")
+_NUMBERED = re.compile(r"^(.*/)\d{1,3}/$")  # /slug/2/: a page of a post split with <!--nextpage-->
+_FEED = re.compile(r"^(.*/)(?:comments/)?feed/(?:(?:rss2?|rdf|atom)/)?$")
+_DATE_ARCHIVE = re.compile(r"^/\d{4}/(?:\d{2}/(?:\d{2}/)?)?$")
+_ARCHIVES_ID = re.compile(r"^/archives/(\d+)/$")
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a URL points at on the new site."""
+
+    kind: str  # page, draft, gone, file, term, home, feed, date archive, external, unknown
+    path: str = ""  # the new URL path, decoded ("/blog/2018/11/hello/")
+    file: str = ""  # a page: its content file, relative to content/, for Zola's `@/` links
+    item: int | None = None  # the item it is (or was), by WordPress id
+    upload: Upload | None = None  # a file
+    fragment: str = ""
+    why: str = ""  # draft, gone: what became of the item
+
+
+@dataclass(frozen=True)
+class Page:
+    """A content item as links see it."""
+
+    item: Item
+    placement: Placement | None  # None: the item was not migrated
+    published: bool
+    reason: str = ""  # why it is not published
+
+
+class Resolver:
+    def __init__(self, ctx: SiteContext, hosts: SiteHosts, library: MediaLibrary, pages: Mapping[Source, Page],
+                 terms: Mapping[tuple[str, str], str], home: str):
+        self.hosts, self.library, self.home = hosts, library, home
+        self.by_path: dict[str, Page] = {}
+        self.by_id: dict[int, Page] = {}
+        self.by_slug: dict[str, list[Page]] = {}
+        self.attachment_pages: dict[str, int] = {}
+        for item in ctx.items:
+            if item.type == "attachment" and item.id in library.attachments:
+                path = link_path(item.link)
+                if path and path != home:
+                    self.attachment_pages.setdefault(path, item.id)
+                continue
+            page = pages.get(item.source)
+            if page is None:
+                continue
+            if item.id is not None:
+                self.by_id.setdefault(item.id, page)
+            urls = [link_path(item.link)]
+            if page.placement is not None:
+                urls += [page.placement.path, *page.placement.aliases]
+            for url in urls:
+                if url:
+                    self.by_path.setdefault(url, page)
+                    self.by_path.setdefault(url.casefold(), page)
+            slug = decode_path(item.slug).strip("/") if item.slug else ""
+            if slug:
+                self.by_slug.setdefault(slug, []).append(page)
+        self.terms: dict[tuple[str, str], str] = {}
+        for (taxonomy, slug), path in terms.items():
+            base = WP_ARCHIVE_BASE.get(taxonomy, taxonomy)
+            self.terms.setdefault((base, decode_path(slug).strip("/").casefold()), path)
+        self.bases = {base for base, _ in self.terms}
+
+    def resolve(self, url: str, page: Item | None = None) -> Target | None:
+        """The target of a URL written in `page`; None for what is no link to resolve (mailto:,
+        data:, an in-page `#anchor`, a URL that does not parse)."""
+        parts = split(url)
+        if parts is None or parts.scheme.lower() not in _SCHEMES or url.strip().startswith("#"):
+            return None
+        home_host = False
+        if not parts.netloc:
+            if not parts.path and not parts.query:
+                return None
+            if not parts.path.startswith("/"):  # relative to the page's old URL, as the browser read it
+                joined = split(urljoin(page.link.strip(), url.strip())) if page is not None and page.link else None
+                if joined is None or not joined.netloc:
+                    return None
+                parts = joined
+            home_host = not parts.netloc
+        elif not self.hosts.is_site(parts.hostname or ""):
+            return Target(EXTERNAL)
+        fragment = parts.fragment
+        upload = self.library.find(parts, home_host=home_host) or self.library.site_file(parts)
+        if upload is not None:
+            return Target(FILE, upload=upload, item=upload.attachment.id if upload.attachment else None)
+        found = self._by_query(parts) or self._by_path(decode_path(parts.path))
+        if found is None:
+            return Target(UNKNOWN)
+        if fragment and found.kind in (PAGE, DRAFT):
+            return Target(found.kind, found.path, found.file, found.item, found.upload, fragment, found.why)
+        return found
+
+    def _by_query(self, parts: SplitResult) -> Target | None:
+        query = parse_qs(parts.query)
+        for key in ("p", "page_id", "attachment_id", "preview_id"):
+            value = query.get(key, [""])[0]
+            if value.isdigit():
+                return self.by_wp_id(int(value))
+        return None
+
+    def by_wp_id(self, wp_id: int) -> Target | None:
+        if wp_id in self.library.attachments:
+            return self._attachment(wp_id)
+        page = self.by_id.get(wp_id)
+        return self._page(page) if page is not None else None
+
+    def _attachment(self, wp_id: int) -> Target | None:
+        upload = self.library.upload_of(self.library.attachments[wp_id])
+        return Target(FILE, upload=upload, item=wp_id) if upload is not None else None
+
+    def _page(self, page: Page) -> Target:
+        wp_id = page.item.id
+        if page.placement is None:
+            return Target(GONE, item=wp_id, why=page.reason)
+        if not page.published:
+            return Target(DRAFT, page.placement.path, page.placement.file, wp_id, why=page.reason)
+        return Target(PAGE, page.placement.path, page.placement.file, wp_id)
+
+    def _by_path(self, path: str) -> Target | None:
+        if path.startswith(self.home + "index.php/") or path.startswith("/index.php/"):
+            path = path.replace("index.php/", "", 1)
+        if path in (self.home, "/", self.home + "index.php/"):
+            return Target(HOME, self.home)
+        page = self.by_path.get(path) or self.by_path.get(path.casefold())
+        if page is not None:
+            return self._page(page)
+        if path in self.attachment_pages:
+            return self._attachment(self.attachment_pages[path])
+        m = _FEED.match(path)
+        if m:
+            owner = self._by_path(m.group(1)) if m.group(1) not in ("/", self.home) else None
+            return Target(FEED, owner.path if owner is not None and owner.path else self.home)
+        m = _PAGED.match(path) or _NUMBERED.match(path)
+        if m:
+            return self._by_path(next(g for g in m.groups() if g is not None))
+        rest = path[len(self.home) - 1 :] if path.startswith(self.home) else path
+        term = self._term(rest)
+        if term is not None:
+            return term
+        m = _ARCHIVES_ID.match(rest)
+        if m:
+            return self.by_wp_id(int(m.group(1)))
+        if _DATE_ARCHIVE.match(rest):
+            return Target(ARCHIVE, self.home)
+        segments = [s for s in path.split("/") if s]
+        if segments:  # the permalink structure changed since: the slug still tells the post
+            candidates = self.by_slug.get(segments[-1], [])
+            if len(candidates) == 1:
+                return self._page(candidates[0])
+            if segments[-1] == "attachment" or (len(segments) > 1 and segments[-2] == "attachment"):
+                return None
+        return None
+
+    def _term(self, rest: str) -> Target | None:
+        segments = [s for s in rest.split("/") if s]
+        if len(segments) >= 2 and segments[0] in self.bases:
+            path = self.terms.get((segments[0], segments[-1].casefold()))
+            if path is not None:
+                return Target(TERM, path)
+        return None

@@ -1,0 +1,119 @@
+"""Where each file goes on the new site, and where it is taken from.
+
+The default keeps every upload at its old URL path under `static/`, so
+`/blog/wp-content/uploads/2018/11/x.png` still resolves on the new site and old hotlinks keep
+working. With page bundles, a file that belongs to one published page (uploaded to it, and used
+by no other page) sits beside that page's `index.md` and is linked by its bare name; every other
+file stays in `static/`. External images, when fetched, go under `static/external/HOST/`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import SplitResult, urlsplit
+
+from migrate.media.library import FULL, MediaLibrary, Upload
+from migrate.wxr.hosts import bare
+from migrate.zola.urls import url_path
+
+_FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One file of the new site that pages reference."""
+
+    url: str  # what pages write: "/blog/wp-content/uploads/2018/11/x.png", or "x.png" inside its bundle
+    file: str  # the file, relative to the site: "static/blog/wp-content/uploads/2018/11/x.png"
+    source: str  # the URL it is fetched from
+    local: str = ""  # the user's local copy of it (--uploads-dir), when there is one
+    size: int | None = None
+    attachment: int | None = None
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A page written as a bundle: `content/<folder>/index.md`, published at `path`."""
+
+    folder: str  # relative to the site: "content/blog/2018/11/hello"
+    path: str  # URL path: "/blog/2018/11/hello/"
+
+
+class Layout:
+    def __init__(self, library: MediaLibrary, home_url: str, *, originals: bool = False,
+                 uploads_dir: Path | None = None, owners: dict[int, Bundle] | None = None):
+        self.library = library
+        home = urlsplit(home_url) if home_url else None
+        self.scheme = home.scheme if home and home.scheme in ("http", "https") else "https"
+        self.host = home.netloc if home else ""
+        self.originals = originals
+        self.uploads_dir = uploads_dir
+        self.owners = owners or {}  # attachment id → the bundle it lives in
+
+    def upload(self, upload: Upload) -> Upload:
+        """The file pages should reference for this upload: with --originals, the full size."""
+        if self.originals and upload.attachment is not None and upload.size != FULL:
+            return self.library.upload_of(upload.attachment) or upload
+        return upload
+
+    def place(self, upload: Upload, seen: SplitResult | None = None, page: Bundle | None = None) -> Placed:
+        """Where an upload goes; `seen` is the URL it was found under (its host serves it when the
+        attachment does not say), `page` the bundle of the page that references it."""
+        att = upload.attachment
+        source = self._source(upload, seen)
+        local = self._local_copy(upload)
+        size = att.filesize if att is not None and upload.size == FULL else None
+        owner = self.owners.get(att.id) if att is not None else None
+        if owner is not None:
+            name = _file_name(upload.rel.rsplit("/", 1)[-1])
+            url = url_path(name) if page == owner else url_path(owner.path + name)
+            return Placed(url, f"{owner.folder}/{name}", source, local, size, att.id if att else None)
+        decoded = _clean(upload.local)
+        return Placed(url_path(decoded), "static" + decoded, source, local, size, att.id if att else None)
+
+    def external(self, parts: SplitResult) -> Placed:
+        """An image of another site, fetched into `static/external/HOST/…`."""
+        host = bare((parts.hostname or "").lower())
+        path = _clean("/external/" + host + "/" + parts.path.lstrip("/"))
+        if path.endswith("/"):
+            path += "index"
+        source = f"{parts.scheme or 'https'}://{parts.netloc}{parts.path}" + (f"?{parts.query}" if parts.query else "")
+        return Placed(url_path(path), "static" + path, source)
+
+    def _source(self, upload: Upload, seen: SplitResult | None) -> str:
+        att = upload.attachment
+        own = urlsplit(att.url.strip()) if att is not None and att.url.strip() else None
+        if own is not None and own.netloc:
+            scheme, host = own.scheme or self.scheme, own.netloc
+        elif seen is not None and seen.netloc:
+            scheme, host = seen.scheme or self.scheme, seen.netloc
+        else:
+            scheme, host = self.scheme, self.host
+        return f"{scheme}://{host}{url_path(upload.base.path + upload.rel)}"
+
+    def _local_copy(self, upload: Upload) -> str:
+        """The file in the user's copy of wp-content/uploads, if it has it."""
+        if self.uploads_dir is None:
+            return ""
+        below = upload.base.path.split("/wp-content/uploads/", 1)
+        candidates = [upload.rel]
+        if len(below) == 2 and below[1]:  # a sub-site's `sites/3/`, kept in a copy of the whole folder
+            candidates.insert(0, below[1] + upload.rel)
+        for rel in candidates:
+            path = self.uploads_dir / rel
+            if ".." not in rel.split("/") and path.is_file():
+                return str(path)
+        return ""
+
+
+def _clean(path: str) -> str:
+    """A decoded URL path that every file system takes: no control or reserved characters, no dot
+    segments."""
+    segments = [_FS_BAD.sub("-", s) for s in path.split("/") if s not in ("", ".", "..")]
+    return "/" + "/".join(segments)
+
+
+def _file_name(name: str) -> str:
+    return _FS_BAD.sub("-", name) or "file"

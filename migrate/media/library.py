@@ -1,0 +1,213 @@
+"""The site's uploads: every attachment's files, and which file (of which attachment) a URL names.
+
+WordPress keeps an upload under `wp-content/uploads/` (or `sites/N/` of it, `files/` on old
+networks, `SITE.files.wordpress.com/` on WordPress.com) and makes more files from it: sizes
+(`photo-300x200.jpg`), a scaled or rotated full size (`photo-scaled.jpg`), image-editor saves
+(`photo-e1617181920123.jpg`). A URL's path after the uploads base is looked up among the files
+the metadata lists, exactly first (real uploads can be named `x-150x150.jpg`), then with one
+derived suffix taken off at a time (wordpress.md §6.2, §6.4).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import SplitResult, unquote
+
+from migrate.wxr.hosts import SiteHosts, bare, host_of, is_files_host
+from migrate.wxr.hosts import split as _split
+from migrate.wxr.model import Attachment
+
+FULL, ORIGINAL, BACKUP, VARIANT = "full", "original", "backup", "variant"
+PAGE_EXTENSIONS = {"html", "htm", "php", "asp", "aspx", "jsp", "cgi", "xml", "rss", "atom"}
+FILE_EXTENSIONS = {
+    "jpg", "jpeg", "png", "gif", "webp", "avif", "svg", "bmp", "ico", "tif", "tiff", "heic",
+    "mp3", "m4a", "ogg", "oga", "wav", "flac", "mp4", "m4v", "mov", "webm", "ogv", "wmv", "avi",
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "odt", "ods", "odp", "rtf", "txt", "csv",
+    "zip", "gz", "tgz", "7z", "rar", "epub", "key", "psd",
+}  # fmt: skip
+_UPLOADS = re.compile(r"^(.*?/wp-content/(?:uploads|blogs\.dir/\d+/files)/)", re.I)
+_SUFFIXES = (
+    re.compile(r"-\d+x\d+$"),  # a size
+    re.compile(r"-(?:scaled|rotated)$"),  # a big image's full size
+    re.compile(r"-e\d{13}$"),  # an image-editor save
+)
+
+
+@dataclass(frozen=True)
+class Base:
+    """Where uploads live on the old site, and where they go on the new one."""
+
+    path: str  # URL path prefix, decoded, with both slashes: "/blog/wp-content/uploads/"
+    local: str  # the new site's URL path prefix for these files
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file of the uploads folder, as a URL names it."""
+
+    rel: str  # path below the uploads base, decoded: "2018/11/photo-300x200.jpg"
+    base: Base
+    attachment: Attachment | None = None
+    size: str = ""  # which of the attachment's files: full, a size name, original, backup, variant
+
+    @property
+    def local(self) -> str:
+        """The file's URL path on the new site (decoded)."""
+        return self.base.local + self.rel
+
+
+def _decoded(path: str) -> str:
+    return unicodedata.normalize("NFC", unquote(path, errors="replace"))
+
+
+def _stem(name: str) -> tuple[str, str]:
+    stem, dot, ext = name.rpartition(".")
+    return (stem, dot + ext) if dot and stem else (name, "")
+
+
+class MediaLibrary:
+    """Every attachment of the export, indexed by the files WordPress keeps for it."""
+
+    def __init__(self, attachments: Iterable[Attachment], hosts: SiteHosts, home_path: str = "/"):
+        self.hosts = hosts
+        self.attachments = {a.id: a for a in attachments}
+        self.default = Base(home_path + "wp-content/uploads/", home_path + "wp-content/uploads/")
+        bases: dict[str, set[Base]] = {}
+        self._own: dict[int, Base] = {}
+        for att in self.attachments.values():
+            base = self._attachment_base(att)
+            if base is not None:
+                self._own[att.id] = base
+                bases.setdefault(bare(host_of(att.url)), set()).add(base)
+        # by host, longest first: a sub-site's `uploads/sites/3/` before the network's `uploads/`
+        self.bases = {host: sorted(found, key=lambda b: -len(b.path)) for host, found in bases.items()}
+        self._files: dict[str, tuple[Attachment, str]] = {}
+        for att in self.attachments.values():  # the first attachment to claim a file keeps it
+            for rel, size in self.files_of(att).items():
+                self._files.setdefault(rel, (att, size))
+
+    # -- an attachment's files ---------------------------------------------------------------
+    def _attachment_base(self, att: Attachment) -> Base | None:
+        parts = _split(att.url)
+        if parts is None:
+            return None
+        path = _decoded(parts.path)
+        file = att.file.lstrip("/") if att.file and not att.file.startswith("/") else ""
+        if file and path.endswith("/" + file):
+            prefix = path[: len(path) - len(file)]
+        else:
+            m = _UPLOADS.match(path)
+            prefix = m.group(1) if m else posixpath.dirname(path).rstrip("/") + "/"
+            if not m and re.search(r"/\d{4}/\d{2}/$", prefix):  # …/2018/11/: the base is above the dates
+                prefix = prefix[:-8]
+        host = (parts.hostname or "").lower()
+        local = prefix if self.hosts.is_site(host) and not is_files_host(host) else self.default.local
+        return Base(prefix, local)
+
+    def rel_of(self, att: Attachment) -> str:
+        """The attachment's full-size file below its uploads base."""
+        base = self._own.get(att.id)
+        parts = _split(att.url)
+        if base is not None and parts is not None:
+            path = _decoded(parts.path)
+            if path.startswith(base.path):
+                return path[len(base.path) :]
+        return att.file.lstrip("/") if att.file and not att.file.startswith("/") else ""
+
+    def base_of(self, att: Attachment) -> Base:
+        return self._own.get(att.id, self.default)
+
+    def files_of(self, att: Attachment) -> dict[str, str]:
+        """rel → which file (full, size name, original, backup) for every file WordPress keeps."""
+        full = self.rel_of(att)
+        if not full:
+            return {}
+        folder = posixpath.dirname(full)
+        join = (lambda name: f"{folder}/{name}") if folder else (lambda name: name)
+        files = {full: FULL}
+        for name, size in att.sizes.items():
+            if isinstance(size.get("file"), str) and size["file"]:
+                files.setdefault(join(size["file"]), name)
+        if att.original_image:
+            files.setdefault(join(att.original_image), ORIGINAL)
+        for name in att.backup_files:
+            files.setdefault(join(name), BACKUP)
+        return files
+
+    def file_for_size(self, att: Attachment, size: str) -> str:
+        """The rel of one size of an attachment; the full size when it has no such size."""
+        for rel, which in self.files_of(att).items():
+            if which == size:
+                return rel
+        return self.rel_of(att)
+
+    def upload_of(self, att: Attachment, size: str = FULL) -> Upload | None:
+        rel = self.file_for_size(att, size) if size != FULL else self.rel_of(att)
+        return Upload(rel, self.base_of(att), att, self.files_of(att).get(rel, FULL)) if rel else None
+
+    # -- a URL's file ------------------------------------------------------------------------
+    def find(self, parts: SplitResult, home_host: bool = False) -> Upload | None:
+        """The upload a URL names, when it is on one of the site's hosts and below an uploads base.
+        `home_host`: the URL had no host (root-relative): it is on the site's own."""
+        host = (parts.hostname or "").lower()
+        if not home_host and not self.hosts.is_site(host):
+            return None
+        path = _decoded(parts.path)
+        located = self._locate(path, self.hosts.home if home_host else bare(host))
+        if located is None:
+            return None
+        base, rel = located
+        if not rel or rel.endswith("/"):
+            return None
+        found = self._match(rel)
+        if found is None:
+            return Upload(rel, base)
+        att, size, rel = found
+        return Upload(rel, self.base_of(att), att, size)
+
+    def site_file(self, parts: SplitResult) -> Upload | None:
+        """Another file of the site's (a theme's image, a download outside the uploads folder),
+        kept at its own path."""
+        path = _decoded(parts.path)
+        name = path.rsplit("/", 1)[-1]
+        ext = name.rpartition(".")[2].lower() if "." in name else ""
+        if ext in PAGE_EXTENSIONS or not ext or not (ext in FILE_EXTENSIONS or "/wp-content/" in path):
+            return None
+        return Upload(path.lstrip("/"), Base("/", "/"))
+
+    def _locate(self, path: str, host: str) -> tuple[Base, str] | None:
+        for base in self.bases.get(host, ()):
+            if path.startswith(base.path):
+                return base, path[len(base.path) :]
+        m = _UPLOADS.match(path)
+        if m:
+            local = m.group(1) if not is_files_host(host) else self.default.local
+            return Base(m.group(1), local), path[m.end() :]
+        if is_files_host(host):
+            return Base("/", self.default.local), path.lstrip("/")
+        return None
+
+    def _match(self, rel: str) -> tuple[Attachment, str, str] | None:
+        """(attachment, which file, rel of that file) for a file name, exactly or as a derived file."""
+        if rel in self._files:
+            att, size = self._files[rel]
+            return att, size, rel
+        folder, _, name = rel.rpartition("/")
+        stem, ext = _stem(name)
+        for _ in range(4):  # at most one of each suffix, in the order WordPress adds them
+            for suffix in _SUFFIXES:
+                shorter = suffix.sub("", stem)
+                if shorter != stem:
+                    stem = shorter
+                    break
+            else:
+                return None
+            candidate = f"{folder}/{stem}{ext}" if folder else f"{stem}{ext}"
+            if candidate in self._files:
+                return self._files[candidate][0], VARIANT, rel
+        return None
+

@@ -1,0 +1,151 @@
+"""Redirects for what Zola aliases cannot say, as maps for the common servers and as static pages.
+
+Zola aliases keep a page's old paths (old slugs, `.html` permalinks). What they cannot keep:
+plain links (`?p=12`, `?page_id=`, `?attachment_id=`: a query, not a path), attachment pages
+(they become the file), term archives whose Zola slug differs from WordPress's, feeds, the pages
+of a post split with `<!--nextpage-->`, and uploads that moved into page bundles. For each, the
+maps in `redirects/` (nginx, Apache) and `static/_redirects` (Netlify, Cloudflare Pages) send a
+301; for hosts without server configuration (GitHub Pages), a small static page redirects each
+old path where no generated page sits, and `?p=` links reach `/wp2zola/p/ID/` pages through a
+line of script in the page template.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from migrate.zola.urls import url_path
+
+QUERY, PATH, FILE = "query", "path", "file"
+ID_PAGES = "/wp2zola/p/"  # static pages for ?p=ID, reached by the page template's script
+
+
+@dataclass(frozen=True)
+class Redirect:
+    kind: str  # query: old is "p=12"; path: an old page path; file: an old upload path (servers only)
+    old: str  # decoded
+    new: str  # decoded URL path on the new site
+
+
+def _nginx_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+def _apache_pattern(path: str) -> str:
+    return "^" + re.escape(path.lstrip("/")).rstrip("/") + "/?$"
+
+
+def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str = "/") -> list[tuple[str, bytes]]:
+    """(site-relative file, bytes) of the redirect maps and of the static redirect pages. `generated`:
+    the decoded URL paths the site produces (pages, aliases, sections, taxonomies, static files), where
+    no static page may go (Zola would let the static file win, silently)."""
+    by_kind: dict[str, dict[str, str]] = {QUERY: {}, PATH: {}, FILE: {}}
+    taken = {_key(p) for p in generated}
+    for r in redirects:
+        if r.old != r.new and (r.kind == QUERY or _key(r.old) not in taken):
+            by_kind[r.kind].setdefault(r.old, r.new)
+    files = [
+        ("redirects/nginx-http.conf", _nginx_http(by_kind)),
+        ("redirects/nginx-server.conf", _nginx_server()),
+        ("redirects/apache.htaccess", _apache(by_kind)),
+        ("static/_redirects", _netlify(by_kind, home)),
+    ]
+    pages: dict[str, str] = {}
+    for old, new in by_kind[PATH].items():
+        pages.setdefault(old, new)
+    for query, new in by_kind[QUERY].items():
+        key, _, value = query.partition("=")
+        if key in ("p", "page_id", "attachment_id") and value.isdigit():
+            pages.setdefault(f"{ID_PAGES}{value}/", new)
+    for old, new in sorted(pages.items()):
+        segments = [s for s in old.split("/") if s]
+        if segments and _safe_segments(segments) and _key(old) not in taken:
+            files.append(("static/" + "/".join(segments) + "/index.html", redirect_page(new)))
+    return files
+
+
+def redirect_page(new: str) -> bytes:
+    url = html.escape(url_path(new), quote=True)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Moved</title>\n'
+        f'<link rel="canonical" href="{url}">\n<meta http-equiv="refresh" content="0; url={url}">\n'
+        f'<meta name="robots" content="noindex">\n</head>\n<body>\n<p>This page has moved to <a href="{url}">{url}</a>.</p>\n'
+        "</body>\n</html>\n"
+    ).encode()
+
+
+def _key(path: str) -> str:
+    return path.strip("/").casefold()
+
+
+def _safe_segments(segments: list[str]) -> bool:
+    return all(s not in (".", "..") and not re.search(r'[\x00-\x1f\x7f<>:"|?*\\]', s) for s in segments)
+
+
+def _nginx_http(by_kind: dict[str, dict[str, str]]) -> bytes:
+    lines = [
+        "# wp2zola: WordPress URLs that Zola's aliases cannot keep. Include this file in nginx's `http {}`",
+        "# block and redirects/nginx-server.conf in the site's `server {}` block.",
+        "",
+    ]
+    for name, key in (("wp2zola_p", "p"), ("wp2zola_page_id", "page_id"), ("wp2zola_attachment_id", "attachment_id")):
+        lines.append(f"map $arg_{key} ${name} {{")
+        lines.append('    default "";')
+        for query, new in sorted(by_kind[QUERY].items()):
+            k, _, value = query.partition("=")
+            if k == key:
+                lines.append(f"    {_nginx_string(value)} {_nginx_string(url_path(new))};")
+        lines.append("}")
+    lines.append("map $uri $wp2zola_path {")
+    lines.append('    default "";')
+    for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
+        lines.append(f"    {_nginx_string(old)} {_nginx_string(url_path(new))};")
+        if old.endswith("/") and old != "/":
+            lines.append(f"    {_nginx_string(old.rstrip('/'))} {_nginx_string(url_path(new))};")
+    lines.append("}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _nginx_server() -> bytes:
+    return (
+        b"# wp2zola: include in the site's `server {}` block (the maps are in nginx-http.conf).\n"
+        b"if ($wp2zola_p) { return 301 $wp2zola_p; }\n"
+        b"if ($wp2zola_page_id) { return 301 $wp2zola_page_id; }\n"
+        b"if ($wp2zola_attachment_id) { return 301 $wp2zola_attachment_id; }\n"
+        b"if ($wp2zola_path) { return 301 $wp2zola_path; }\n"
+        b"rewrite ^(.*/)feed(/(rss2?|rdf|atom))?/?$ $1 permanent;\n"
+    )
+
+
+def _apache(by_kind: dict[str, dict[str, str]]) -> bytes:
+    lines = [
+        "# wp2zola: WordPress URLs that Zola's aliases cannot keep, for Apache (mod_rewrite).",
+        "# Copy into the .htaccess at the web root (or the <VirtualHost>, with a leading / in each pattern).",
+        "RewriteEngine On",
+        "",
+    ]
+    for query, new in sorted(by_kind[QUERY].items()):
+        key, _, value = query.partition("=")
+        lines.append(f"RewriteCond %{{QUERY_STRING}} (^|&){re.escape(key)}={re.escape(value)}(&|$)")
+        lines.append(f"RewriteRule ^ {url_path(new)}? [R=301,L]")
+    for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
+        lines.append(f'RewriteRule "{_apache_pattern(old)}" "{url_path(new)}" [R=301,L]')
+    lines.append(r"RewriteRule ^(.*/)?feed(/(rss2?|rdf|atom))?/?$ /$1 [R=301,L]")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _netlify(by_kind: dict[str, dict[str, str]], home: str) -> bytes:
+    lines = ["# wp2zola: WordPress URLs that Zola's aliases cannot keep (Netlify and Cloudflare Pages)."]
+    for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
+        lines.append(f"{url_path(old)} {url_path(new)} 301")
+    lines.append("/feed/ / 301")
+    lines.append("/*/feed/ /:splat/ 301")
+    if by_kind[QUERY]:
+        lines.append("# Netlify only (Cloudflare Pages ignores query rules; the page script sends ?p= there too):")
+        for key in ("p", "page_id", "attachment_id"):  # on the home page only: the target takes the query too
+            for where in dict.fromkeys(["/", url_path(home)]):
+                lines.append(f"{where} {key}=:id {ID_PAGES}:id/ 301")
+    return ("\n".join(lines) + "\n").encode()
