@@ -7,13 +7,16 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from migrate.mappings import ConfigError, Mappings
+from migrate.media.fetch import FetchResult
+from migrate.media.options import MediaOptions
 from migrate.pipeline import migrate
-from migrate.report import as_json, conflicts, kept, skipped_by_reason
-from migrate.site.apply import CHANGE, CREATE, REMOVE, UnsafePath, unified_diff
+from migrate.report import as_json, conflicts, kept, media_counts, skipped_by_reason
+from migrate.site.apply import CHANGE, CREATE, REMOVE, Changes, FetchSettings, UnsafePath, unified_diff
+from migrate.site.plan import Plan
 from migrate.wxr.reader import ExportError
 
 app = typer.Typer(
@@ -76,35 +79,46 @@ def migrate_command(
     report: Path | None = typer.Option(
         None, "--report", help="Write the summary, warnings and each item's outcome as JSON to this file."
     ),
+    no_download: bool = typer.Option(
+        False, "--no-download", help="Rewrite every media URL but fetch nothing; list the files that are missing."
+    ),
+    uploads_dir: Path | None = typer.Option(
+        None,
+        "--uploads-dir",
+        help="A local copy of wp-content/uploads (from a backup): files are copied from it, only missing ones fetched.",
+    ),
+    originals: bool = typer.Option(
+        False, "--originals", help="Reference each image's full-size file everywhere (and fetch only those)."
+    ),
+    bundles: bool = typer.Option(
+        False, "--bundles", help="Put a page's own files beside it (page bundles); shared files stay in static/."
+    ),
+    allow_host: list[str] = typer.Option(
+        [], "--allow-host", help="Another host that files may be fetched from (repeat for more).", show_default=False
+    ),
+    fetch_external: bool = typer.Option(
+        False, "--fetch-external", help="Also fetch images hosted on other sites (into static/external/)."
+    ),
+    downloads: int = typer.Option(4, "--downloads", min=1, max=32, help="Files fetched in parallel."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit with status 3 when a file the site references could not be had."
+    ),
 ) -> None:
-    """Migrate WordPress export(s) into a Zola site that builds.
+    """Migrate WordPress export(s) into a Zola site that builds, with its media.
 
-    Example: wp2zola migrate site.wordpress.xml --out mysite --report migration.json
+    Example: wp2zola migrate site.wordpress.xml --out mysite --uploads-dir backup/wp-content/uploads
     """
     stdout = Console(highlight=False, soft_wrap=True)
     stderr = Console(stderr=True, highlight=False, soft_wrap=True)
     show_progress = not quiet and stderr.is_terminal
+    if uploads_dir is not None and not uploads_dir.is_dir():
+        _fail(f"{uploads_dir}: --uploads-dir is not a folder")
+    media = MediaOptions(download=not no_download, uploads_dir=uploads_dir, originals=originals, bundles=bundles,
+                         fetch_external=fetch_external, allow_hosts=tuple(allow_host), workers=downloads)
     try:
-        if show_progress:
-            with Progress(
-                TextColumn("converting"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=stderr,
-                transient=True,
-            ) as bar:
-                task = bar.add_task("items", total=None)
-                result = migrate(
-                    exports,
-                    out,
-                    dry_run=dry_run,
-                    force=force,
-                    config=config,
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )
-        else:
-            result = migrate(exports, out, dry_run=dry_run, force=force, config=config)
+        with _Bars(stderr, show_progress) as bars:
+            result = migrate(exports, out, dry_run=dry_run, force=force, config=config, media=media,
+                             progress=bars.items, fetch=bars.fetch_settings())
     except (ExportError, ConfigError, UnsafePath) as err:
         _fail(str(err))
         return
@@ -120,11 +134,17 @@ def migrate_command(
     if dry_run and not quiet:
         colour = sys.stdout.isatty()
         for change in changes.changes:
-            if change.action in (CREATE, CHANGE, REMOVE):
+            if change.planned is not None and change.planned.ref is not None:
+                if change.action in (CREATE, CHANGE):  # media: what would be fetched or copied, not bytes
+                    ref = change.planned.ref
+                    sys.stdout.write(f"{'copy' if ref.local else 'fetch'} {ref.local or ref.url} -> {change.path}\n")
+            elif change.action in (CREATE, CHANGE, REMOVE):
                 diff = unified_diff(change)
                 sys.stdout.write(_colour_diff(diff) if colour else diff)
         sys.stdout.flush()
     if quiet:
+        if strict and changes.missing:
+            raise typer.Exit(3)
         return
     for notice in plan.notices:
         stderr.print(f"warning: {notice}", markup=False)
@@ -137,13 +157,6 @@ def migrate_command(
             f"note: {changes.kept_from_other_exports} file(s) written earlier from other exports were left as they are",
             markup=False,
         )
-    if plan.plain_urls:
-        stderr.print(
-            f"note: {len(plan.plain_urls)} item(s) had plain ?p= URLs that only server redirects can keep "
-            "(listed in --report)",
-            markup=False,
-        )
-
     counts, files = plan.counts(), changes.counts()
     table = Table(
         title="wp2zola " + ("dry run: nothing written" if dry_run else f"migrated into {out}"),
@@ -184,6 +197,89 @@ def migrate_command(
             stdout.print(f"  {label}: {listed}", markup=False)
     if kept(changes):
         stdout.print(f"  kept the site's own {', '.join(kept(changes))}", markup=False)
+    _media_summary(stdout, stderr, plan, changes, dry_run, no_download)
+    if strict and changes.missing:
+        raise typer.Exit(3)
+
+
+def _media_summary(stdout: Console, stderr: Console, plan: Plan, changes: Changes, dry_run: bool,
+                   no_download: bool) -> None:
+    counts = media_counts(plan, changes)
+    if counts["files"]:
+        if dry_run:
+            done = f"{counts['to_fetch_or_copy']} to fetch or copy"
+        else:
+            done = f"fetched {counts['fetched']} ({_size(counts['fetched_bytes'])}), copied {counts['copied']}"
+        stdout.print(f"  media: {counts['files']} files ({counts['used_by_pages']} used by pages); {done}, "
+                     f"{counts['already_there']} already there, {counts['missing']} missing", markup=False)
+    if plan.links:
+        listed = ", ".join(f"{kind} {n}" for kind, n in plan.links.most_common())
+        stdout.print(f"  old-site URLs rewritten: {listed}", markup=False)
+    if plan.redirects:
+        stdout.print(f"  redirects: {len(plan.redirects)} for what aliases cannot keep: redirects/ (nginx, Apache), "
+                     "static/_redirects (Netlify, Cloudflare) and static pages", markup=False)
+    for m in changes.missing[:20]:
+        used = ", ".join(m.used_by[:3]) + (f" and {len(m.used_by) - 3} more" if len(m.used_by) > 3 else "")
+        stderr.print(f"missing: {m.path} <- {m.url}: {m.reason} (used by {used or 'no page'})", markup=False)
+    if len(changes.missing) > 20:
+        stderr.print(f"missing: … and {len(changes.missing) - 20} more (all in --report)", markup=False)
+    if changes.missing and no_download:
+        stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
+    if plan.external_media:
+        stderr.print(f"note: {len(plan.external_media)} image(s) of other sites are still linked there "
+                     "(--fetch-external fetches them; listed in --report)", markup=False)
+
+
+def _size(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KB", "MB"):
+        if size < 1024:
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{size:.1f} GB"
+
+
+class _Bars:
+    """Progress bars on a terminal: items converted, then files fetched (count and bytes)."""
+
+    def __init__(self, console: Console, show: bool):
+        self.show = show
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[bytes]}"), TimeElapsedColumn(), console=console,
+                                 transient=True) if show else None
+        self.item_task: TaskID | None = None
+        self.fetch_task: TaskID | None = None
+        self.received = 0
+
+    def __enter__(self) -> _Bars:
+        if self.progress is not None:
+            self.progress.__enter__()
+            self.item_task = self.progress.add_task("converting", total=None, bytes="")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(None, None, None)
+
+    def items(self, done: int, total: int) -> None:
+        if self.progress is not None and self.item_task is not None:
+            self.progress.update(self.item_task, completed=done, total=total)
+
+    def fetch_settings(self) -> FetchSettings:
+        return FetchSettings(on_result=self._fetched, on_bytes=self._bytes, on_start=self._start)
+
+    def _start(self, files: int) -> None:
+        if self.progress is not None:
+            self.fetch_task = self.progress.add_task("fetching", total=files, bytes="")
+
+    def _fetched(self, result: FetchResult) -> None:
+        if self.progress is not None and self.fetch_task is not None:
+            self.progress.advance(self.fetch_task)
+
+    def _bytes(self, n: int) -> None:
+        self.received += n
+        if self.progress is not None and self.fetch_task is not None:
+            self.progress.update(self.fetch_task, bytes=_size(self.received))
 
 
 @app.command("fidelity")

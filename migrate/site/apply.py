@@ -244,6 +244,7 @@ class FetchSettings:
     workers: int = 4
     on_result: MediaProgress | None = None
     on_bytes: Callable[[int], None] | None = None
+    on_start: Callable[[int], None] | None = None  # how many files are about to be fetched
     fetcher: Callable[..., Fetcher] = Fetcher  # tests give a fetcher of their own
 
 
@@ -315,6 +316,8 @@ def _fetch(
         if settings.on_result:
             settings.on_result(result)
 
+    if settings.on_start:
+        settings.on_start(len(requests))
     with settings.fetcher(settings.hosts, tmp_dir=tmp_dir, workers=settings.workers) as fetcher:
         fetcher.fetch_all(requests, on_result=done, on_bytes=settings.on_bytes)
 
