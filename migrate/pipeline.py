@@ -85,35 +85,16 @@ def plan_site(
     media = media or MediaOptions()
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
     warn = plan.notices.append
-    ctx = build_context(exports, warn)  # index
-    home = home_path(ctx)
+    site = index_site(exports, mappings, media, warn)  # read, index, place
+    ctx, home, decisions, placements = site.ctx, site.home, site.decisions, site.placements
+    library, layout, published = site.library, site.layout, site.published
     parts = urlsplit(ctx.home_url)
     plan.base_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "https://example.com"
     if not parts.netloc:
         warn(Notice(None, "the export names no site URL; base_url set to https://example.com"))
+    plan.fetch_hosts = sorted(site.hosts.all_names() | {h.lower() for h in media.allow_hosts})
 
-    decisions = {item.source: classify(item, mappings, warn) for item in ctx.items}
-    content = [i for i in ctx.items if decisions[i.source][0] != SKIP]
-    drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
-    placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))  # place
-
-    hosts = SiteHosts.of(ctx.home_url, [u for i in ctx.items for u in (i.link, i.guid, i.attachment_url)])
-    library = MediaLibrary(ctx.attachments.values(), hosts, home)
-    bundles = _bundles(exports, ctx, library, decisions, placements) if media.bundles else {}
-    published = [i for i in content if decisions[i.source][0] == PUBLISH]
-    pages = {
-        item.source: Page(item, placements.get(item.source), decisions[item.source][0] == PUBLISH,
-                          decisions[item.source][1])
-        for item in ctx.items
-        if item.type != "attachment" and item.source in decisions
-    }
-    resolver = Resolver(ctx, hosts, library, pages, term_paths(ctx, published, mappings), home)
-    layout = Layout(library, ctx.home_url, originals=media.originals, uploads_dir=media.uploads_dir,
-                    owners={att: bundles[page] for att, page in _owned(bundles, library, exports, ctx).items()})
-    rewriter = Rewriter(resolver, layout, bundles, media.fetch_external)
-    plan.fetch_hosts = sorted(hosts.all_names() | {h.lower() for h in media.allow_hosts})
-
-    converter = _Converter(ctx, mappings, plan, decisions, placements, rewriter, layout)
+    converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
     for path in exports:  # convert
         for record in read_export(path, lambda n: None, str(path)):  # the index pass reported the problems
@@ -133,8 +114,12 @@ def plan_site(
     plan.taxonomies = sorted(converter.taxonomies)
     root_body = f"[{escape_inline(title_text(ctx.channel.title)) or 'Blog'}]({home})\n"
     for file, data in section_files(  # sections
-        [p.file for p in placements.values()], home, ctx.channel.title, ctx.channel.description,
-        converter.front_page, root_body,
+        [p.file for p in placements.values()],
+        home,
+        ctx.channel.title,
+        ctx.channel.description,
+        converter.front_page,
+        root_body,
     ):
         plan.add(PlannedFile("content/" + file, "section", data, keep_existing=not plan.new_site))
     for file, (placed, used_by) in sorted(converter.media.items()):  # media, by reference
@@ -147,8 +132,14 @@ def plan_site(
     if media.fetch_external:
         plan.fetch_hosts = sorted(set(plan.fetch_hosts) | converter.external_hosts)
     if plan.new_site:
-        config = scaffold.site_config(ctx.channel.title, ctx.channel.description, plan.base_url, plan.taxonomies,
-                                      ctx.home_url or "", [Path(f).name for f in ctx.files])
+        config = scaffold.site_config(
+            ctx.channel.title,
+            ctx.channel.description,
+            plan.base_url,
+            plan.taxonomies,
+            ctx.home_url or "",
+            [Path(f).name for f in ctx.files],
+        )
         plan.add(PlannedFile("config.toml", "config", config))
         for name, data in scaffold.templates():
             plan.add(PlannedFile(name, "template", data))
@@ -157,8 +148,64 @@ def plan_site(
     return plan
 
 
-def _generated_paths(placements: dict[Source, Placement], home: str, taxonomies: dict[str, str],
-                     media: dict[str, tuple[Placed, list[str]]]) -> set[str]:
+@dataclass
+class Site:
+    """The old site as the stages below the converter see it: the index, where every item goes, and
+    the one resolver of its URLs (with the media library and layout behind it)."""
+
+    ctx: SiteContext
+    home: str
+    decisions: dict[Source, tuple[str, str]]
+    placements: dict[Source, Placement]
+    published: list[Item]
+    hosts: SiteHosts
+    library: MediaLibrary
+    resolver: Resolver
+    layout: Layout
+    rewriter: Rewriter
+    bundles: dict[int, Bundle]
+
+
+def index_site(
+    exports: Sequence[str | Path], mappings: Mappings, media: MediaOptions, warn: Callable[[Notice], None]
+) -> Site:
+    """Read the exports once (no bodies kept), decide each item's fate and place, and build the resolver."""
+    ctx = build_context(exports, warn)
+    home = home_path(ctx)
+    decisions = {item.source: classify(item, mappings, warn) for item in ctx.items}
+    content = [i for i in ctx.items if decisions[i.source][0] != SKIP]
+    drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
+    placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
+    hosts = SiteHosts.of(ctx.home_url, [u for i in ctx.items for u in (i.link, i.guid, i.attachment_url)])
+    library = MediaLibrary(ctx.attachments.values(), hosts, home)
+    bundles = _bundles(ctx, library, decisions, placements) if media.bundles else {}
+    published = [i for i in content if decisions[i.source][0] == PUBLISH]
+    pages = {
+        item.source: Page(
+            item, placements.get(item.source), decisions[item.source][0] == PUBLISH, decisions[item.source][1]
+        )
+        for item in ctx.items
+        if item.type != "attachment"
+    }
+    resolver = Resolver(ctx, hosts, library, pages, term_paths(ctx, published, mappings), home)
+    owned = _owned(bundles, library, exports)
+    layout = Layout(
+        library,
+        ctx.home_url,
+        originals=media.originals,
+        uploads_dir=media.uploads_dir,
+        owners={att: bundles[page] for att, page in owned.items()},
+    )
+    rewriter = Rewriter(resolver, layout, bundles, media.fetch_external)
+    return Site(ctx, home, decisions, placements, published, hosts, library, resolver, layout, rewriter, bundles)
+
+
+def _generated_paths(
+    placements: dict[Source, Placement],
+    home: str,
+    taxonomies: dict[str, str],
+    media: dict[str, tuple[Placed, list[str]]],
+) -> set[str]:
     """The URL paths the site will have: no static redirect page may take one (the static file would win)."""
     paths = {home, "/", *taxonomies}
     for place in placements.values():
@@ -172,9 +219,16 @@ def _generated_paths(placements: dict[Source, Placement], home: str, taxonomies:
     return paths
 
 
-def _redirects(ctx: SiteContext, library: MediaLibrary, layout: Layout, placements: dict[Source, Placement],
-               published: list[Item], mappings: Mappings, home: str,
-               converter: _Converter) -> list[Redirect]:
+def _redirects(
+    ctx: SiteContext,
+    library: MediaLibrary,
+    layout: Layout,
+    placements: dict[Source, Placement],
+    published: list[Item],
+    mappings: Mappings,
+    home: str,
+    converter: _Converter,
+) -> list[Redirect]:
     out: list[Redirect] = []
     for item in published:
         place = placements[item.source]
@@ -207,8 +261,12 @@ def _static_url(local: str) -> str:
     return "/" + "/".join(s for s in local.split("/") if s)
 
 
-def _bundles(exports: Sequence[str | Path], ctx: SiteContext, library: MediaLibrary,
-             decisions: dict[Source, tuple[str, str]], placements: dict[Source, Placement]) -> dict[int, Bundle]:
+def _bundles(
+    ctx: SiteContext,
+    library: MediaLibrary,
+    decisions: dict[Source, tuple[str, str]],
+    placements: dict[Source, Placement],
+) -> dict[int, Bundle]:
     """Published pages that hold files of their own become bundles (`…/name/index.md`), where their
     folder is free (no other page below it) — item id → bundle. Changes their placements."""
     files = {p.file for p in placements.values()}
@@ -229,8 +287,7 @@ def _bundles(exports: Sequence[str | Path], ctx: SiteContext, library: MediaLibr
     return out
 
 
-def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[str | Path],
-           ctx: SiteContext) -> dict[int, int]:
+def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[str | Path]) -> dict[int, int]:
     """attachment id → item id of the bundle that holds it (a scan of every page's stored content
     for what it mentions: the only extra read of the exports, and only with bundles)."""
     if not bundles:
@@ -257,8 +314,16 @@ class _Pending:
 class _Converter:
     """The convert stage: each item read becomes its content file (or an outcome that says why not)."""
 
-    def __init__(self, ctx: SiteContext, mappings: Mappings, plan: Plan, decisions: dict[Source, tuple[str, str]],
-                 placements: dict[Source, Placement], rewriter: Rewriter, layout: Layout):
+    def __init__(
+        self,
+        ctx: SiteContext,
+        mappings: Mappings,
+        plan: Plan,
+        decisions: dict[Source, tuple[str, str]],
+        placements: dict[Source, Placement],
+        rewriter: Rewriter,
+        layout: Layout,
+    ):
         self.ctx, self.mappings, self.plan = ctx, mappings, plan
         self.decisions, self.placements = decisions, placements
         self.renderer = Renderer(ctx, mappings)
@@ -285,24 +350,43 @@ class _Converter:
         if place.plain_url:
             plan.plain_urls.append((place.plain_url, place.path))
         featured: list[Placed] = []
-        fm = frontmatter.front_matter(item, place, self.ctx, self.mappings, outcome == DRAFT, warn,
-                                      lambda att: self._featured(att, featured))
+        fm = frontmatter.front_matter(
+            item, place, self.ctx, self.mappings, outcome == DRAFT, warn, lambda att: self._featured(att, featured)
+        )
         self.taxonomies.update(fm.get("taxonomies", {}))
         body = self._body(item)
         if body.failed:
             warn(Notice(item.source, f"content could not be converted ({body.failed}); kept as HTML", item.id))
         notes = body.notes
-        for counter, seen in ((plan.unknown_shortcodes, notes.unknown_shortcodes),
-                              (plan.plugin_blocks, notes.plugin_blocks), (plan.dropped, notes.dropped)):
+        for counter, seen in (
+            (plan.unknown_shortcodes, notes.unknown_shortcodes),
+            (plan.plugin_blocks, notes.plugin_blocks),
+            (plan.dropped, notes.dropped),
+        ):
             counter.update(set(seen))
         if notes.nextpage:
             plan.nextpage_items += 1
             for n in range(2, notes.nextpage + 2):  # WordPress showed the pages at /slug/2/, /slug/3/ …
                 self.redirects.append(Redirect(PATH, f"{place.path}{n}/", place.path))
-            warn(Notice(item.source, f"split into {notes.nextpage + 1} pages with <!--nextpage-->: joined, "
-                                     "with a thematic break between pages", item.id))
-        result = Outcome(item.source, item.id, item.type, item.status, title, outcome,
-                         "the site's front page" if place.front_page else reason, "content/" + place.file, place.path)
+            warn(
+                Notice(
+                    item.source,
+                    f"split into {notes.nextpage + 1} pages with <!--nextpage-->: joined, "
+                    "with a thematic break between pages",
+                    item.id,
+                )
+            )
+        result = Outcome(
+            item.source,
+            item.id,
+            item.type,
+            item.status,
+            title,
+            outcome,
+            "the site's front page" if place.front_page else reason,
+            "content/" + place.file,
+            place.path,
+        )
         self._record_media(item, featured)
         if body.links.pending:
             self.pending.append(_Pending(item, result, fm))
@@ -365,4 +449,4 @@ def _label(item: Item) -> str:
     return f"id {item.id} {item.link}".rstrip()
 
 
-__all__ = ["Result", "migrate", "plan_site"]
+__all__ = ["Result", "Site", "index_site", "migrate", "plan_site"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import subprocess
 from pathlib import Path
-
-import ipaddress
-import socket
 
 import pytest
 

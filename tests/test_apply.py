@@ -81,9 +81,11 @@ def test_files_no_longer_planned_are_removed_unless_edited(tmp_path, write_expor
     edited.write_text(edited.read_text() + "edit\n")
     result = migrate([write_export(one)], site)
     # the deleted posts' file, and the static pages that redirected their ?p= links
-    assert [c.path for c in result.changes.by_action("remove")] == ["content/2021/03/deleted-post.md",
-                                                                    "static/wp2zola/p/2/index.html",
-                                                                    "static/wp2zola/p/3/index.html"]
+    assert [c.path for c in result.changes.by_action("remove")] == [
+        "content/2021/03/deleted-post.md",
+        "static/wp2zola/p/2/index.html",
+        "static/wp2zola/p/3/index.html",
+    ]
     assert not (site / "content/2021/03/deleted-post.md").exists()
     assert edited.exists()
     assert "content/2021/03/edited-post.md" in [c.path for c in result.changes.by_action("conflict")]
@@ -191,8 +193,10 @@ def test_other_exports_into_the_same_site_remove_nothing(tmp_path, write_export)
     assert result.changes.by_action("remove") == [] and result.changes.kept_from_other_exports >= 1
     assert (site / "content/2021/03/first-post.md").exists() and (site / "content/2021/03/second-post.md").exists()
     again = migrate([write_export(wxr_item(3, "Third post"), name="b.xml")], site)
-    assert [c.path for c in again.changes.by_action("remove")] == ["content/2021/03/second-post.md",
-                                                                   "static/wp2zola/p/2/index.html"]
+    assert [c.path for c in again.changes.by_action("remove")] == [
+        "content/2021/03/second-post.md",
+        "static/wp2zola/p/2/index.html",
+    ]
     assert (site / "content/2021/03/first-post.md").exists()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import shutil
 
-
 from .conftest import SAMPLES, WXR_HEAD, migrate, wxr_item
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"

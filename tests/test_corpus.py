@@ -12,7 +12,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-
 from .conftest import corpus_files, migrate
 
 FILES = corpus_files()

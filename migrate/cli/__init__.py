@@ -113,12 +113,27 @@ def migrate_command(
     show_progress = not quiet and stderr.is_terminal
     if uploads_dir is not None and not uploads_dir.is_dir():
         _fail(f"{uploads_dir}: --uploads-dir is not a folder")
-    media = MediaOptions(download=not no_download, uploads_dir=uploads_dir, originals=originals, bundles=bundles,
-                         fetch_external=fetch_external, allow_hosts=tuple(allow_host), workers=downloads)
+    media = MediaOptions(
+        download=not no_download,
+        uploads_dir=uploads_dir,
+        originals=originals,
+        bundles=bundles,
+        fetch_external=fetch_external,
+        allow_hosts=tuple(allow_host),
+        workers=downloads,
+    )
     try:
         with _Bars(stderr, show_progress) as bars:
-            result = migrate(exports, out, dry_run=dry_run, force=force, config=config, media=media,
-                             progress=bars.items, fetch=bars.fetch_settings())
+            result = migrate(
+                exports,
+                out,
+                dry_run=dry_run,
+                force=force,
+                config=config,
+                media=media,
+                progress=bars.items,
+                fetch=bars.fetch_settings(),
+            )
     except (ExportError, ConfigError, UnsafePath) as err:
         _fail(str(err))
         return
@@ -202,22 +217,29 @@ def migrate_command(
         raise typer.Exit(3)
 
 
-def _media_summary(stdout: Console, stderr: Console, plan: Plan, changes: Changes, dry_run: bool,
-                   no_download: bool) -> None:
+def _media_summary(
+    stdout: Console, stderr: Console, plan: Plan, changes: Changes, dry_run: bool, no_download: bool
+) -> None:
     counts = media_counts(plan, changes)
     if counts["files"]:
         if dry_run:
             done = f"{counts['to_fetch_or_copy']} to fetch or copy"
         else:
             done = f"fetched {counts['fetched']} ({_size(counts['fetched_bytes'])}), copied {counts['copied']}"
-        stdout.print(f"  media: {counts['files']} files ({counts['used_by_pages']} used by pages); {done}, "
-                     f"{counts['already_there']} already there, {counts['missing']} missing", markup=False)
+        stdout.print(
+            f"  media: {counts['files']} files ({counts['used_by_pages']} used by pages); {done}, "
+            f"{counts['already_there']} already there, {counts['missing']} missing",
+            markup=False,
+        )
     if plan.links:
         listed = ", ".join(f"{kind} {n}" for kind, n in plan.links.most_common())
         stdout.print(f"  old-site URLs rewritten: {listed}", markup=False)
     if plan.redirects:
-        stdout.print(f"  redirects: {len(plan.redirects)} for what aliases cannot keep: redirects/ (nginx, Apache), "
-                     "static/_redirects (Netlify, Cloudflare) and static pages", markup=False)
+        stdout.print(
+            f"  redirects: {len(plan.redirects)} for what aliases cannot keep: redirects/ (nginx, Apache), "
+            "static/_redirects (Netlify, Cloudflare) and static pages",
+            markup=False,
+        )
     for m in changes.missing[:20]:
         used = ", ".join(m.used_by[:3]) + (f" and {len(m.used_by) - 3} more" if len(m.used_by) > 3 else "")
         stderr.print(f"missing: {m.path} <- {m.url}: {m.reason} (used by {used or 'no page'})", markup=False)
@@ -226,8 +248,11 @@ def _media_summary(stdout: Console, stderr: Console, plan: Plan, changes: Change
     if changes.missing and no_download:
         stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
     if plan.external_media:
-        stderr.print(f"note: {len(plan.external_media)} image(s) of other sites are still linked there "
-                     "(--fetch-external fetches them; listed in --report)", markup=False)
+        stderr.print(
+            f"note: {len(plan.external_media)} image(s) of other sites are still linked there "
+            "(--fetch-external fetches them; listed in --report)",
+            markup=False,
+        )
 
 
 def _size(n: int) -> str:
@@ -244,9 +269,19 @@ class _Bars:
 
     def __init__(self, console: Console, show: bool):
         self.show = show
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[bytes]}"), TimeElapsedColumn(), console=console,
-                                 transient=True) if show else None
+        self.progress = (
+            Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[bytes]}"),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
+            if show
+            else None
+        )
         self.item_task: TaskID | None = None
         self.fetch_task: TaskID | None = None
         self.received = 0

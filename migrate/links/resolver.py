@@ -22,7 +22,17 @@ from migrate.zola.taxonomies import WP_ARCHIVE_BASE
 from migrate.zola.urls import Placement, decode_path, link_path
 
 PAGE, DRAFT, GONE, FILE, TERM, HOME, FEED, ARCHIVE, EXTERNAL, UNKNOWN = (
-    "page", "draft", "gone", "file", "term", "home", "feed", "date archive", "external", "unknown")
+    "page",
+    "draft",
+    "gone",
+    "file",
+    "term",
+    "home",
+    "feed",
+    "date archive",
+    "external",
+    "unknown",
+)
 _SCHEMES = ("", "http", "https")
 _PAGED = re.compile(r"^(.*/)(?:page|comment-page-\d+)/\d+/$|^(.*/)comment-page-\d+/$")
 _NUMBERED = re.compile(r"^(.*/)\d{1,3}/$")  # /slug/2/: a page of a post split with <!--nextpage-->
@@ -55,8 +65,15 @@ class Page:
 
 
 class Resolver:
-    def __init__(self, ctx: SiteContext, hosts: SiteHosts, library: MediaLibrary, pages: Mapping[Source, Page],
-                 terms: Mapping[tuple[str, str], str], home: str):
+    def __init__(
+        self,
+        ctx: SiteContext,
+        hosts: SiteHosts,
+        library: MediaLibrary,
+        pages: Mapping[Source, Page],
+        terms: Mapping[tuple[str, str], str],
+        home: str,
+    ):
         self.hosts, self.library, self.home = hosts, library, home
         self.by_path: dict[str, Page] = {}
         self.by_id: dict[int, Page] = {}
@@ -158,9 +175,6 @@ class Resolver:
         if m:
             owner = self._by_path(m.group(1)) if m.group(1) not in ("/", self.home) else None
             return Target(FEED, owner.path if owner is not None and owner.path else self.home)
-        m = _PAGED.match(path) or _NUMBERED.match(path)
-        if m:
-            return self._by_path(next(g for g in m.groups() if g is not None))
         rest = path[len(self.home) - 1 :] if path.startswith(self.home) else path
         term = self._term(rest)
         if term is not None:
@@ -170,6 +184,9 @@ class Resolver:
             return self.by_wp_id(int(m.group(1)))
         if _DATE_ARCHIVE.match(rest):
             return Target(ARCHIVE, self.home)
+        m = _PAGED.match(path) or _NUMBERED.match(path)
+        if m:
+            return self._by_path(next(g for g in m.groups() if g is not None))
         segments = [s for s in path.split("/") if s]
         if segments:  # the permalink structure changed since: the slug still tells the post
             candidates = self.by_slug.get(segments[-1], [])

@@ -56,7 +56,7 @@ class PageLinks:
         used = []
         for url, placed in self.files.items():
             bounded = url if url.startswith("/") else None
-            if (bounded and bounded in text) or any(f"{lead}{url}" in text for lead in ('](', '="', "](<", ", ")):
+            if (bounded and bounded in text) or any(f"{lead}{url}" in text for lead in ("](", '="', "](<", ", ")):
                 used.append(placed)
         return used
 
@@ -64,8 +64,9 @@ class PageLinks:
 class Rewriter:
     """Rewrites the URLs of one site's pages; built once per run, called once per page."""
 
-    def __init__(self, resolver: Resolver, layout: Layout, bundles: dict[int, Bundle] | None = None,
-                 fetch_external: bool = False):
+    def __init__(
+        self, resolver: Resolver, layout: Layout, bundles: dict[int, Bundle] | None = None, fetch_external: bool = False
+    ):
         self.resolver, self.layout = resolver, layout
         self.bundles = bundles or {}  # item id → its bundle (page bundles)
         self.fetch_external = fetch_external
@@ -185,20 +186,24 @@ class _Page:
                 elif fragment in known:
                     zola += "#" + fragment
                 else:
-                    self.links.notices.append(f"link to {target.path}#{fragment}: no such anchor there; "
-                                              "it links to the page")
+                    self.links.notices.append(
+                        f"link to {target.path}#{fragment}: no such anchor there; it links to the page"
+                    )
             el.set(name, url_path(target.path) + (f"#{target.fragment}" if target.fragment else ""))
             el.set(ZOLA_LINK, zola)
             counts["links to pages"] += 1
         elif target.kind == DRAFT:
             el.set(name, url_path(target.path))
-            self.links.notices.append(f"link to item {target.item} ({target.why or 'not published'}): "
-                                      f"it points to its future URL {target.path}")
+            self.links.notices.append(
+                f"link to item {target.item} ({target.why or 'not published'}): "
+                f"it points to its future URL {target.path}"
+            )
             counts["links to unpublished pages"] += 1
         elif target.kind == GONE:
             del el.attrib[name]
-            self.links.notices.append(f"link to item {target.item} ({target.why or 'not migrated'}) removed; "
-                                      "its text is kept")
+            self.links.notices.append(
+                f"link to item {target.item} ({target.why or 'not migrated'}) removed; its text is kept"
+            )
             counts["links to items not migrated"] += 1
         elif target.kind in (TERM, HOME, FEED) or target.path:
             el.set(name, url_path(target.path))

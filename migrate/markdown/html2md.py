@@ -368,6 +368,9 @@ class Converter:
             return rule(el)
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
             return self.heading(el, int(tag[1]))
+        background = _background_image(el)
+        if background:  # an old cover block: its image lives in the style, and would be lost with it
+            return [f"![]({_destination(background)})"] + self.blocks(el)
         return self.blocks(el)  # containers: div, section, article, header, footer, center, …
 
     def _paragraph(self, inline_md: str) -> str:
@@ -973,6 +976,17 @@ def _alone(img) -> bool:
 
 
 _COLUMNS = re.compile(r"(?:^|\s)(?:gallery-)?columns-(\d+)(?:\s|$)")
+
+
+_BACKGROUND = re.compile(r"""background(?:-image)?\s*:[^;]*?url\(\s*(['"]?)([^'")]+)\1\s*\)""", re.I)
+
+
+def _background_image(el) -> str:
+    """The background image of a container that shows no image of its own (cover blocks before 5.7)."""
+    m = _BACKGROUND.search(el.get("style") or "")
+    if not m or m.group(2).startswith("data:") or any(True for _ in el.iter("img")):
+        return ""
+    return m.group(2).strip()
 
 
 def _is_gallery(el) -> bool:

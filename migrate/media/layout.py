@@ -42,8 +42,15 @@ class Bundle:
 
 
 class Layout:
-    def __init__(self, library: MediaLibrary, home_url: str, *, originals: bool = False,
-                 uploads_dir: Path | None = None, owners: dict[int, Bundle] | None = None):
+    def __init__(
+        self,
+        library: MediaLibrary,
+        home_url: str,
+        *,
+        originals: bool = False,
+        uploads_dir: Path | None = None,
+        owners: dict[int, Bundle] | None = None,
+    ):
         self.library = library
         home = urlsplit(home_url) if home_url else None
         self.scheme = home.scheme if home and home.scheme in ("http", "https") else "https"

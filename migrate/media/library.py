@@ -210,4 +210,3 @@ class MediaLibrary:
             if candidate in self._files:
                 return self._files[candidate][0], VARIANT, rel
         return None
-

@@ -24,8 +24,10 @@ def skipped_by_reason(plan: Plan) -> dict[str, int]:
 def media_counts(plan: Plan, changes: Changes | None) -> dict[str, int]:
     """Media files the site references, and what this run did about them."""
     planned = plan.media()
-    out = {"files": len(planned), "used_by_pages": sum(1 for f in planned if any(not u.startswith("attachment ")
-                                                                                 for u in f.used_by))}
+    out = {
+        "files": len(planned),
+        "used_by_pages": sum(1 for f in planned if any(not u.startswith("attachment ") for u in f.used_by)),
+    }
     if changes is not None:
         media = [c for c in changes.changes if c.planned is not None and c.planned.ref is not None]
         out["already_there"] = sum(1 for c in media if c.action in (UNCHANGED, KEPT))

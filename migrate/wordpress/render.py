@@ -428,8 +428,11 @@ def _sized(att: Attachment, size: str) -> tuple[str, int | None, int | None]:
     if size not in ("full", "") and isinstance(entry, dict) and isinstance(entry.get("file"), str) and entry["file"]:
         folder = att.url.rsplit("/", 1)[0] if "/" in att.url else ""
         width, height = entry.get("width"), entry.get("height")
-        return (f"{folder}/{entry['file']}", width if isinstance(width, int) else None,
-                height if isinstance(height, int) else None)
+        return (
+            f"{folder}/{entry['file']}",
+            width if isinstance(width, int) else None,
+            height if isinstance(height, int) else None,
+        )
     return att.url, att.width, att.height
 
 
