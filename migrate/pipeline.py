@@ -342,10 +342,10 @@ class _Converter:
         if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
             first = self.ctx.duplicates.get(item.source)
             reason = f"duplicate: item {item.id} was read at {first}" if first else "not indexed"
-            return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason)
+            return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
         outcome, reason = self.decisions[item.source]
         if outcome == SKIP:
-            return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason)
+            return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
         place = self.placements[item.source]
         if place.plain_url:
             plan.plain_urls.append((place.plain_url, place.path))
@@ -386,6 +386,7 @@ class _Converter:
             "the site's front page" if place.front_page else reason,
             "content/" + place.file,
             place.path,
+            item.link,
         )
         self._record_media(item, featured)
         if body.links.pending:

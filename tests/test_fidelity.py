@@ -504,3 +504,10 @@ def test_markdown_against_its_own_rendering_is_faithful(markdown):
     assert result.structure_equal, result.differences
     assert result.words_kept == result.words_wordpress > 0
     assert result.raw_html == [] and result.leftovers == []
+
+
+def test_a_background_image_is_an_image_wordpress_showed():
+    """A cover block before 5.7 shows its image as a background; losing it is losing an image."""
+    cover = '<div class="wp-block-cover" style="background-image:url(https://ex.org/a.jpg)"><p>Over the sea.</p></div>'
+    assert compare(cover, "Over the sea.\n").differences == ["image https://ex.org/a.jpg alt '' missing"]
+    assert compare(cover, "![](https://ex.org/a.jpg)\n\nOver the sea.\n").differences == []

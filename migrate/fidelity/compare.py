@@ -432,10 +432,16 @@ def _structure(root: etree._Element) -> Structure:
             src = (el.get("src") or el.get("data-src") or el.get("data-lazy-src") or "").strip()
             if src:  # an <img> without a source shows nothing
                 s.images.append((_norm_url(src), _ws(el.get("alt") or "")))
+        background = _BACKGROUND_URL.search(el.get("style") or "")
+        if background and not background.group(1).startswith("data:") and not _has_image(el):
+            s.images.append((_norm_url(background.group(1).strip()), ""))  # a cover block shows its background
         for child in reversed(list(children)):
             if isinstance(child.tag, str):
                 stack.append((child, depth, ordered, bq, in_heading))
     return s
+
+
+_BACKGROUND_URL = re.compile(r"""background(?:-image)?\s*:[^;]*?url\(\s*['"]?([^'")]+)""", re.I)
 
 
 def structure(html: str) -> Structure:

@@ -25,6 +25,7 @@ class Outcome:
     reason: str = ""
     file: str = ""  # relative to the site
     path: str = ""  # URL path on the new site
+    link: str = ""  # its URL on the old site
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -38,6 +39,7 @@ class Outcome:
             "reason": self.reason,
             "output": self.file,
             "path": self.path,
+            "old_url": self.link,
         }
 
 

@@ -121,8 +121,6 @@ def _extra(item: Item, ctx: SiteContext, media_url: Callable[[Attachment], str])
     template = item.meta_value("_wp_page_template")
     if template and template != "default":
         extra["wp_page_template"] = template
-    if item.link:
-        extra["wp_link"] = item.link
     return extra
 
 

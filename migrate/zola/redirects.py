@@ -60,9 +60,12 @@ def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str
         key, _, value = query.partition("=")
         if key in ("p", "page_id", "attachment_id") and value.isdigit():
             pages.setdefault(f"{ID_PAGES}{value}/", new)
+    # a page there would need a folder where the site has a file (an alias `63.html`, an upload)
+    file_like = {_key(p) for p in generated if re.search(r"\.[A-Za-z0-9]{1,5}$", p.rstrip("/"))}
     for old, new in sorted(pages.items()):
         segments = [s for s in old.split("/") if s]
-        if segments and _safe_segments(segments) and _key(old) not in taken:
+        folders = {"/".join(segments[: i + 1]).casefold() for i in range(len(segments))}
+        if segments and _safe_segments(segments) and _key(old) not in taken and not folders & file_like:
             files.append(("static/" + "/".join(segments) + "/index.html", redirect_page(new)))
     return files
 
