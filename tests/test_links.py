@@ -72,3 +72,40 @@ def test_golden_links(case):
         case.write_text(f"{head}\n<<<\n" + "\n".join(urls) + f"\n>>>\n{got}")
         expected = got
     assert got == expected
+
+
+def _attachment(id: int, url: str, file: str) -> str:
+    from .conftest import wxr_item
+
+    extra = (
+        f"<wp:postmeta><wp:meta_key>_wp_attached_file</wp:meta_key><wp:meta_value>{file}</wp:meta_value></wp:postmeta>"
+    )
+    item = wxr_item(id, f"a{id}", f"a{id}", type="attachment", status="inherit", content="", extra=extra)
+    return item.replace("</wp:post_type>", f"</wp:post_type><wp:attachment_url>{url}</wp:attachment_url>", 1)
+
+
+def test_multisite_uploads_and_network_files(write_export):
+    """A sub-site of a network keeps its uploads in uploads/sites/N/; old networks served them from
+    /files/ (blogs.dir on disk). Each URL form finds the attachment, and the file keeps the path it had."""
+    export = write_export(
+        _attachment(31, "https://example.com/wp-content/uploads/sites/3/2019/05/x.jpg", "2019/05/x.jpg"),
+        _attachment(32, "https://example.com/jan/files/2010/05/y.png", "2010/05/y.png"),
+    )
+    s = index_site([export], Mappings.load(), MediaOptions(download=False), lambda n: None)
+
+    def local(url: str) -> tuple[int | None, str]:
+        target = s.resolver.resolve(url)
+        assert target is not None and target.upload is not None, url
+        upload = target.upload
+        return (upload.attachment.id if upload.attachment else None), s.layout.place(upload).url
+
+    assert local("https://example.com/wp-content/uploads/sites/3/2019/05/x-300x200.jpg") == (
+        31,
+        "/wp-content/uploads/sites/3/2019/05/x-300x200.jpg",
+    )
+    assert local("https://example.com/wp-content/blogs.dir/3/files/2019/05/x.jpg") == (
+        31,
+        "/wp-content/uploads/sites/3/2019/05/x.jpg",
+    )
+    assert local("http://www.example.com/jan/files/2010/05/y.png") == (32, "/jan/files/2010/05/y.png")
+    assert local("/jan/files/2010/05/y-150x150.png") == (32, "/jan/files/2010/05/y-150x150.png")

@@ -37,6 +37,7 @@ _LINKS = {"a": "href", "area": "href", "iframe": "src"}
 _PLACEHOLDER = re.compile(r"^(?:data:|about:blank)|lazy|blank\.gif|placeholder", re.I)
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""", re.I | re.S)
 _CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6}\s?|.)")
+_IMAGE_ID = re.compile(r"(?:^|\s)wp-image-(\d+)(?:\s|$)")
 
 Anchors = Callable[[str], "frozenset[str] | None"]
 
@@ -108,6 +109,8 @@ class _Page:
     def medium(self, el, name: str) -> None:
         url = el.get(name)
         target = self.rw.resolver.resolve(url, self.item)
+        if el.tag == "img" and (target is None or target.upload is None or target.upload.attachment is None):
+            target = self._by_id(el, url) or target  # the URL tells no attachment, its wp-image-N does
         if target is None:
             return
         if target.kind == FILE:
@@ -127,6 +130,22 @@ class _Page:
                 self.links.counts["external media"] += 1
         elif target.kind == UNKNOWN:
             self.links.counts["media not in the export"] += 1
+
+    def _by_id(self, el, url: str) -> Target | None:
+        """An image whose URL is not the site's known form (an old domain, a CDN) but whose block or
+        class names its attachment (`wp-image-N`, `data-id`)."""
+        m = _IMAGE_ID.search(el.get("class") or "")
+        wp_id = m.group(1) if m else (el.get("data-id") or "").strip()
+        library = self.rw.layout.library
+        if not wp_id.isdigit() or int(wp_id) not in library.attachments:
+            return None
+        parts = split(url)
+        name = unquote(parts.path.rsplit("/", 1)[-1]) if parts is not None else ""
+        upload = library.upload_like(library.attachments[int(wp_id)], name, el.get("width") or "")
+        if upload is None:
+            return None
+        self.links.counts["media found by id"] += 1
+        return Target(FILE, upload=upload, item=int(wp_id))
 
     def srcset(self, el, name: str) -> None:
         if self.rw.layout.originals:  # every candidate is the same file now: the src says it

@@ -34,6 +34,7 @@ _SUFFIXES = (
     re.compile(r"-\d+x\d+$"),  # a size
     re.compile(r"-(?:scaled|rotated)$"),  # a big image's full size
     re.compile(r"-e\d{13}$"),  # an image-editor save
+    re.compile(r"(?:_thumb\d*|\.thumbnail)$"),  # Windows Live Writer's and WordPress 2.0's thumbnails
 )
 
 
@@ -149,6 +150,18 @@ class MediaLibrary:
         rel = self.file_for_size(att, size) if size != FULL else self.rel_of(att)
         return Upload(rel, self.base_of(att), att, self.files_of(att).get(rel, FULL)) if rel else None
 
+    def upload_like(self, att: Attachment, name: str, width: str = "") -> Upload | None:
+        """The file of an attachment that a reference by id most likely showed: the one with the URL's
+        file name, else the size of the given width, else the full size."""
+        files = self.files_of(att)
+        for rel, size in files.items():
+            if rel.rsplit("/", 1)[-1] == name:
+                return Upload(rel, self.base_of(att), att, size)
+        for size_name, entry in att.sizes.items():
+            if width and str(entry.get("width")) == width.strip():
+                return self.upload_of(att, size_name)
+        return self.upload_of(att)
+
     # -- a URL's file ------------------------------------------------------------------------
     def find(self, parts: SplitResult, home_host: bool = False) -> Upload | None:
         """The upload a URL names, when it is on one of the site's hosts and below an uploads base.
@@ -198,7 +211,7 @@ class MediaLibrary:
             return att, size, rel
         folder, _, name = rel.rpartition("/")
         stem, ext = _stem(name)
-        for _ in range(4):  # at most one of each suffix, in the order WordPress adds them
+        for _ in range(len(_SUFFIXES)):  # at most one of each suffix, in the order WordPress adds them
             for suffix in _SUFFIXES:
                 shorter = suffix.sub("", stem)
                 if shorter != stem:
