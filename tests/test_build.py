@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import shutil
 
+from migrate.media.options import MediaOptions
+
 from .conftest import SAMPLES, WXR_HEAD, migrate, wxr_item
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"
@@ -118,3 +120,41 @@ def test_front_page_and_subdirectory_install(tmp_path, write_export, zolas):
         home = (public / "blog/index.html").read_text()
         assert "Hello front." in home and "Post" in home
         assert (public / "blog/2021/03/post/index.html").is_file()
+
+
+def test_redirects_land_where_they_should_after_a_build(tmp_path, zolas):
+    """Static redirect pages point at pages and files the built site has, and none replaced a page."""
+    site = tmp_path / "site"
+    migrate([SAMPLE], site)
+    for zola in zolas:
+        public = build(zola, site, tmp_path)
+        for old, new in (
+            ("blog/tag/astronomy", "/tag/astronomy/"),  # a sub-directory install's term archive
+            ("blog/category/field-notes/night-sky", "/category/night-sky/"),  # a child category
+            ("blog/2023/04/12/first-light/moon", "/blog/wp-content/uploads/2023/04/moon.jpg"),  # an attachment page
+            ("wp2zola/p/10", "/blog/2023/04/12/first-light/"),  # where ?p=10 lands
+        ):
+            page = (public / old / "index.html").read_text()
+            assert f'content="0; url={new}"' in page, old
+            assert (public / new.strip("/")).exists() or (public / new.strip("/") / "index.html").is_file(), new
+        assert "First Light" in (public / "blog/2023/04/12/first-light/index.html").read_text()
+        rules = (public / "_redirects").read_text()
+        assert "/blog/tag/astronomy/ /tag/astronomy/ 301" in rules
+
+
+def test_page_bundles_build_with_their_own_files(tmp_path, zolas):
+    """--bundles: the post the image was uploaded to becomes first-light/index.md beside moon-1024x683.jpg."""
+    site = tmp_path / "site"
+    migrate([SAMPLE], site, media=MediaOptions(download=False, uploads_dir=SAMPLES / "uploads", bundles=True))
+    bundle = site / "content/blog/2023/04/12/first-light"
+    assert sorted(p.name for p in bundle.iterdir()) == ["index.md", "moon-1024x683.jpg", "moon.jpg"]
+    assert "](moon-1024x683.jpg)" in (bundle / "index.md").read_text()
+    assert not (site / "content/blog/2023/04/12/first-light.md").exists()
+    assert not (site / "static/blog/wp-content/uploads/2023/04/moon.jpg").exists()
+    nginx = (site / "redirects/nginx-http.conf").read_text()  # old upload URLs redirect to the bundle
+    assert '"/blog/wp-content/uploads/2023/04/moon.jpg" "/blog/2023/04/12/first-light/moon.jpg";' in nginx
+    for zola in zolas:
+        public = build(zola, site, tmp_path)
+        post = public / "blog/2023/04/12/first-light"
+        assert (post / "moon-1024x683.jpg").is_file() and (post / "moon.jpg").is_file()
+        assert "/blog/2023/04/12/first-light/moon-1024x683.jpg" in (post / "index.html").read_text()

@@ -269,3 +269,22 @@ def test_external_images_are_listed_and_fetched_only_when_asked(tmp_path, server
     text = (tmp_path / "b/content/blog/2023/04/first.md").read_text()
     assert "](/external/localhost/elsewhere/star.jpg)" in text
     assert (tmp_path / "b/static/external/localhost/elsewhere/star.jpg").read_bytes() == JPEG
+
+
+def test_a_rerun_does_not_read_the_media_it_wrote(tmp_path, monkeypatch):
+    """The manifest records each file's size and time: an unchanged medium is not read again (an edited one is)."""
+    import migrate.site.apply as apply_module
+
+    out = tmp_path / "site"
+    media = MediaOptions(download=False, uploads_dir=SAMPLES / "uploads")
+    migrate([SAMPLES / "example-blog.wordpress.xml"], out, media=media)
+    read = []
+    real = apply_module.file_digest
+    monkeypatch.setattr(apply_module, "file_digest", lambda path: read.append(path) or real(path))
+    again = migrate([SAMPLES / "example-blog.wordpress.xml"], out, media=media)
+    assert read == [] and again.changes.copied == 0
+    moon = out / "static/blog/wp-content/uploads/2023/04/moon.jpg"
+    moon.write_bytes(moon.read_bytes() + b"edited")
+    edited = migrate([SAMPLES / "example-blog.wordpress.xml"], out, media=media)
+    assert [c.path for c in edited.changes.by_action("conflict")] == ["static/blog/wp-content/uploads/2023/04/moon.jpg"]
+    assert moon.read_bytes().endswith(b"edited")  # a hand-edited file is the user's: kept
