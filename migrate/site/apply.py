@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from migrate.media.fetch import Fetcher, FetchRequest, FetchResult
 from migrate.site.manifest import MANIFEST, Manifest, digest, file_digest, origin_key, umask_mode
@@ -191,32 +192,27 @@ def _compare_medium(
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside the target, then rename: readers see old or new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".wp2zola-tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; a site's files are readable like any other
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _replace(path, path.parent, f".{path.name[:40]}.", ".wp2zola-tmp", lambda fh: fh.write(data), sync=True)
 
 
 def copy_atomic(source: Path, path: Path, tmp_dir: Path) -> None:
     """Copy a local file in, through a temporary file in the site's private folder."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
+    with open(source, "rb") as src:
+        _replace(path, tmp_dir, "copy-", ".part", lambda fh: shutil.copyfileobj(src, fh, 1 << 20), sync=False)
+
+
+def _replace(path: Path, tmp_dir: Path, prefix: str, suffix: str, fill: Callable[[BinaryIO], object],
+             sync: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="copy-", suffix=".part")
+    fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix=prefix, suffix=suffix)
     try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        os.chmod(tmp, _mode_for(path))
+        with os.fdopen(fd, "wb") as fh:
+            fill(fh)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; a site's files are readable like any other
         os.replace(tmp, path)
     except BaseException:
         try:
