@@ -123,4 +123,5 @@ def _clean(path: str) -> str:
 
 
 def _file_name(name: str) -> str:
-    return _FS_BAD.sub("-", name) or "file"
+    """A file name for a bundle: no reserved characters, and no leading dot (hidden; `..` would escape)."""
+    return _FS_BAD.sub("-", name).lstrip(".") or "file"
