@@ -26,7 +26,7 @@ from migrate.site.manifest import Manifest
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
 from migrate.site.plan import FileRef, Plan, PlannedFile
 from migrate.wordpress.render import Renderer
-from migrate.wxr.hosts import SiteHosts
+from migrate.wxr.hosts import SiteHosts, bare
 from migrate.wxr.index import SiteContext, build_context
 from migrate.wxr.model import Attachment, Item, Notice, Source
 from migrate.wxr.reader import read_export
@@ -177,6 +177,7 @@ def index_site(
     drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
     hosts = SiteHosts.of(ctx.home_url, [u for i in ctx.items for u in (i.link, i.guid, i.attachment_url)])
+    hosts.names |= {bare(h.strip().lower()) for h in media.allow_hosts if h.strip()}  # a CDN of the site's uploads
     library = MediaLibrary(ctx.attachments.values(), hosts, home)
     bundles = _bundles(ctx, library, decisions, placements) if media.bundles else {}
     published = [i for i in content if decisions[i.source][0] == PUBLISH]

@@ -1,6 +1,6 @@
 """A page's URLs rewritten: golden cases (tests/cases/pages/*.txt) on the site of tests/cases/links/site.xml.
 
-A case file is: a description, optional `# flags:` (--originals, --bundles, --fetch-external) and
+A case file is: a description, optional `# flags:` (--originals, --bundles, --fetch-external, --allow-host=HOST) and
 `# item: ID` (the item the content is written in; default 10, a post with attachments), `<<<`, the
 stored content, `>>>`, the Markdown we write, then the files the page makes the site fetch and the
 warnings. To accept deliberate changes: WP2ZOLA_UPDATE_GOLDEN=1 pytest tests/test_pages.py
@@ -35,6 +35,7 @@ def site(flags: tuple[str, ...]) -> tuple[Site, Renderer, dict[str, frozenset[st
         originals="--originals" in flags,
         bundles="--bundles" in flags,
         fetch_external="--fetch-external" in flags,
+        allow_hosts=tuple(f.split("=", 1)[1] for f in flags if f.startswith("--allow-host=")),
     )
     s = index_site([SITE], Mappings.load(), options, lambda notice: None)
     renderer = Renderer(s.ctx, Mappings.load())
