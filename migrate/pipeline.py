@@ -17,7 +17,7 @@ from migrate.links.rewrite import PageLinks, Rewriter
 from migrate.mappings import Mappings
 from migrate.markdown.html2md import escape_inline
 from migrate.media.bundles import mentioned_attachments, owners
-from migrate.media.layout import Bundle, Layout, Placed
+from migrate.media.layout import Bundle, Layout, Placed, publishable
 from migrate.media.library import MediaLibrary
 from migrate.media.options import MediaOptions
 from migrate.site.apply import Changes, FetchSettings, apply, compare
@@ -26,7 +26,7 @@ from migrate.site.manifest import Manifest
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
 from migrate.site.plan import FileRef, Plan, PlannedFile
 from migrate.wordpress.render import Renderer
-from migrate.wxr.hosts import SiteHosts, bare
+from migrate.wxr.hosts import SiteHosts, bare, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
 from migrate.wxr.model import Attachment, Item, Notice, Source
 from migrate.wxr.reader import read_export
@@ -88,7 +88,7 @@ def plan_site(
     site = index_site(exports, mappings, media, warn)  # read, index, place
     ctx, home, decisions, placements = site.ctx, site.home, site.decisions, site.placements
     library, layout, published = site.library, site.layout, site.published
-    parts = urlsplit(ctx.home_url)
+    parts = parse_url(ctx.home_url) or urlsplit("")
     plan.base_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "https://example.com"
     if not parts.netloc:
         warn(Notice(None, "the export names no site URL; base_url set to https://example.com"))
@@ -107,8 +107,8 @@ def plan_site(
 
     for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
         upload = library.upload_of(att)
-        if upload is not None:
-            placed = layout.place(layout.upload(upload))
+        placed = layout.place(layout.upload(upload)) if upload is not None else None
+        if placed is not None and publishable(placed.file):
             converter.media.setdefault(placed.file, (placed, []))[1].append(f"attachment {att.id}")
 
     plan.taxonomies = sorted(converter.taxonomies)
@@ -176,8 +176,15 @@ def index_site(
     content = [i for i in ctx.items if decisions[i.source][0] != SKIP]
     drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
-    hosts = SiteHosts.of(ctx.home_url, [u for i in ctx.items for u in (i.link, i.guid, i.attachment_url)])
-    hosts.names |= {bare(h.strip().lower()) for h in media.allow_hosts if h.strip()}  # a CDN of the site's uploads
+    channel = ctx.channel
+    hosts = SiteHosts.of(
+        ctx.home_url,
+        [channel.base_site_url, channel.base_blog_url, *(i.link for i in ctx.items)],
+        [u for i in ctx.items for u in (i.guid, i.attachment_url)],
+    )
+    allowed = {bare(h.strip().lower()) for h in media.allow_hosts if h.strip()}  # a CDN of the site's uploads
+    hosts.names |= allowed
+    hosts.primary |= allowed
     library = MediaLibrary(ctx.attachments.values(), hosts, home)
     bundles = _bundles(ctx, library, decisions, placements) if media.bundles else {}
     published = [i for i in content if decisions[i.source][0] == PUBLISH]
@@ -241,7 +248,10 @@ def _redirects(
         upload = library.upload_of(att)
         if upload is None:
             continue
-        file = unquote(layout.place(layout.upload(upload)).url)
+        placed = layout.place(layout.upload(upload))
+        if not publishable(placed.file):
+            continue
+        file = unquote(placed.url)
         out.append(Redirect(QUERY, f"attachment_id={att.id}", file))
         page = link_path(att.page) if att.page else None
         if page and page != home:
@@ -299,7 +309,7 @@ def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[
             if isinstance(record, Item) and record.id is not None and record.type != "attachment":
                 thumb = record.meta_value("_thumbnail_id").strip()
                 found = mentioned_attachments(record.content, library)
-                if thumb.isdigit():
+                if thumb.isascii() and thumb.isdigit():
                     found.add(int(thumb))
                 mentions.setdefault(record.id, set()).update(found)
     return owners(library, mentions, bundles)
@@ -434,7 +444,7 @@ class _Converter:
             label = _label(item)
             if label not in entry[1]:
                 entry[1].append(label)
-            host = urlsplit(p.source).hostname
+            host = host_of(p.source)
             if host and p.file.startswith("static/external/"):
                 self.external_hosts.add(host.lower())
 

@@ -289,3 +289,20 @@ def test_a_rerun_does_not_read_the_media_it_wrote(tmp_path, monkeypatch):
     edited = migrate([SAMPLES / "example-blog.wordpress.xml"], out, media=media)
     assert [c.path for c in edited.changes.by_action("conflict")] == ["static/blog/wp-content/uploads/2023/04/moon.jpg"]
     assert moon.read_bytes().endswith(b"edited")  # a hand-edited file is the user's: kept
+
+
+def test_a_new_layout_reuses_the_files_it_has(tmp_path, server):
+    """Switching to --bundles (or back) moves files within the site: nothing is fetched again, and
+    nothing is lost even with the old host gone."""
+    site_url = server.url("/blog").rstrip("/")
+    out = tmp_path / "site"
+    migrate([export(tmp_path, site_url)], out)
+    server.stop()  # the old site is switched off
+    moved = migrate([export(tmp_path, site_url)], out, media=MediaOptions(bundles=True))
+    assert moved.changes.missing == [] and moved.changes.fetched == 0 and moved.changes.copied >= 1
+    bundle = out / "content/blog/2023/04/first"
+    assert (bundle / "moon-300x200.jpg").read_bytes() == JPEG
+    assert not (out / "static/blog/wp-content/uploads/2023/04/moon-300x200.jpg").exists()
+    back = migrate([export(tmp_path, site_url)], out)
+    assert back.changes.missing == [] and back.changes.fetched == 0
+    assert (out / "static/blog/wp-content/uploads/2023/04/moon-300x200.jpg").read_bytes() == JPEG

@@ -18,6 +18,7 @@ from migrate.media.library import MediaLibrary, Upload
 from migrate.wxr.hosts import SiteHosts, split
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Item, Source
+from migrate.zola.slugs import zola_slug
 from migrate.zola.taxonomies import WP_ARCHIVE_BASE
 from migrate.zola.urls import Placement, decode_path, link_path
 
@@ -100,11 +101,20 @@ class Resolver:
             slug = decode_path(item.slug).strip("/") if item.slug else ""
             if slug:
                 self.by_slug.setdefault(slug, []).append(page)
-        self.terms: dict[tuple[str, str], str] = {}
+        self.terms: dict[tuple[str, str], str] = {}  # (archive base, WordPress slug) → the Zola term page
         for (taxonomy, slug), path in terms.items():
             base = WP_ARCHIVE_BASE.get(taxonomy, taxonomy)
             self.terms.setdefault((base, decode_path(slug).strip("/").casefold()), path)
+            if taxonomy == "author":  # an author's archive is at /author/NICENAME/, made from the login
+                self.terms.setdefault((base, zola_slug(slug)), path)
         self.bases = {base for base, _ in self.terms}
+        self.term_ids: dict[tuple[str, str], str] = {}  # (archive base, id) → slug, for ?cat=ID and ?author=ID
+        for (taxonomy, slug), term in ctx.terms.items():
+            if term.id is not None:
+                self.term_ids[(WP_ARCHIVE_BASE.get(taxonomy, taxonomy), str(term.id))] = slug
+        for login, author in ctx.authors.items():
+            if author.id is not None:
+                self.term_ids[("author", str(author.id))] = login
 
     def resolve(self, url: str, page: Item | None = None) -> Target | None:
         """The target of a URL written in `page`; None for what is no link to resolve (mailto:,
@@ -128,7 +138,8 @@ class Resolver:
         upload = self.library.find(parts, home_host=home_host) or self.library.site_file(parts)
         if upload is not None:
             return Target(FILE, upload=upload, item=upload.attachment.id if upload.attachment else None)
-        found = self._by_query(parts) or self._by_path(decode_path(parts.path))
+        primary = home_host or self.hosts.is_primary(parts.hostname or "")
+        found = self._by_query(parts) or self._by_path(decode_path(parts.path), primary)
         if found is None:
             return Target(UNKNOWN)
         if fragment and found.kind in (PAGE, DRAFT):
@@ -136,11 +147,23 @@ class Resolver:
         return found
 
     def _by_query(self, parts: SplitResult) -> Target | None:
+        """Plain links: `?p=`, `?page_id=`, `?attachment_id=` by id, `?cat=` (id), `?tag=` (slug),
+        `?author=` (id); an id the export does not hold is unknown, not the home page. A search
+        (`?s=`) has no static page: it stays as it was."""
         query = parse_qs(parts.query)
         for key in ("p", "page_id", "attachment_id", "preview_id"):
             value = query.get(key, [""])[0]
-            if value.isdigit():
-                return self.by_wp_id(int(value))
+            if value.isascii() and value.isdigit():
+                return self.by_wp_id(int(value)) or Target(UNKNOWN)
+        for key, taxonomy in (("cat", "category"), ("tag", "tag"), ("author", "author")):
+            value = query.get(key, [""])[0].strip()
+            if not value:
+                continue
+            slug = self.term_ids.get((taxonomy, value), value if taxonomy == "tag" else "")
+            path = self.terms.get((taxonomy, slug.casefold())) if slug else None
+            return Target(TERM, path) if path else Target(UNKNOWN)
+        if "s" in query:
+            return Target(UNKNOWN)
         return None
 
     def by_wp_id(self, wp_id: int) -> Target | None:
@@ -161,7 +184,7 @@ class Resolver:
             return Target(DRAFT, page.placement.path, page.placement.file, wp_id, why=page.reason)
         return Target(PAGE, page.placement.path, page.placement.file, wp_id)
 
-    def _by_path(self, path: str) -> Target | None:
+    def _by_path(self, path: str, primary: bool = True) -> Target | None:
         if path.startswith(self.home + "index.php/") or path.startswith("/index.php/"):
             path = path.replace("index.php/", "", 1)
         if path in (self.home, "/", self.home + "index.php/"):
@@ -173,7 +196,7 @@ class Resolver:
             return self._attachment(self.attachment_pages[path])
         m = _FEED.match(path)
         if m:
-            owner = self._by_path(m.group(1)) if m.group(1) not in ("/", self.home) else None
+            owner = self._by_path(m.group(1), primary) if m.group(1) not in ("/", self.home) else None
             return Target(FEED, owner.path if owner is not None and owner.path else self.home)
         rest = path[len(self.home) - 1 :] if path.startswith(self.home) else path
         term = self._term(rest)
@@ -186,9 +209,9 @@ class Resolver:
             return Target(ARCHIVE, self.home)
         m = _PAGED.match(path) or _NUMBERED.match(path)
         if m:
-            return self._by_path(next(g for g in m.groups() if g is not None))
+            return self._by_path(next(g for g in m.groups() if g is not None), primary)
         segments = [s for s in path.split("/") if s]
-        if segments:  # the permalink structure changed since: the slug still tells the post
+        if segments and primary:  # the permalink structure changed since: the slug still tells the post
             candidates = self.by_slug.get(segments[-1], [])
             if len(candidates) == 1:
                 return self._page(candidates[0])

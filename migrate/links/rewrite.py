@@ -9,6 +9,7 @@ recorded, so that the plan fetches exactly the files the pages use.
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from urllib.parse import unquote
 
 from migrate.links.resolver import DRAFT, EXTERNAL, FEED, FILE, GONE, HOME, PAGE, TERM, UNKNOWN, Resolver, Target
 from migrate.markdown.html2md import ZOLA_LINK
-from migrate.media.layout import Bundle, Layout, Placed
+from migrate.media.layout import Bundle, Layout, Placed, publishable
 from migrate.wxr.hosts import split
 from migrate.wxr.model import Item
 from migrate.zola.urls import url_path
@@ -56,9 +57,11 @@ class PageLinks:
         """The files the finished page really references (attributes html2md dropped do not count)."""
         used = []
         for url, placed in self.files.items():
-            bounded = url if url.startswith("/") else None
-            if (bounded and bounded in text) or any(f"{lead}{url}" in text for lead in ("](", '="', "](<", ", ")):
-                used.append(placed)
+            for form in dict.fromkeys([url, html.escape(url, quote=True)]):
+                bounded = form.startswith("/") and form in text
+                if bounded or any(f"{lead}{form}" in text for lead in ("](", '="', "](<", ", ")):
+                    used.append(placed)
+                    break
         return used
 
 
@@ -103,6 +106,9 @@ class _Page:
         if target.upload is None:
             return None
         placed = self.rw.layout.place(self.rw.layout.upload(target.upload), split(url), self.bundle)
+        if not publishable(placed.file):  # a script of the old server is not the site's to publish
+            self.links.counts["server scripts left where they were"] += 1
+            return None
         self.links.files[placed.url] = placed
         return placed
 
@@ -120,8 +126,12 @@ class _Page:
                 self.links.counts["media"] += 1
         elif target.kind == EXTERNAL:
             parts = split(url)
-            if self.rw.fetch_external and parts is not None and parts.scheme in ("http", "https", ""):
-                placed = self.rw.layout.external(parts)
+            placed = (
+                self.rw.layout.external(parts)
+                if self.rw.fetch_external and parts is not None and parts.scheme in ("http", "https")
+                else None
+            )
+            if placed is not None:
                 self.links.files[placed.url] = placed
                 el.set(name, placed.url)
                 self.links.counts["external media, fetched"] += 1
@@ -137,7 +147,7 @@ class _Page:
         m = _IMAGE_ID.search(el.get("class") or "")
         wp_id = m.group(1) if m else (el.get("data-id") or "").strip()
         library = self.rw.layout.library
-        if not wp_id.isdigit() or int(wp_id) not in library.attachments:
+        if not (wp_id.isascii() and wp_id.isdigit()) or int(wp_id) not in library.attachments:
             return None
         parts = split(url)
         name = unquote(parts.path.rsplit("/", 1)[-1]) if parts is not None else ""
@@ -206,7 +216,7 @@ class _Page:
                     zola += "#" + fragment
                 else:
                     self.links.notices.append(
-                        f"link to {target.path}#{fragment}: no such anchor there; it links to the page"
+                        f"link to {target.path}#{fragment}: Zola may not give that page this anchor; it links to the page"
                     )
             el.set(name, url_path(target.path) + (f"#{target.fragment}" if target.fragment else ""))
             el.set(ZOLA_LINK, zola)

@@ -41,10 +41,15 @@ def raw_body(content: str) -> str:
 
 
 def zola_heading_ids(ids: list[str]) -> frozenset[str]:
-    """Zola gives a repeated heading id a `-1`, `-2` … suffix, the first free one."""
+    """The ids Zola surely gives a page's headings ("" for a heading whose id is not certain). Zola
+    gives a repeated id a `-1`, `-2` … suffix, the first free one; with an uncertain heading among
+    them the suffixes are not certain either, so then only first occurrences count."""
+    certain = "" not in ids
     taken: set[str] = set()
     for ident in ids:
         if not ident:
+            continue
+        if ident in taken and not certain:
             continue
         candidate, n = ident, 0
         while candidate in taken:

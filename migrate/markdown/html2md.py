@@ -399,10 +399,14 @@ class Converter:
         if text.endswith("}"):  # Zola reads a trailing {…} as heading attributes (zola.md §6.1)
             text = text[:-1] + "\\}"
         # an id is written only where it matters: a link points at it (Zola checks those links)
-        own = el.get("id") if el.get("id") and _ID.match(el.get("id")) else ""
-        ident = own or _heading_id(el) or zola_slug(el.text_content())
+        # the id the author gave it (its own, or an anchor inside it) is kept: other pages may link to it
+        own = _heading_id(el)
+        ident = own or zola_slug(el.text_content())
         attrs = f" {{#{ident}}}" if (own or ident in self.linked) and _ID.match(ident) else ""
-        self.heading_ids.append(ident if attrs else zola_slug(el.text_content()))
+        if attrs or _plain_heading(el):
+            self.heading_ids.append(ident)
+        else:
+            self.heading_ids.append("")  # an id we cannot be sure of (alt text, breaks, raw HTML)
         return ["#" * level + " " + text + attrs]
 
     def block_hr(self, el) -> list[str]:
@@ -927,6 +931,14 @@ def _join_adjacent(root) -> None:
 
 
 _ID = re.compile(r"^[\w:.-]+$")
+
+
+_PLAIN_INLINE = {"strong", "b", "em", "i", "code", "tt", "a", "span", "del", "s", "strike", "font"}
+
+
+def _plain_heading(heading) -> bool:
+    """A heading whose Markdown is text and emphasis only, so that Zola's id is the slug of its text."""
+    return all(not isinstance(d.tag, str) or d.tag in _PLAIN_INLINE for d in heading.iterdescendants())
 
 
 def _heading_id(heading) -> str:

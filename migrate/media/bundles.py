@@ -53,8 +53,20 @@ def owners(library: MediaLibrary, mentions: dict[int, set[int]], bundled: Iterab
             continue
         files = {rel.rsplit("/", 1)[-1] for rel in library.files_of(att)}
         taken = names.setdefault(att.parent, set())
-        if not files or files & taken:
+        if not files or files & taken or not all(_can_sit_in_a_bundle(name) for name in files):
             continue
         taken |= files
         out[att.id] = att.parent
     return out
+
+
+def _can_sit_in_a_bundle(name: str) -> bool:
+    """Zola reads `*.md` beside a page as content, publishes a bundle's `index.html` over the page,
+    and does not copy files without an extension or hidden ones (zola.md §5): those stay in static/."""
+    lower = name.lower()
+    return (
+        "." in lower.strip(".")
+        and not lower.startswith(".")
+        and not lower.endswith(".md")
+        and lower not in ("index.html", "index.htm")
+    )

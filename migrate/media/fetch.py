@@ -479,7 +479,7 @@ def _wire_bytes(response: requests.Response) -> int:
 
 def _content_length(response: requests.Response) -> int | None:
     value = response.headers.get("Content-Length", "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if (value.isascii() and value.isdigit()) else None
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -487,7 +487,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -9,13 +9,15 @@ file stays in `static/`. External images, when fetched, go under `static/externa
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit
+from urllib.parse import SplitResult, unquote
 
 from migrate.media.library import FULL, MediaLibrary, Upload
-from migrate.wxr.hosts import bare
+from migrate.wxr.hosts import bare, parse_url
 from migrate.zola.urls import url_path
 
 _FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
@@ -52,7 +54,7 @@ class Layout:
         owners: dict[int, Bundle] | None = None,
     ):
         self.library = library
-        home = urlsplit(home_url) if home_url else None
+        home = parse_url(home_url) if home_url else None
         self.scheme = home.scheme if home and home.scheme in ("http", "https") else "https"
         self.host = home.netloc if home else ""
         self.originals = originals
@@ -80,25 +82,40 @@ class Layout:
         decoded = _clean(upload.local)
         return Placed(url_path(decoded), "static" + decoded, source, local, size, att.id if att else None)
 
-    def external(self, parts: SplitResult) -> Placed:
-        """An image of another site, fetched into `static/external/HOST/…`."""
+    def external(self, parts: SplitResult) -> Placed | None:
+        """An image of another site, fetched into `static/external/HOST/…`; one whose URL differs only
+        in its query gets a name of its own (`photo.jpg?w=400` → `photo-3f2a9c1b.jpg`)."""
         host = bare((parts.hostname or "").lower())
-        path = _clean("/external/" + host + "/" + parts.path.lstrip("/"))
-        if path.endswith("/"):
-            path += "index"
+        path = _clean("/external/" + host + "/" + unquote(parts.path).lstrip("/"))
+        if path.endswith("/") or path.rsplit("/", 1)[-1] == host:
+            path = path.rstrip("/") + "/index"
+        if parts.query:
+            stem, dot, ext = path.rpartition(".")
+            tag = hashlib.sha256(parts.query.encode()).hexdigest()[:8]
+            path = f"{stem}-{tag}.{ext}" if dot and "/" not in ext else f"{path}-{tag}"
+        if not publishable(path):
+            return None
         source = f"{parts.scheme or 'https'}://{parts.netloc}{parts.path}" + (f"?{parts.query}" if parts.query else "")
         return Placed(url_path(path), "static" + path, source)
 
     def _source(self, upload: Upload, seen: SplitResult | None) -> str:
+        """Where a file is fetched from: an attachment's file beside the attachment's own URL, under the
+        name WordPress stored (byte for byte: a decomposed é stays decomposed); another file at the URL
+        it was found under; else its path on the home host."""
         att = upload.attachment
-        own = urlsplit(att.url.strip()) if att is not None and att.url.strip() else None
-        if own is not None and own.netloc:
-            scheme, host = own.scheme or self.scheme, own.netloc
-        elif seen is not None and seen.netloc:
-            scheme, host = seen.scheme or self.scheme, seen.netloc
-        else:
-            scheme, host = self.scheme, self.host
-        return f"{scheme}://{host}{url_path(upload.base.path + upload.rel)}"
+        own = parse_url(att.url) if att is not None else None
+        if att is not None and own is not None and own.netloc:
+            name = self.library.stored_name(att, upload.rel)
+            if name == "":  # the attachment's own file
+                return f"{own.scheme or self.scheme}://{own.netloc}{own.path}"
+            folder = own.path.rsplit("/", 1)[0]
+            if name is None and seen is not None:  # a variant the metadata does not list: the name as seen
+                name = unquote(seen.path.rsplit("/", 1)[-1])
+            if name:
+                return f"{own.scheme or self.scheme}://{own.netloc}{folder}/{url_path(name)}"
+        if seen is not None and seen.netloc and seen.path.startswith("/"):
+            return f"{seen.scheme or self.scheme}://{seen.netloc}{seen.path}"
+        return f"{self.scheme}://{self.host}{url_path(upload.base.path + upload.rel)}"
 
     def _local_copy(self, upload: Upload) -> str:
         """The file in the user's copy of wp-content/uploads, if it has it."""
@@ -108,11 +125,47 @@ class Layout:
         candidates = [upload.rel]
         if len(below) == 2 and below[1]:  # a sub-site's `sites/3/`, kept in a copy of the whole folder
             candidates.insert(0, below[1] + upload.rel)
+        root = self.uploads_dir.resolve()
         for rel in candidates:
-            path = self.uploads_dir / rel
-            if ".." not in rel.split("/") and path.is_file():
-                return str(path)
+            for form in dict.fromkeys([rel, unicodedata.normalize("NFD", rel)]):  # macOS kept names decomposed
+                path = (root / form.lstrip("/")).resolve()
+                if path.is_relative_to(root) and path.is_file():  # never a file outside the copy
+                    return str(path)
         return ""
+
+
+# files a web server may run rather than serve: never published from another site or an upload
+_SCRIPTS = {
+    "php",
+    "php3",
+    "php4",
+    "php5",
+    "php7",
+    "php8",
+    "phtml",
+    "phar",
+    "pht",
+    "cgi",
+    "pl",
+    "py",
+    "rb",
+    "sh",
+    "asp",
+    "aspx",
+    "ashx",
+    "jsp",
+    "jspx",
+    "shtml",
+    "shtm",
+    "htaccess",
+    "htpasswd",
+}
+
+
+def publishable(path: str) -> bool:
+    """A file the new site may publish: not a server-side script, not a hidden file (`.htaccess`)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return bool(name) and not name.startswith(".") and not set(name.split(".")[1:]) & _SCRIPTS
 
 
 def _clean(path: str) -> str:

@@ -62,7 +62,10 @@ class Upload:
 
 
 def _decoded(path: str) -> str:
-    return unicodedata.normalize("NFC", unquote(path, errors="replace"))
+    """A URL path decoded and NFC-normalized, without empty or dot segments (a `..` never climbs)."""
+    text = unicodedata.normalize("NFC", unquote(path, errors="replace"))
+    segments = [s for s in text.split("/") if s not in ("", ".", "..")]
+    return "/" + "/".join(segments) + ("/" if text.endswith("/") and segments else "")
 
 
 def _stem(name: str) -> tuple[str, str]:
@@ -139,6 +142,19 @@ class MediaLibrary:
             files.setdefault(join(name), BACKUP)
         return files
 
+    def stored_name(self, att: Attachment, rel: str) -> str | None:
+        """The name a file of an attachment has on the old server, as the export stores it (not
+        normalized): "" for the attachment's own file (its URL says it), None when not one of its files."""
+        wanted = rel.rsplit("/", 1)[-1]
+        parts = _split(att.url)
+        if parts is not None and _decoded(parts.path).rsplit("/", 1)[-1] == wanted:
+            return ""
+        names = [str(e.get("file")) for e in att.sizes.values() if e.get("file")]
+        for name in [*names, att.original_image, *att.backup_files]:
+            if name and unicodedata.normalize("NFC", name) == wanted:
+                return name
+        return None
+
     def file_for_size(self, att: Attachment, size: str) -> str:
         """The rel of one size of an attachment; the full size when it has no such size."""
         for rel, which in self.files_of(att).items():
@@ -177,14 +193,17 @@ class MediaLibrary:
         if not rel or rel.endswith("/"):
             return None
         found = self._match(rel)
-        if found is None:
-            return Upload(rel, base)
+        if found is None:  # a file of the uploads folder the export lists no attachment for
+            own = home_host or self.hosts.is_primary(host) or is_files_host(bare(host))  # SITE.files.wordpress.com is
+            return Upload(rel, base) if own else None
         att, size, rel = found
         return Upload(rel, self.base_of(att), att, size)
 
     def site_file(self, parts: SplitResult) -> Upload | None:
         """Another file of the site's (a theme's image, a download outside the uploads folder),
         kept at its own path."""
+        if parts.netloc and not self.hosts.is_primary(parts.hostname or ""):
+            return None
         path = _decoded(parts.path)
         name = path.rsplit("/", 1)[-1]
         ext = name.rpartition(".")[2].lower() if "." in name else ""

@@ -77,6 +77,7 @@ class Change:
     old: bytes | None = None  # None when the file does not exist (or is a medium, not read)
     reason: str = ""
     planned: PlannedFile | None = None
+    copy_from: str = ""  # a medium: a file of the site with the same origin, copied instead of fetched
 
 
 @dataclass
@@ -128,11 +129,12 @@ def compare(
     manifest = manifest if manifest is not None else Manifest.read(site)
     result = Changes(site, exports=sorted(plan.exports))
     key = origin_key(plan.exports)
+    earlier = manifest.by_source()  # media already fetched, maybe to another place (the layout changed)
     for rel in sorted(plan.files):
         planned = plan.files[rel]
         target = safe_path(site, rel)
         if planned.ref is not None:
-            result.changes.append(_compare_medium(planned, target, manifest, force, download, result))
+            result.changes.append(_compare_medium(planned, site, manifest, force, download, result, earlier))
             continue
         data = planned.data or b""
         old = _read(target)
@@ -168,11 +170,11 @@ def compare(
     return result
 
 
-def _compare_medium(
-    planned: PlannedFile, target: Path, manifest: Manifest, force: bool, download: bool, result: Changes
-) -> Change:
+def _compare_medium(planned: PlannedFile, site: Path, manifest: Manifest, force: bool, download: bool,
+                    result: Changes, earlier: dict[str, str]) -> Change:
     rel, ref = planned.path, planned.ref
     assert ref is not None
+    target = safe_path(site, rel)
     if target.is_file():
         if not manifest.wrote(rel):
             return Change(rel, KEPT, reason="already in the site", planned=planned)  # the user's own copy
@@ -184,10 +186,24 @@ def _compare_medium(
         action = CHANGE
     else:
         action = CREATE
+    previous = earlier.get(ref.url, "")
+    if previous and previous != rel and _still_ours(manifest, site, previous):
+        return Change(rel, action, reason=f"copy {previous}", planned=planned, copy_from=previous)
     if not ref.local and not download:
         result.missing.append(Missing(rel, ref.url, "not downloaded (--no-download)", planned.used_by))
         return Change(rel, MISSING, reason="not downloaded (--no-download)", planned=planned)
     return Change(rel, action, reason=f"copy {ref.local}" if ref.local else f"fetch {ref.url}", planned=planned)
+
+
+def _still_ours(manifest: Manifest, site: Path, previous: str) -> bool:
+    """Whether the file recorded at `previous` is still there, unedited (so its bytes can be reused)."""
+    try:
+        old = safe_path(site, previous)
+    except UnsafePath:
+        return False
+    if not old.is_file():
+        return False
+    return bool(manifest.unchanged_on_disk(previous, old)) or file_digest(old) == manifest.files.get(previous)
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -258,9 +274,10 @@ def apply(changes: Changes, manifest: Manifest | None = None, fetch: FetchSettin
             target = safe_path(site, change.path)
             planned = change.planned
             if change.action in (CREATE, CHANGE) and planned is not None and planned.ref is not None:
-                if planned.ref.local:
-                    copy_atomic(Path(planned.ref.local), target, tmp_dir)
-                    manifest.record(change.path, file_digest(target), key, target)
+                local = safe_path(site, change.copy_from) if change.copy_from else planned.ref.local
+                if local:
+                    copy_atomic(Path(local), target, tmp_dir)
+                    manifest.record(change.path, file_digest(target), key, target, planned.ref.url)
                     changes.copied += 1
                 else:
                     remote.append(change)
@@ -269,7 +286,7 @@ def apply(changes: Changes, manifest: Manifest | None = None, fetch: FetchSettin
                 manifest.record(change.path, digest(change.new or b""), key)
             elif change.action == UNCHANGED:
                 if planned is not None and planned.ref is not None:
-                    manifest.record(change.path, manifest.files[change.path], key, target)
+                    manifest.record(change.path, manifest.files[change.path], key, target, planned.ref.url)
                 else:
                     manifest.record(change.path, digest(change.new or b""), key)
             elif change.action == REMOVE:
@@ -303,7 +320,7 @@ def _fetch(
     def done(result: FetchResult) -> None:
         change = by_dest[result.request.dest]
         if result.ok:
-            manifest.record(change.path, result.sha256, key, result.request.dest)
+            manifest.record(change.path, result.sha256, key, result.request.dest, result.request.url)
             changes.fetched += 1
             changes.fetched_bytes += result.size
         else:

@@ -39,6 +39,7 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # file → sha256 of what wp2zola wrote
     origins: dict[str, str] = field(default_factory=dict)  # file → origin key
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # media file → (size, mtime_ns) when written
+    sources: dict[str, str] = field(default_factory=dict)  # media file → the URL it came from
 
     @classmethod
     def read(cls, site: Path) -> Manifest:
@@ -61,6 +62,7 @@ class Manifest:
             {str(k): str(v) for k, v in table("files").items()},
             {str(k): str(v) for k, v in table("origins").items()},
             stats,
+            {str(k): str(v) for k, v in table("sources").items()},
         )
 
     def wrote(self, path: str) -> bool:
@@ -78,7 +80,7 @@ class Manifest:
             return None
         return (st.st_size, st.st_mtime_ns) == known
 
-    def record(self, path: str, sha256: str, origin: str, target: Path | None = None) -> None:
+    def record(self, path: str, sha256: str, origin: str, target: Path | None = None, source: str = "") -> None:
         self.files[path] = sha256
         self.origins[path] = origin
         if target is not None:
@@ -86,11 +88,20 @@ class Manifest:
             self.stats[path] = (st.st_size, st.st_mtime_ns)
         else:
             self.stats.pop(path, None)
+        if source:
+            self.sources[path] = source
+        else:
+            self.sources.pop(path, None)
+
+    def by_source(self) -> dict[str, str]:
+        """The URL a medium came from → where it is, for the files still recorded."""
+        return {url: path for path, url in sorted(self.sources.items()) if path in self.files}
 
     def forget(self, path: str) -> None:
         self.files.pop(path, None)
         self.origins.pop(path, None)
         self.stats.pop(path, None)
+        self.sources.pop(path, None)
 
     def to_bytes(self) -> bytes:
         data = {
@@ -98,11 +109,12 @@ class Manifest:
             "files": dict(sorted(self.files.items())),
             "origins": dict(sorted((k, v) for k, v in self.origins.items() if k in self.files)),
             "stats": {k: list(v) for k, v in sorted(self.stats.items()) if k in self.files},
+            "sources": {k: v for k, v in sorted(self.sources.items()) if k in self.files},
         }
         return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
 
     def copy(self) -> Manifest:
-        return Manifest(dict(self.files), dict(self.origins), dict(self.stats))
+        return Manifest(dict(self.files), dict(self.origins), dict(self.stats), dict(self.sources))
 
 
 def umask_mode() -> int:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from migrate.mappings import Mappings
+from migrate.wxr.hosts import parse_url
 
 _FIELD = re.compile(r"\{(\w+)\}")
 
@@ -38,7 +38,9 @@ class Embeds:
         return None
 
     def media_kind(self, url: str) -> str | None:
-        ext = urlsplit(url).path.rsplit(".", 1)[-1].lower() if "." in urlsplit(url).path else ""
+        parts = parse_url(url)
+        path = parts.path if parts is not None else ""
+        ext = path.rsplit(".", 1)[-1].lower() if "." in path else ""
         return "audio" if ext in self.audio else "video" if ext in self.video else None
 
     def html_for(self, url: str) -> tuple[str, str] | None:

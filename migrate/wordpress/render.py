@@ -285,7 +285,11 @@ class Renderer:
         if ids:
             images = [self.ctx.attachments[i] for i in ids if i in self.ctx.attachments]
         else:
-            parent = int(code.attrs["id"]) if str(code.attrs.get("id", "")).isdigit() else (item.id or 0)
+            parent = (
+                int(code.attrs["id"])
+                if str(code.attrs.get("id", "")).isascii() and str(code.attrs.get("id", "")).isdigit()
+                else (item.id or 0)
+            )
             images = self.ctx.attached_images(parent)
         exclude = {int(i) for i in re.findall(r"\d+", str(code.attrs.get("exclude", "")))}
         images = [a for a in images if a.id not in exclude]
@@ -297,7 +301,7 @@ class Renderer:
         link = str(code.attrs.get("link", ""))
         size = str(code.attrs.get("size", "") or "thumbnail")
         columns = str(code.attrs.get("columns", "3")).strip()
-        columns = columns if columns.isdigit() else "3"
+        columns = columns if (columns.isascii() and columns.isdigit()) else "3"
         figures = []
         for att in images:
             src, width, height = _sized(att, size)
@@ -333,7 +337,7 @@ class Renderer:
 
     def sc_vimeo(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
         value = str(code.attrs.get("id") or code.attrs.get(0) or code.content or "").strip().lstrip("=")
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             value = f"https://vimeo.com/{value}"
         found = self.embeds.html_for(value) if value else None
         return f"\n{found[1]}\n" if found else None
@@ -358,7 +362,7 @@ class Renderer:
 
     def sc_tweet(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
         value = str(code.attrs.get("tweet") or code.attrs.get(0) or code.content or "").strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             value = f"https://twitter.com/i/status/{value}"
         return link_html(value) if value else None
 
@@ -415,7 +419,7 @@ def _fill(template: str, code: sc.Shortcode) -> str:
         key = m.group(1)
         if key == "content":
             return code.content or ""
-        raw = code.attrs.get(int(key)) if key.isdigit() else code.attrs.get(key)
+        raw = code.attrs.get(int(key)) if (key.isascii() and key.isdigit()) else code.attrs.get(key)
         return html.escape(str(raw or ""), quote=True)
 
     return re.sub(r"\{(\w+)\}", value, template)

@@ -20,6 +20,16 @@ _FILES_HOST = re.compile(r"^[\w-]+\.files\.wordpress\.com$")
 _NOT_A_SITE = {"wordpress.com", "wordpress.org", "gravatar.com", "s.w.org"}  # base_site_url of WordPress.com exports
 
 
+def parse_url(url: str) -> SplitResult | None:
+    """`urlsplit`, or None for what it refuses (`http://[bad/`, a port that is no number)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return None
+    return parts
+
+
 def host_of(url: str) -> str:
     """The lowercase host name of an absolute or protocol-relative URL, without port, or ""."""
     try:
@@ -39,23 +49,36 @@ def is_files_host(host: str) -> bool:
 
 @dataclass
 class SiteHosts:
-    """Every host name the old site answered to; `home` is the main one (the channel link's)."""
+    """Every host name the old site answered to; `home` is the main one (the channel link's).
+
+    `primary` hosts served the site's pages (the channel link, the base URLs, item links); the other
+    names only served some of its files or named its items once (attachment URLs, guids: a former
+    domain, a storage bucket, a theme demo the content came from). On those, only what the export
+    really holds counts as the site's: its attachments' files and its items' exact URLs.
+    """
 
     home: str = ""
     names: set[str] = field(default_factory=set)  # bare names (no www.)
+    primary: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, home_url: str, urls: Iterable[str]) -> SiteHosts:
+    def of(cls, home_url: str, pages: Iterable[str], files: Iterable[str] = ()) -> SiteHosts:
         hosts = cls(bare(host_of(home_url)))
         seen: Counter[str] = Counter()
-        for url in [home_url, *urls]:
-            host = bare(host_of(url))
-            if host == "localhost" or (host and "." in host and host not in _NOT_A_SITE and not _CDN.match(host)):
-                seen[host] += 1
+        for kind, urls in (("primary", [home_url, *pages]), ("other", files)):
+            for url in urls:
+                host = bare(host_of(url))
+                if host == "localhost" or (host and "." in host and host not in _NOT_A_SITE and not _CDN.match(host)):
+                    seen[host] += 1
+                    if kind == "primary":
+                        hosts.primary.add(host)
         hosts.names = set(seen)
         if not hosts.home and seen:
             hosts.home = seen.most_common(1)[0][0]
         return hosts
+
+    def is_primary(self, host: str) -> bool:
+        return bare(host.lower()) in self.primary
 
     def is_site(self, host: str) -> bool:
         return bare(host.lower()) in self.names

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from migrate.wxr import phpserial
+from migrate.wxr.hosts import parse_url
 from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
 from migrate.wxr.reader import ChannelField, Warn, read_export
 
@@ -60,7 +60,8 @@ class SiteContext:
     @property
     def home_url(self) -> str:
         for url in (self.channel.link, self.channel.base_blog_url, self.channel.base_site_url):
-            if url and urlsplit(url).netloc and urlsplit(url).netloc.removeprefix("www.") != "wordpress.com":
+            parts = parse_url(url) if url else None
+            if parts is not None and parts.netloc and parts.netloc.removeprefix("www.") != "wordpress.com":
                 return url
         return ""
 

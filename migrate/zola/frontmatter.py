@@ -111,7 +111,7 @@ def _extra(item: Item, ctx: SiteContext, media_url: Callable[[Attachment], str])
     if formats:
         extra["format"] = formats[0]
     thumb = item.meta_value("_thumbnail_id").strip()
-    if thumb.isdigit() and int(thumb) in ctx.attachments:
+    if (thumb.isascii() and thumb.isdigit()) and int(thumb) in ctx.attachments:
         att = ctx.attachments[int(thumb)]
         url = media_url(att)
         if url:

@@ -31,7 +31,13 @@ class Redirect:
 
 
 def _nginx_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _apache_target(path: str) -> str:
+    """A substitution: `%N` would be a back-reference and `$N` one too, so both are quoted; the NE flag
+    keeps mod_rewrite from escaping the `%` of an encoded path again."""
+    return url_path(path).replace("%", "\\%").replace("$", "\\$")
 
 
 def _apache_pattern(path: str) -> str:
@@ -58,7 +64,7 @@ def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str
         pages.setdefault(old, new)
     for query, new in by_kind[QUERY].items():
         key, _, value = query.partition("=")
-        if key in ("p", "page_id", "attachment_id") and value.isdigit():
+        if key in ("p", "page_id", "attachment_id") and (value.isascii() and value.isdigit()):
             pages.setdefault(f"{ID_PAGES}{value}/", new)
     # a page there would need a folder where the site has a file (an alias `63.html`, an upload)
     file_like = {_key(p) for p in generated if re.search(r"\.[A-Za-z0-9]{1,5}$", p.rstrip("/"))}
@@ -104,10 +110,12 @@ def _nginx_http(by_kind: dict[str, dict[str, str]]) -> bytes:
         lines.append("}")
     lines.append("map $uri $wp2zola_path {")
     lines.append('    default "";')
+    keys: set[str] = set()  # nginx compares map keys without case: the first of two spellings is kept
     for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
-        lines.append(f"    {_nginx_string(old)} {_nginx_string(url_path(new))};")
-        if old.endswith("/") and old != "/":
-            lines.append(f"    {_nginx_string(old.rstrip('/'))} {_nginx_string(url_path(new))};")
+        for key in dict.fromkeys([old, old.rstrip("/") if old != "/" else old]):
+            if key.casefold() not in keys and "$" not in key:
+                keys.add(key.casefold())
+                lines.append(f"    {_nginx_string(key)} {_nginx_string(url_path(new))};")
     lines.append("}")
     return ("\n".join(lines) + "\n").encode()
 
@@ -133,22 +141,24 @@ def _apache(by_kind: dict[str, dict[str, str]]) -> bytes:
     for query, new in sorted(by_kind[QUERY].items()):
         key, _, value = query.partition("=")
         lines.append(f"RewriteCond %{{QUERY_STRING}} (^|&){re.escape(key)}={re.escape(value)}(&|$)")
-        lines.append(f"RewriteRule ^ {url_path(new)}? [R=301,L]")
+        lines.append(f"RewriteRule ^ {_apache_target(new)}? [R=301,NE,L]")
     for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
-        lines.append(f'RewriteRule "{_apache_pattern(old)}" "{url_path(new)}" [R=301,L]')
+        lines.append(f'RewriteRule "{_apache_pattern(old)}" "{_apache_target(new)}" [R=301,NE,L]')
     lines.append(r"RewriteRule ^(.*/)?feed(/(rss2?|rdf|atom))?/?$ /$1 [R=301,L]")
     return ("\n".join(lines) + "\n").encode()
 
 
 def _netlify(by_kind: dict[str, dict[str, str]], home: str) -> bytes:
+    # "301!": a static redirect page (or the home page) sits at these paths, and Netlify applies a rule
+    # over an existing file only when it is forced
     lines = ["# wp2zola: WordPress URLs that Zola's aliases cannot keep (Netlify and Cloudflare Pages)."]
     for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
-        lines.append(f"{url_path(old)} {url_path(new)} 301")
-    lines.append("/feed/ / 301")
-    lines.append("/*/feed/ /:splat/ 301")
+        lines.append(f"{url_path(old)} {url_path(new)} 301!")
+    for feed in dict.fromkeys(["/feed/", f"{url_path(home)}feed/", f"{url_path(home)}comments/feed/"]):
+        lines.append(f"{feed} {url_path(home)} 301!")
     if by_kind[QUERY]:
         lines.append("# Netlify only (Cloudflare Pages ignores query rules; the page script sends ?p= there too):")
         for key in ("p", "page_id", "attachment_id"):  # on the home page only: the target takes the query too
             for where in dict.fromkeys(["/", url_path(home)]):
-                lines.append(f"{where} {key}=:id {ID_PAGES}:id/ 301")
+                lines.append(f"{where} {key}=:id {ID_PAGES}:id/ 301!")
     return ("\n".join(lines) + "\n").encode()

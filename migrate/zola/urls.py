@@ -11,17 +11,18 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote
 
+from migrate.wxr.hosts import parse_url
 from migrate.wxr.index import SiteContext, parse_wp_date
 from migrate.wxr.model import Item, Notice
 from migrate.wxr.reader import Warn
 from migrate.zola.slugs import zola_slug
 
-_URL_SAFE = "/!$'()*+,;=:@~-._"
+_URL_SAFE = "/!()*+,;=:@~-._"  # not "'" (it is escaped in HTML attributes) nor "$" (nginx reads variables)
 _PLAIN_KEYS = ("p", "page_id", "attachment_id", "post_type", "preview")
 _EXT = re.compile(r"\.(html?|php|aspx?)$", re.I)
-_FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
+_FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\#]')  # "#" too: Zola reads `@/a#b.md` as an anchor
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
 MAX_NAME_BYTES = 120  # file names stay well below the 255-byte limit of common file systems
 
@@ -56,7 +57,9 @@ def link_path(link: str) -> str | None:
     """The pretty path of a WordPress link, or None when it is a plain (`?p=`) or empty link."""
     if not link:
         return None
-    parts = urlsplit(link.strip())
+    parts = parse_url(link)
+    if parts is None:
+        return None
     query = parse_qs(parts.query)
     if any(k in query for k in _PLAIN_KEYS):
         return None
@@ -208,7 +211,8 @@ def _depth(item: Item, ctx: SiteContext) -> int:
 
 
 def home_path(ctx: SiteContext) -> str:
-    return decode_path(urlsplit(ctx.home_url).path) if ctx.home_url else "/"
+    parts = parse_url(ctx.home_url) if ctx.home_url else None
+    return decode_path(parts.path) if parts is not None else "/"
 
 
 def _computed_path(item: Item, ctx: SiteContext, structure: PermalinkStructure, home: str, wanted: dict) -> str:
@@ -246,7 +250,7 @@ def _old_date_aliases(item: Item, path: str) -> list[str]:
     out = []
     for old in item.meta_values("_wp_old_date"):
         parts = old.strip().split("-")
-        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        if len(parts) != 3 or not all((p.isascii() and p.isdigit()) for p in parts):
             continue
         for new_part, old_part in (
             (f"/{date:%Y/%m/%d}/", "/{}/{}/{}/".format(*parts)),
