@@ -122,7 +122,11 @@ def plan_site(
         root_body,
     ):
         plan.add(PlannedFile("content/" + file, "section", data, keep_existing=not plan.new_site))
+    pages = {p.path.casefold() for p in placements.values()} | {home.casefold()}
     for file, (placed, used_by) in sorted(converter.media.items()):  # media, by reference
+        if _over_a_page(file, pages):
+            warn(Notice(None, f"{placed.source} would be published over the page at its path; not copied"))
+            continue
         plan.add(PlannedFile(file, "media", ref=FileRef(placed.source, placed.local, placed.size), used_by=used_by))
     generated = _generated_paths(placements, home, taxonomy_urls(ctx, published, mappings), converter.media)
     redirects = _redirects(ctx, library, layout, placements, published, mappings, home, converter)
@@ -266,6 +270,17 @@ def _redirects(
             out.append(Redirect(PATH, old, path))
     out.extend(converter.redirects)
     return out
+
+
+def _over_a_page(file: str, pages: set[str]) -> bool:
+    """A file of static/ that Zola would publish where a page is (its folder, or its index.html)."""
+    if not file.startswith("static/"):
+        return False
+    path = "/" + file.removeprefix("static/")
+    folder, _, name = path.rpartition("/")
+    return (path + "/").casefold() in pages or (
+        name.lower() in ("index.html", "index.htm") and (folder + "/").casefold() in pages
+    )
 
 
 def _static_url(local: str) -> str:
