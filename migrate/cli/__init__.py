@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -17,6 +18,7 @@ from migrate.pipeline import migrate
 from migrate.report import as_json, conflicts, kept, media_counts, skipped_by_reason
 from migrate.site.apply import CHANGE, CREATE, REMOVE, Changes, FetchSettings, UnsafePath, unified_diff
 from migrate.site.plan import Plan
+from migrate.wxr.hosts import host_of
 from migrate.wxr.reader import ExportError
 
 app = typer.Typer(
@@ -248,9 +250,12 @@ def _media_summary(
     if changes.missing and no_download:
         stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
     if plan.external_media:
+        hosts = Counter(host_of(url) or "?" for url in plan.external_media)
+        listed = ", ".join(f"{host} ({n})" for host, n in hosts.most_common(5))
         stderr.print(
-            f"note: {len(plan.external_media)} image(s) of other sites are still linked there "
-            "(--fetch-external fetches them; listed in --report)",
+            f"note: {len(plan.external_media)} image(s) of other sites are still linked there: {listed}; "
+            "--allow-host HOST if one serves this site's files, --fetch-external to fetch them all "
+            "(every one is in --report)",
             markup=False,
         )
 
