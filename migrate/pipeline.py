@@ -28,7 +28,7 @@ from migrate.site.plan import FileRef, Plan, PlannedFile
 from migrate.wordpress.render import Renderer
 from migrate.wxr.hosts import SiteHosts, bare, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
-from migrate.wxr.model import Attachment, Item, Notice, Source
+from migrate.wxr.model import Attachment, Item, Notice, Source, ascii_int
 from migrate.wxr.reader import read_export
 from migrate.zola import frontmatter, scaffold
 from migrate.zola.redirects import FILE, PATH, QUERY, Redirect, redirect_files
@@ -322,10 +322,10 @@ def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[
     for path in exports:
         for record in read_export(path, lambda n: None, str(path)):
             if isinstance(record, Item) and record.id is not None and record.type != "attachment":
-                thumb = record.meta_value("_thumbnail_id").strip()
+                thumb = ascii_int(record.meta_value("_thumbnail_id").strip())
                 found = mentioned_attachments(record.content, library)
-                if thumb.isascii() and thumb.isdigit():
-                    found.add(int(thumb))
+                if thumb is not None:
+                    found.add(thumb)
                 mentions.setdefault(record.id, set()).update(found)
     return owners(library, mentions, bundles)
 

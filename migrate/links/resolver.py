@@ -17,7 +17,7 @@ from urllib.parse import SplitResult, parse_qs, urljoin
 from migrate.media.library import MediaLibrary, Upload
 from migrate.wxr.hosts import SiteHosts, split
 from migrate.wxr.index import SiteContext
-from migrate.wxr.model import Item, Source
+from migrate.wxr.model import Item, Source, ascii_int
 from migrate.zola.slugs import zola_slug
 from migrate.zola.taxonomies import WP_ARCHIVE_BASE
 from migrate.zola.urls import Placement, decode_path, link_path
@@ -152,9 +152,9 @@ class Resolver:
         (`?s=`) has no static page: it stays as it was."""
         query = parse_qs(parts.query)
         for key in ("p", "page_id", "attachment_id", "preview_id"):
-            value = query.get(key, [""])[0]
-            if value.isascii() and value.isdigit():
-                return self.by_wp_id(int(value)) or Target(UNKNOWN)
+            wp_id = ascii_int(query.get(key, [""])[0])
+            if wp_id is not None:
+                return self.by_wp_id(wp_id) or Target(UNKNOWN)
         for key, taxonomy in (("cat", "category"), ("tag", "tag"), ("author", "author")):
             value = query.get(key, [""])[0].strip()
             if not value:

@@ -20,7 +20,7 @@ from migrate.links.resolver import DRAFT, EXTERNAL, FEED, FILE, GONE, HOME, PAGE
 from migrate.markdown.html2md import ZOLA_LINK
 from migrate.media.layout import Bundle, Layout, Placed, publishable
 from migrate.wxr.hosts import split
-from migrate.wxr.model import Item
+from migrate.wxr.model import Item, ascii_int
 from migrate.zola.urls import url_path
 
 _MEDIA = {
@@ -145,17 +145,17 @@ class _Page:
         """An image whose URL is not the site's known form (an old domain, a CDN) but whose block or
         class names its attachment (`wp-image-N`, `data-id`)."""
         m = _IMAGE_ID.search(el.get("class") or "")
-        wp_id = m.group(1) if m else (el.get("data-id") or "").strip()
+        wp_id = ascii_int(m.group(1) if m else (el.get("data-id") or "").strip())
         library = self.rw.layout.library
-        if not (wp_id.isascii() and wp_id.isdigit()) or int(wp_id) not in library.attachments:
+        if wp_id is None or wp_id not in library.attachments:
             return None
         parts = split(url)
         name = unquote(parts.path.rsplit("/", 1)[-1]) if parts is not None else ""
-        upload = library.upload_like(library.attachments[int(wp_id)], name, el.get("width") or "")
+        upload = library.upload_like(library.attachments[wp_id], name, el.get("width") or "")
         if upload is None:
             return None
         self.links.counts["media found by id"] += 1
-        return Target(FILE, upload=upload, item=int(wp_id))
+        return Target(FILE, upload=upload, item=wp_id)
 
     def srcset(self, el, name: str) -> None:
         if self.rw.layout.originals:  # every candidate is the same file now: the src says it

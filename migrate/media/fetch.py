@@ -26,6 +26,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import requests
 
+from migrate.wxr.model import ascii_int
+
 __all__ = ["DEFAULT_USER_AGENT", "FetchRequest", "FetchResult", "Fetcher"]
 
 DEFAULT_USER_AGENT = "wp2zola/0.1 (migrating a WordPress site to Zola; +https://pypi.org/project/wp2zola/)"
@@ -479,7 +481,7 @@ def _wire_bytes(response: requests.Response) -> int:
 
 def _content_length(response: requests.Response) -> int | None:
     value = response.headers.get("Content-Length", "").strip()
-    return int(value) if (value.isascii() and value.isdigit()) else None
+    return ascii_int(value)
 
 
 def _retry_after(value: str | None) -> float | None:

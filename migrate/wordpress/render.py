@@ -20,7 +20,7 @@ from migrate.wordpress import shortcodes as sc
 from migrate.wordpress.embeds import Embeds, link_html, media_html
 from migrate.wordpress.wpautop import shortcode_unautop, wpautop
 from migrate.wxr.index import SiteContext
-from migrate.wxr.model import Attachment, Item
+from migrate.wxr.model import Attachment, Item, ascii_int
 
 _MORE = re.compile(r"<!--more(.*?)?-->", re.S)
 _NEXTPAGE = re.compile(r"\n?<!--nextpage-->\n?")
@@ -285,11 +285,8 @@ class Renderer:
         if ids:
             images = [self.ctx.attachments[i] for i in ids if i in self.ctx.attachments]
         else:
-            parent = (
-                int(code.attrs["id"])
-                if str(code.attrs.get("id", "")).isascii() and str(code.attrs.get("id", "")).isdigit()
-                else (item.id or 0)
-            )
+            parent = ascii_int(code.attrs.get("id", ""))
+            parent = parent if parent is not None else (item.id or 0)
             images = self.ctx.attached_images(parent)
         exclude = {int(i) for i in re.findall(r"\d+", str(code.attrs.get("exclude", "")))}
         images = [a for a in images if a.id not in exclude]
@@ -301,7 +298,7 @@ class Renderer:
         link = str(code.attrs.get("link", ""))
         size = str(code.attrs.get("size", "") or "thumbnail")
         columns = str(code.attrs.get("columns", "3")).strip()
-        columns = columns if (columns.isascii() and columns.isdigit()) else "3"
+        columns = columns if ascii_int(columns) is not None else "3"
         figures = []
         for att in images:
             src, width, height = _sized(att, size)
@@ -419,7 +416,8 @@ def _fill(template: str, code: sc.Shortcode) -> str:
         key = m.group(1)
         if key == "content":
             return code.content or ""
-        raw = code.attrs.get(int(key)) if (key.isascii() and key.isdigit()) else code.attrs.get(key)
+        index = ascii_int(key)
+        raw = code.attrs.get(index) if index is not None else code.attrs.get(key)
         return html.escape(str(raw or ""), quote=True)
 
     return re.sub(r"\{(\w+)\}", value, template)

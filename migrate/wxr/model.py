@@ -5,6 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def ascii_int(text: object) -> int | None:
+    """Text of ASCII digits (an id, a count) as an int; None otherwise. `str.isdigit` alone also takes
+    "²", which `int` refuses."""
+    value = str(text)
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Source:
     """Where something was read: file and line (1-based)."""

@@ -17,7 +17,7 @@ import tomli_w
 
 from migrate.mappings import Mappings
 from migrate.wxr.index import SiteContext, parse_wp_date
-from migrate.wxr.model import Attachment, Item, Notice
+from migrate.wxr.model import Attachment, Item, Notice, ascii_int
 from migrate.wxr.reader import Warn
 from migrate.zola.taxonomies import item_terms
 from migrate.zola.tera import escape_toml
@@ -111,8 +111,9 @@ def _extra(item: Item, ctx: SiteContext, media_url: Callable[[Attachment], str])
     if formats:
         extra["format"] = formats[0]
     thumb = item.meta_value("_thumbnail_id").strip()
-    if (thumb.isascii() and thumb.isdigit()) and int(thumb) in ctx.attachments:
-        att = ctx.attachments[int(thumb)]
+    thumb_id = ascii_int(thumb)
+    if thumb_id is not None and thumb_id in ctx.attachments:
+        att = ctx.attachments[thumb_id]
         url = media_url(att)
         if url:
             extra["featured_image"] = url

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from migrate.wxr.model import ascii_int
 from migrate.zola.urls import url_path
 
 QUERY, PATH, FILE = "query", "path", "file"
@@ -64,7 +65,7 @@ def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str
         pages.setdefault(old, new)
     for query, new in by_kind[QUERY].items():
         key, _, value = query.partition("=")
-        if key in ("p", "page_id", "attachment_id") and (value.isascii() and value.isdigit()):
+        if key in ("p", "page_id", "attachment_id") and ascii_int(value) is not None:
             pages.setdefault(f"{ID_PAGES}{value}/", new)
     # a page there would need a folder where the site has a file (an alias `63.html`, an upload)
     file_like = {_key(p) for p in generated if re.search(r"\.[A-Za-z0-9]{1,5}$", p.rstrip("/"))}

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, quote, unquote
 
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.index import SiteContext, parse_wp_date
-from migrate.wxr.model import Item, Notice
+from migrate.wxr.model import Item, Notice, ascii_int
 from migrate.wxr.reader import Warn
 from migrate.zola.slugs import zola_slug
 
@@ -250,7 +250,7 @@ def _old_date_aliases(item: Item, path: str) -> list[str]:
     out = []
     for old in item.meta_values("_wp_old_date"):
         parts = old.strip().split("-")
-        if len(parts) != 3 or not all((p.isascii() and p.isdigit()) for p in parts):
+        if len(parts) != 3 or not all(ascii_int(p) is not None for p in parts):
             continue
         for new_part, old_part in (
             (f"/{date:%Y/%m/%d}/", "/{}/{}/{}/".format(*parts)),
