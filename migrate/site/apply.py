@@ -134,7 +134,7 @@ def compare(
         planned = plan.files[rel]
         target = safe_path(site, rel)
         if planned.ref is not None:
-            result.changes.append(_compare_medium(planned, site, manifest, force, download, result, earlier))
+            result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result, earlier))
             continue
         data = planned.data or b""
         old = _read(target)
@@ -160,8 +160,7 @@ def compare(
             continue  # a tampered manifest names nothing we would touch
         if not target.is_file():
             continue
-        ours = manifest.unchanged_on_disk(rel, target) or file_digest(target) == manifest.files[rel]
-        if ours or force:
+        if manifest.still_ours(rel, target) or force:
             result.changes.append(Change(rel, REMOVE, None, None if rel in manifest.stats else _read(target)))
         else:
             result.changes.append(
@@ -170,16 +169,14 @@ def compare(
     return result
 
 
-def _compare_medium(planned: PlannedFile, site: Path, manifest: Manifest, force: bool, download: bool,
-                    result: Changes, earlier: dict[str, str]) -> Change:
+def _compare_medium(planned: PlannedFile, target: Path, site: Path, manifest: Manifest, force: bool,
+                    download: bool, result: Changes, earlier: dict[str, str]) -> Change:
     rel, ref = planned.path, planned.ref
     assert ref is not None
-    target = safe_path(site, rel)
     if target.is_file():
         if not manifest.wrote(rel):
             return Change(rel, KEPT, reason="already in the site", planned=planned)  # the user's own copy
-        same = manifest.unchanged_on_disk(rel, target)
-        if same or file_digest(target) == manifest.files[rel]:
+        if manifest.still_ours(rel, target):
             return Change(rel, UNCHANGED, planned=planned)
         if not force:
             return Change(rel, CONFLICT, reason="edited since wp2zola wrote it", planned=planned)
@@ -187,7 +184,7 @@ def _compare_medium(planned: PlannedFile, site: Path, manifest: Manifest, force:
     else:
         action = CREATE
     previous = earlier.get(ref.url, "")
-    if previous and previous != rel and _still_ours(manifest, site, previous):
+    if previous and previous != rel and _reusable(manifest, site, previous):
         return Change(rel, action, reason=f"copy {previous}", planned=planned, copy_from=previous)
     if not ref.local and not download:
         result.missing.append(Missing(rel, ref.url, "not downloaded (--no-download)", planned.used_by))
@@ -195,15 +192,13 @@ def _compare_medium(planned: PlannedFile, site: Path, manifest: Manifest, force:
     return Change(rel, action, reason=f"copy {ref.local}" if ref.local else f"fetch {ref.url}", planned=planned)
 
 
-def _still_ours(manifest: Manifest, site: Path, previous: str) -> bool:
-    """Whether the file recorded at `previous` is still there, unedited (so its bytes can be reused)."""
+def _reusable(manifest: Manifest, site: Path, previous: str) -> bool:
+    """Whether the medium recorded at `previous` is still there, unedited, so its bytes can be copied."""
     try:
         old = safe_path(site, previous)
     except UnsafePath:
         return False
-    if not old.is_file():
-        return False
-    return bool(manifest.unchanged_on_disk(previous, old)) or file_digest(old) == manifest.files.get(previous)
+    return old.is_file() and manifest.still_ours(previous, old)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -80,6 +80,11 @@ class Manifest:
             return None
         return (st.st_size, st.st_mtime_ns) == known
 
+    def still_ours(self, path: str, target: Path) -> bool:
+        """Whether the file at `target` still has the bytes recorded for `path`: its size and time say
+        so (media), or its digest does."""
+        return path in self.files and (bool(self.unchanged_on_disk(path, target)) or file_digest(target) == self.files[path])
+
     def record(self, path: str, sha256: str, origin: str, target: Path | None = None, source: str = "") -> None:
         self.files[path] = sha256
         self.origins[path] = origin
