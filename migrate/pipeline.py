@@ -17,7 +17,7 @@ from migrate.links.rewrite import PageLinks, Rewriter
 from migrate.mappings import Mappings
 from migrate.markdown.html2md import escape_inline
 from migrate.media.bundles import mentioned_attachments, owners
-from migrate.media.layout import Bundle, Layout, Placed, publishable
+from migrate.media.layout import Bundle, Layout, Placed
 from migrate.media.library import MediaLibrary
 from migrate.media.options import MediaOptions
 from migrate.site.apply import Changes, FetchSettings, apply, compare
@@ -92,7 +92,7 @@ def plan_site(
     plan.base_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "https://example.com"
     if not parts.netloc:
         warn(Notice(None, "the export names no site URL; base_url set to https://example.com"))
-    plan.fetch_hosts = sorted(site.hosts.all_names() | {h.lower() for h in media.allow_hosts})
+    plan.fetch_hosts = sorted(site.hosts.all_names())  # --allow-host names are the site's own
 
     converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
@@ -106,9 +106,8 @@ def plan_site(
     converter.finish()
 
     for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
-        upload = library.upload_of(att)
-        placed = layout.place(layout.upload(upload)) if upload is not None else None
-        if placed is not None and publishable(placed.file):
+        placed = layout.attachment_file(att)
+        if placed is not None:
             converter.media.setdefault(placed.file, (placed, []))[1].append(f"attachment {att.id}")
 
     plan.taxonomies = sorted(converter.taxonomies)
@@ -129,7 +128,7 @@ def plan_site(
             continue
         plan.add(PlannedFile(file, "media", ref=FileRef(placed.source, placed.local, placed.size), used_by=used_by))
     generated = _generated_paths(placements, home, taxonomy_urls(ctx, published, mappings), converter.media)
-    redirects = _redirects(ctx, library, layout, placements, published, mappings, home, converter)
+    redirects = _redirects(site, converter)
     for file, data in redirect_files(redirects, generated, home):
         plan.add(PlannedFile(file, "redirects", data))
     plan.redirects = redirects
@@ -168,6 +167,7 @@ class Site:
     layout: Layout
     rewriter: Rewriter
     bundles: dict[int, Bundle]
+    terms: dict[tuple[str, str], str]  # (WordPress taxonomy, slug) → the Zola term page it became
 
 
 def index_site(
@@ -199,7 +199,8 @@ def index_site(
         for item in ctx.items
         if item.type != "attachment"
     }
-    resolver = Resolver(ctx, hosts, library, pages, term_paths(ctx, published, mappings), home)
+    terms = term_paths(ctx, published, mappings)
+    resolver = Resolver(ctx, hosts, library, pages, terms, home)
     owned = _owned(bundles, library, exports)
     layout = Layout(
         library,
@@ -209,7 +210,7 @@ def index_site(
         owners={att: bundles[page] for att, page in owned.items()},
     )
     rewriter = Rewriter(resolver, layout, bundles, media.fetch_external)
-    return Site(ctx, home, decisions, placements, published, hosts, library, resolver, layout, rewriter, bundles)
+    return Site(ctx, home, decisions, placements, published, hosts, library, resolver, layout, rewriter, bundles, terms)
 
 
 def _generated_paths(
@@ -231,41 +232,30 @@ def _generated_paths(
     return paths
 
 
-def _redirects(
-    ctx: SiteContext,
-    library: MediaLibrary,
-    layout: Layout,
-    placements: dict[Source, Placement],
-    published: list[Item],
-    mappings: Mappings,
-    home: str,
-    converter: _Converter,
-) -> list[Redirect]:
+def _redirects(site: Site, converter: _Converter) -> list[Redirect]:
+    library, layout, home = site.library, site.layout, site.home
     out: list[Redirect] = []
-    for item in published:
-        place = placements[item.source]
+    for item in site.published:
+        place = site.placements[item.source]
         if item.id is not None:
             out.append(Redirect(QUERY, f"p={item.id}", place.path))
             if item.type == "page":
                 out.append(Redirect(QUERY, f"page_id={item.id}", place.path))
     for att in sorted(library.attachments.values(), key=lambda a: a.id):
-        upload = library.upload_of(att)
-        if upload is None:
-            continue
-        placed = layout.place(layout.upload(upload))
-        if not publishable(placed.file):
+        placed = layout.attachment_file(att)
+        if placed is None:
             continue
         file = unquote(placed.url)
         out.append(Redirect(QUERY, f"attachment_id={att.id}", file))
         page = link_path(att.page) if att.page else None
         if page and page != home:
             out.append(Redirect(PATH, page, file))
-        for rel in library.files_of(att) if att.id in layout.owners else ():  # moved into a page bundle
-            moved = library.upload_of(att, library.files_of(att)[rel])
+        for size in library.files_of(att).values() if att.id in layout.owners else ():  # moved into a page bundle
+            moved = library.upload_of(att, size)
             if moved is not None:
                 out.append(Redirect(FILE, _static_url(moved.local), unquote(layout.place(moved).url)))
-    for (taxonomy, slug), path in sorted(term_paths(ctx, published, mappings).items()):
-        old = decode_path(wp_archive_path(ctx, taxonomy, decode_path(slug).strip("/"), home))
+    for (taxonomy, slug), path in sorted(site.terms.items()):
+        old = decode_path(wp_archive_path(site.ctx, taxonomy, decode_path(slug).strip("/"), home))
         if old != path:
             out.append(Redirect(PATH, old, path))
     out.extend(converter.redirects)
@@ -333,7 +323,6 @@ def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[
 @dataclass
 class _Pending:
     item: Item
-    outcome: Outcome
     fm: dict
 
 
@@ -416,7 +405,7 @@ class _Converter:
         )
         self._record_media(item, featured)
         if body.links.pending:
-            self.pending.append(_Pending(item, result, fm))
+            self.pending.append(_Pending(item, fm))
         else:
             self._account(item, body.links, body.markdown)
         self._write(item, place, fm, body)
@@ -464,10 +453,9 @@ class _Converter:
                 self.external_hosts.add(host.lower())
 
     def _featured(self, att: Attachment, seen: list[Placed]) -> str:
-        upload = self.layout.library.upload_of(att)
-        if upload is None:
+        placed = self.layout.attachment_file(att)
+        if placed is None:
             return ""
-        placed = self.layout.place(self.layout.upload(upload))
         seen.append(placed)
         return placed.url
 

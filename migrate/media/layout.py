@@ -18,6 +18,7 @@ from urllib.parse import SplitResult, unquote
 
 from migrate.media.library import FULL, MediaLibrary, Upload
 from migrate.wxr.hosts import bare, parse_url
+from migrate.wxr.model import Attachment
 from migrate.zola.urls import url_path
 
 _FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
@@ -66,6 +67,13 @@ class Layout:
         if self.originals and upload.attachment is not None and upload.size != FULL:
             return self.library.upload_of(upload.attachment) or upload
         return upload
+
+    def attachment_file(self, att: Attachment) -> Placed | None:
+        """An attachment's full-size file on the new site (the featured image, the attachment page's
+        target, the upload every old link to it reaches); None when it has none, or may not be published."""
+        upload = self.library.upload_of(att)
+        placed = self.place(upload) if upload is not None else None
+        return placed if placed is not None and publishable(placed.file) else None
 
     def place(self, upload: Upload, seen: SplitResult | None = None, page: Bundle | None = None) -> Placed:
         """Where an upload goes; `seen` is the URL it was found under (its host serves it when the
