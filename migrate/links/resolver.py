@@ -9,6 +9,7 @@ is `external` (another host) or `unknown` (the site's, but not in the export).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -142,9 +143,7 @@ class Resolver:
         found = self._by_query(parts) or self._by_path(decode_path(parts.path), primary)
         if found is None:
             return Target(UNKNOWN)
-        if fragment and found.kind in (PAGE, DRAFT):
-            return Target(found.kind, found.path, found.file, found.item, found.upload, fragment, found.why)
-        return found
+        return dataclasses.replace(found, fragment=fragment) if fragment and found.kind in (PAGE, DRAFT) else found
 
     def _by_query(self, parts: SplitResult) -> Target | None:
         """Plain links: `?p=`, `?page_id=`, `?attachment_id=` by id, `?cat=` (id), `?tag=` (slug),

@@ -112,6 +112,11 @@ class _Page:
         self.links.files[placed.url] = placed
         return placed
 
+    def placed_for(self, url: str) -> Placed | None:
+        """The site file a URL names, if it names one."""
+        target = self.rw.resolver.resolve(url, self.item)
+        return self.file(target, url) if target is not None and target.kind == FILE else None
+
     def medium(self, el, name: str) -> None:
         url = el.get(name)
         target = self.rw.resolver.resolve(url, self.item)
@@ -122,7 +127,7 @@ class _Page:
         if target.kind == FILE:
             placed = self.file(target, url)
             if placed is not None:
-                el.set(name, placed.url + (f"#{target.fragment}" if target.fragment else ""))
+                el.set(name, _with_fragment(placed.url, target))
                 self.links.counts["media"] += 1
         elif target.kind == EXTERNAL:
             parts = split(url)
@@ -167,16 +172,13 @@ class _Page:
             bits = candidate.split()
             if not bits:
                 continue
-            target = self.rw.resolver.resolve(bits[0], self.item)
-            placed = self.file(target, bits[0]) if target is not None and target.kind == FILE else None
+            placed = self.placed_for(bits[0])
             out.append(" ".join([placed.url if placed else bits[0], *bits[1:]]))
         el.set(name, ", ".join(out))
 
     def style(self, el) -> None:
         def one(m: re.Match) -> str:
-            url = _CSS_ESCAPE.sub(_css_unescape, m.group(2))
-            target = self.rw.resolver.resolve(url, self.item)
-            placed = self.file(target, url) if target is not None and target.kind == FILE else None
+            placed = self.placed_for(_CSS_ESCAPE.sub(_css_unescape, m.group(2)))
             if placed is None:
                 return m.group(0)
             self.links.counts["media"] += 1
@@ -195,7 +197,7 @@ class _Page:
         if target.kind == FILE:
             placed = self.file(target, url)
             if placed is not None:
-                el.set(name, placed.url + (f"#{target.fragment}" if target.fragment else ""))
+                el.set(name, _with_fragment(placed.url, target))
                 counts["links to files"] += 1
             return
         if name != "href":  # an iframe showing a page of the site: the page's new URL
@@ -218,7 +220,7 @@ class _Page:
                     self.links.notices.append(
                         f"link to {target.path}#{fragment}: Zola may not give that page this anchor; it links to the page"
                     )
-            el.set(name, url_path(target.path) + (f"#{target.fragment}" if target.fragment else ""))
+            el.set(name, _with_fragment(url_path(target.path), target))
             el.set(ZOLA_LINK, zola)
             counts["links to pages"] += 1
         elif target.kind == DRAFT:
@@ -237,6 +239,10 @@ class _Page:
         elif target.kind in (TERM, HOME, FEED) or target.path:
             el.set(name, url_path(target.path))
             counts["links to archives" if target.kind != HOME else "links to the home page"] += 1
+
+
+def _with_fragment(url: str, target: Target) -> str:
+    return url + (f"#{target.fragment}" if target.fragment else "")
 
 
 def _promote_lazy(img) -> None:

@@ -578,17 +578,12 @@ class Converter:
         for img in el.iter("img"):
             if not (img.get("src") or "").strip():
                 continue
-            holder = img.getparent()
-            while holder is not None and holder is not el and holder.tag not in ("figure", "li", "dl"):
-                holder = holder.getparent()
-            caption = None
-            if holder is not None and holder is not el:
-                caption = next((c for c in holder.iter("figcaption", "dd")), None)
+            caption = _item_caption(img, el)
             image = self._tag_html(img)
             link = img.getparent()
             if link is not None and link.tag == "a" and (link.get("href") or "").strip():
                 image = f'<a href="{_attr(link.get("href").strip())}">{image}</a>'
-            text = _inner_html(caption).strip() if caption is not None and not _is_blank(caption.text_content()) else ""
+            text = _inner_html(caption).strip() if caption is not None else ""
             figures.append(f"<figure>{image}" + (f"<figcaption>{text}</figcaption>" if text else "") + "</figure>")
         # the gallery's own caption (block galleries): a paragraph after it
         own = [c for c in el.iter("figcaption") if "blocks-gallery-caption" in _classes(c)]
@@ -600,15 +595,8 @@ class Converter:
         return [html_text] + ([caption] if caption else [])
 
     def _gallery_image(self, img, gallery) -> str:
-        holder = img.getparent()
-        while holder is not None and holder is not gallery and holder.tag not in ("figure", "li", "dl"):
-            holder = holder.getparent()
-        caption = None
-        if holder is not None and holder is not gallery:
-            caption = next((c for c in holder.iter("figcaption", "dd")), None)
-        if caption is not None and not _is_blank(caption.text_content()):
-            return self.figure_html(img, caption)
-        return self._linked_image(img)
+        caption = _item_caption(img, gallery)
+        return self.figure_html(img, caption) if caption is not None else self._linked_image(img)
 
     def figure_html(self, img, caption_el) -> str:
         """A captioned image as plain HTML: figure, optional link, img, figcaption."""
@@ -999,6 +987,17 @@ def _background_image(el) -> str:
     if not m or m.group(2).startswith("data:") or any(True for _ in el.iter("img")):
         return ""
     return m.group(2).strip()
+
+
+def _item_caption(img, gallery):
+    """The caption of one image of a gallery (the figcaption or dd of its figure, li or dl), unless blank."""
+    holder = img.getparent()
+    while holder is not None and holder is not gallery and holder.tag not in ("figure", "li", "dl"):
+        holder = holder.getparent()
+    if holder is None or holder is gallery:
+        return None
+    caption = next((c for c in holder.iter("figcaption", "dd")), None)
+    return caption if caption is not None and not _is_blank(caption.text_content()) else None
 
 
 def _is_gallery(el) -> bool:

@@ -61,6 +61,7 @@ class Layout:
         self.originals = originals
         self.uploads_dir = uploads_dir
         self.owners = owners or {}  # attachment id → the bundle it lives in
+        self._copies: dict[tuple[str, str], str] = {}  # (base, rel) → its local copy: looked up once a file
 
     def upload(self, upload: Upload) -> Upload:
         """The file pages should reference for this upload: with --originals, the full size."""
@@ -129,11 +130,17 @@ class Layout:
         """The file in the user's copy of wp-content/uploads, if it has it."""
         if self.uploads_dir is None:
             return ""
+        key = (upload.base.path, upload.rel)
+        if key not in self._copies:
+            self._copies[key] = self._find_copy(upload, self.uploads_dir)
+        return self._copies[key]
+
+    def _find_copy(self, upload: Upload, uploads_dir: Path) -> str:
         below = upload.base.path.split("/wp-content/uploads/", 1)
         candidates = [upload.rel]
         if len(below) == 2 and below[1]:  # a sub-site's `sites/3/`, kept in a copy of the whole folder
             candidates.insert(0, below[1] + upload.rel)
-        root = self.uploads_dir.resolve()
+        root = uploads_dir.resolve()
         for rel in candidates:
             for form in dict.fromkeys([rel, unicodedata.normalize("NFD", rel)]):  # macOS kept names decomposed
                 path = (root / form.lstrip("/")).resolve()

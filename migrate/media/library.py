@@ -68,6 +68,11 @@ def _decoded(path: str) -> str:
     return "/" + "/".join(segments) + ("/" if text.endswith("/") and segments else "")
 
 
+def _attached_file(att: Attachment) -> str:
+    """`_wp_attached_file` when it is relative to the uploads folder (some exports hold a server path)."""
+    return att.file if att.file and not att.file.startswith("/") else ""
+
+
 def _stem(name: str) -> tuple[str, str]:
     stem, dot, ext = name.rpartition(".")
     return (stem, dot + ext) if dot and stem else (name, "")
@@ -89,9 +94,12 @@ class MediaLibrary:
                 bases.setdefault(bare(host_of(att.url)), set()).add(base)
         # by host, longest first: a sub-site's `uploads/sites/3/` before the network's `uploads/`
         self.bases = {host: sorted(found, key=lambda b: -len(b.path)) for host, found in bases.items()}
+        # every attachment's files, once: lookups by URL and by size read these
+        self._rels = {att.id: self._full_rel(att) for att in self.attachments.values()}
+        self._files_of = {att.id: self._list_files(att) for att in self.attachments.values()}
         self._files: dict[str, tuple[Attachment, str]] = {}
         for att in self.attachments.values():  # the first attachment to claim a file keeps it
-            for rel, size in self.files_of(att).items():
+            for rel, size in self._files_of[att.id].items():
                 self._files.setdefault(rel, (att, size))
 
     # -- an attachment's files ---------------------------------------------------------------
@@ -100,7 +108,7 @@ class MediaLibrary:
         if parts is None:
             return None
         path = _decoded(parts.path)
-        file = att.file.lstrip("/") if att.file and not att.file.startswith("/") else ""
+        file = _attached_file(att)
         if file and path.endswith("/" + file):
             prefix = path[: len(path) - len(file)]
         else:
@@ -114,19 +122,25 @@ class MediaLibrary:
 
     def rel_of(self, att: Attachment) -> str:
         """The attachment's full-size file below its uploads base."""
+        return self._rels[att.id] if att.id in self._rels else self._full_rel(att)
+
+    def _full_rel(self, att: Attachment) -> str:
         base = self._own.get(att.id)
         parts = _split(att.url)
         if base is not None and parts is not None:
             path = _decoded(parts.path)
             if path.startswith(base.path):
                 return path[len(base.path) :]
-        return att.file.lstrip("/") if att.file and not att.file.startswith("/") else ""
+        return _attached_file(att)
 
     def base_of(self, att: Attachment) -> Base:
         return self._own.get(att.id, self.default)
 
     def files_of(self, att: Attachment) -> dict[str, str]:
         """rel → which file (full, size name, original, backup) for every file WordPress keeps."""
+        return self._files_of[att.id] if att.id in self._files_of else self._list_files(att)
+
+    def _list_files(self, att: Attachment) -> dict[str, str]:
         full = self.rel_of(att)
         if not full:
             return {}
