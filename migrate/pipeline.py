@@ -26,7 +26,7 @@ from migrate.site.manifest import Manifest
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
 from migrate.site.plan import FileRef, Plan, PlannedFile
 from migrate.wordpress.render import Renderer
-from migrate.wxr.hosts import SiteHosts, bare, host_of, parse_url
+from migrate.wxr.hosts import SiteHosts, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
 from migrate.wxr.model import Attachment, Item, Notice, Source, ascii_int
 from migrate.wxr.reader import read_export
@@ -185,10 +185,8 @@ def index_site(
         ctx.home_url,
         [channel.base_site_url, channel.base_blog_url, *(i.link for i in ctx.items)],
         [u for i in ctx.items for u in (i.guid, i.attachment_url)],
+        media.allow_hosts,
     )
-    allowed = {bare(h.strip().lower()) for h in media.allow_hosts if h.strip()}  # a CDN of the site's uploads
-    hosts.names |= allowed
-    hosts.primary |= allowed
     library = MediaLibrary(ctx.attachments.values(), hosts, home)
     bundles = _bundles(ctx, library, decisions, placements) if media.bundles else {}
     published = [i for i in content if decisions[i.source][0] == PUBLISH]

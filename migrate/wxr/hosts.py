@@ -62,7 +62,10 @@ class SiteHosts:
     primary: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, home_url: str, pages: Iterable[str], files: Iterable[str] = ()) -> SiteHosts:
+    def of(
+        cls, home_url: str, pages: Iterable[str], files: Iterable[str] = (), allowed: Iterable[str] = ()
+    ) -> SiteHosts:
+        """`allowed`: names the user says are the site's (--allow-host: a CDN, a storage bucket)."""
         hosts = cls(bare(host_of(home_url)))
         seen: Counter[str] = Counter()
         for kind, urls in (("primary", [home_url, *pages]), ("other", files)):
@@ -72,7 +75,9 @@ class SiteHosts:
                     seen[host] += 1
                     if kind == "primary":
                         hosts.primary.add(host)
-        hosts.names = set(seen)
+        extra = {bare(h.strip().lower()) for h in allowed if h.strip()}
+        hosts.names = set(seen) | extra
+        hosts.primary |= extra
         if not hosts.home and seen:
             hosts.home = seen.most_common(1)[0][0]
         return hosts

@@ -94,30 +94,32 @@ def _attachment(item: Item) -> Attachment:
         menu_order=item.menu_order,
         title=item.title,
     )
-    raw = item.meta_value("_wp_attachment_metadata")
-    if raw:
-        try:
-            meta = phpserial.loads(raw)
-        except phpserial.PhpSerialError:
-            meta = None
-        if isinstance(meta, dict):
-            att.width = meta.get("width") if isinstance(meta.get("width"), int) else None
-            att.height = meta.get("height") if isinstance(meta.get("height"), int) else None
-            att.file = att.file or str(meta.get("file") or "")
-            sizes = meta.get("sizes")
-            if isinstance(sizes, dict):
-                att.sizes = {str(k): v for k, v in sizes.items() if isinstance(v, dict)}
-            att.original_image = str(meta.get("original_image") or "")
-            att.filesize = meta.get("filesize") if isinstance(meta.get("filesize"), int) else None
-    backups = item.meta_value("_wp_attachment_backup_sizes")
-    if backups:
-        try:
-            saved = phpserial.loads(backups)
-        except phpserial.PhpSerialError:
-            saved = None
-        if isinstance(saved, dict):  # the files of earlier edits: posts may still show them
-            att.backup_files = [str(v["file"]) for v in saved.values() if isinstance(v, dict) and v.get("file")]
+    meta = _serialized_dict(item, "_wp_attachment_metadata")
+    if meta is not None:
+        att.width = meta.get("width") if isinstance(meta.get("width"), int) else None
+        att.height = meta.get("height") if isinstance(meta.get("height"), int) else None
+        att.file = att.file or str(meta.get("file") or "")
+        sizes = meta.get("sizes")
+        if isinstance(sizes, dict):
+            att.sizes = {str(k): v for k, v in sizes.items() if isinstance(v, dict)}
+        att.original_image = str(meta.get("original_image") or "")
+        att.filesize = meta.get("filesize") if isinstance(meta.get("filesize"), int) else None
+    saved = _serialized_dict(item, "_wp_attachment_backup_sizes")
+    if saved is not None:  # the files of earlier edits: posts may still show them
+        att.backup_files = [str(v["file"]) for v in saved.values() if isinstance(v, dict) and v.get("file")]
     return att
+
+
+def _serialized_dict(item: Item, key: str) -> dict | None:
+    """A PHP-serialized postmeta value that should be an array, or None (absent, broken, or another type)."""
+    raw = item.meta_value(key)
+    if not raw:
+        return None
+    try:
+        value = phpserial.loads(raw)
+    except phpserial.PhpSerialError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _same_item(a: Item, b: Item) -> bool:
