@@ -205,3 +205,18 @@ def test_diff_colours_keep_front_matter_lines_as_content():
         "\x1b[32m++++\x1b[0m",
         '\x1b[32m+title = "x"\x1b[0m',
     ]
+
+
+def test_an_interrupted_run_says_so_in_one_line(tmp_path, monkeypatch):
+    import migrate.cli as cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "migrate", interrupted)
+    result = run("migrate", str(SAMPLE), "--out", str(tmp_path / "site"))
+    assert result.exit_code == 130
+    assert result.output.strip().splitlines() == [
+        f"wp2zola: interrupted; what was written is recorded in {tmp_path / 'site' / '.wp2zola/manifest.json'}, "
+        "and the same command again finishes the site"
+    ]

@@ -16,7 +16,7 @@ from migrate.media.fetch import FetchResult
 from migrate.media.options import MediaOptions
 from migrate.pipeline import migrate
 from migrate.report import as_json, conflicts, kept, media_counts, skipped_by_reason
-from migrate.site.apply import CHANGE, CREATE, REMOVE, Changes, FetchSettings, UnsafePath, unified_diff
+from migrate.site.apply import CHANGE, CREATE, MANIFEST, REMOVE, Changes, FetchSettings, UnsafePath, unified_diff
 from migrate.site.plan import Plan
 from migrate.wxr.hosts import host_of
 from migrate.wxr.reader import ExportError
@@ -139,6 +139,13 @@ def migrate_command(
     except (ExportError, ConfigError, UnsafePath) as err:
         _fail(str(err))
         return
+    except KeyboardInterrupt:  # the manifest was written on the way out: a re-run takes up from there
+        typer.echo(
+            f"wp2zola: interrupted; what was written is recorded in {out / MANIFEST}, and the same "
+            "command again finishes the site",
+            err=True,
+        )
+        raise typer.Exit(130) from None
     plan, changes = result.plan, result.changes
 
     if report is not None:
