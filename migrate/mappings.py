@@ -36,6 +36,55 @@ def _merge(base: dict, override: dict) -> dict:
     return out
 
 
+_KINDS = {
+    dict: "a table",
+    list: "an array",
+    str: "a string",
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+}
+
+
+def _kind(value: Any) -> str:
+    return next((name for t, name in _KINDS.items() if type(value) is t), type(value).__name__)
+
+
+def _example(values: list[Any]) -> Any:
+    """What a new entry beside `values` should look like: their common shape, or None when they differ."""
+    if values and all(isinstance(v, dict) for v in values):
+        merged: dict = {}
+        for v in values:
+            for key, item in v.items():
+                merged.setdefault(key, item)
+        return merged
+    kinds = {type(v) for v in values}
+    return values[0] if len(kinds) == 1 else None
+
+
+def _shape_problem(user: Any, default: Any, where: str) -> str:
+    """Where the user's value differs in type from the defaults' (which the code relies on), or "".
+    Keys the defaults lack are checked against their siblings (a new shortcode looks like the others)."""
+    if default is None:
+        return ""
+    name = where or "the file"
+    if type(user) is not type(default) and not (isinstance(default, float) and type(user) is int):
+        return f"{name} must be {_kind(default)}, not {_kind(user)}"
+    if isinstance(default, dict):
+        sibling = _example(list(default.values()))
+        for key, value in user.items():
+            problem = _shape_problem(value, default.get(key, sibling), f"{where}.{key}" if where else key)
+            if problem:
+                return problem
+    elif isinstance(default, list):
+        element = _example(default)
+        for i, value in enumerate(user):
+            problem = _shape_problem(value, element, f"{name}[{i}]")
+            if problem:
+                return problem
+    return ""
+
+
 @dataclass(frozen=True)
 class Mappings:
     tables: dict[str, Any]
@@ -59,6 +108,9 @@ class Mappings:
                 raise ConfigError(
                     f"{user_file}: unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(tables))}"
                 )
+            problem = _shape_problem(user, tables, "")
+            if problem:
+                raise ConfigError(f"{user_file}: {problem}")
             tables = _merge(tables, user)
         return cls(tables)
 

@@ -8,6 +8,7 @@ fetching).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -20,9 +21,12 @@ from migrate.media.bundles import mentioned_attachments, owners
 from migrate.media.layout import Bundle, Layout, Placed
 from migrate.media.library import MediaLibrary
 from migrate.media.options import MediaOptions
-from migrate.site.apply import Changes, FetchSettings, apply, compare
+from migrate.site import journal
+from migrate.site.apply import Changes, FetchSettings, Stop, apply, commit_recovery, compare
 from migrate.site.content import Body, item_body
-from migrate.site.manifest import Manifest
+from migrate.site.journal import JOURNAL
+from migrate.site.lock import PRIVATE, SiteLock, clean_legacy_tmp
+from migrate.site.manifest import MANIFEST, Manifest, site_origin
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
 from migrate.site.plan import FileRef, Plan, PlannedFile
 from migrate.wordpress.render import Renderer
@@ -56,22 +60,61 @@ def migrate(
     progress: Progress | None = None,
     media: MediaOptions | None = None,
     fetch: FetchSettings | None = None,
+    stop: Stop | None = None,
 ) -> Result:
-    """Plan the Zola site for `exports` in `out`, and write it (fetching its media) unless `dry_run`."""
+    """Plan the Zola site for `exports` in `out`, and write it (fetching its media) unless `dry_run`.
+
+    A run that writes holds the site's lock from reading the site to writing its manifest; a dry run
+    reads only. Either first replays the journal of a run that was interrupted (in memory for a dry run).
+    """
     site = Path(out)
     media = media or MediaOptions()
     mappings = Mappings.load(config)
-    manifest = Manifest.read(site)
-    # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
-    existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
-    plan = plan_site(exports, mappings, existing, progress, media)
-    changes = compare(plan, site, manifest, force=force, download=media.download)
-    if not dry_run:
-        settings = fetch or FetchSettings()
-        settings.hosts = set(plan.fetch_hosts)
-        settings.workers = media.workers
-        apply(changes, manifest, settings)
+    had_private = (site / PRIVATE).is_dir()
+    with nullcontext() if dry_run else SiteLock(site):
+        manifest = Manifest.read(site) if site.is_dir() else Manifest()
+        notices = _site_notices(site, manifest, had_private)
+        if not dry_run and manifest.files and manifest.version < 3:
+            removed = clean_legacy_tmp(site)
+            if removed:
+                notices.append(Notice(None, f"removed {removed} temporary file(s) left by an interrupted earlier run"))
+        replayed = journal.replay(site, manifest)
+        if replayed is not None:
+            if replayed.recorded or replayed.forgotten or replayed.unreadable:
+                notices.append(Notice(None, replayed.message()))
+            if not dry_run:
+                commit_recovery(site, manifest)
+        # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
+        existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
+        plan = plan_site(exports, mappings, existing, progress, media)
+        plan.notices[:0] = notices
+        changes = compare(plan, site, manifest, force=force, download=media.download)
+        if not dry_run:
+            settings = fetch or FetchSettings()
+            settings.hosts = set(plan.fetch_hosts)
+            settings.workers = media.workers
+            apply(changes, manifest, settings, stop)
     return Result(plan, changes)
+
+
+def _site_notices(site: Path, manifest: Manifest, had_private: bool) -> list[Notice]:
+    """What the user should know about the site's own records before the run."""
+    if manifest.problem:
+        return [Notice(None, manifest.problem)]
+    if (
+        had_private
+        and not manifest.files
+        and not (site / JOURNAL).exists()
+        and any((site / name).exists() for name in ("config.toml", "zola.toml", "content"))
+    ):
+        return [
+            Notice(
+                None,
+                f"{site / MANIFEST} is missing: the files already in the site count as the user's "
+                "(kept, or overwritten with --force)",
+            )
+        ]
+    return []
 
 
 def plan_site(
@@ -93,6 +136,7 @@ def plan_site(
     if not parts.netloc:
         warn(Notice(None, "the export names no site URL; base_url set to https://example.com"))
     plan.fetch_hosts = sorted(site.hosts.all_names())  # --allow-host names are the site's own
+    plan.origin = site_origin(ctx.home_url, ctx.channel.title, plan.exports)
 
     converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)

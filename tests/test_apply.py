@@ -10,9 +10,10 @@ import pytest
 from migrate.mappings import Mappings
 from migrate.pipeline import plan_site
 from migrate.site.apply import MANIFEST, UnsafePath, apply, compare, safe_path, write_atomic
+from migrate.site.lock import LOCK
 from migrate.site.plan import Plan, PlannedFile
 
-from .conftest import OFFLINE, SAMPLES, migrate, wxr_item
+from .conftest import OFFLINE, SAMPLES, WXR_HEAD, migrate, wxr_item
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"
 
@@ -129,7 +130,7 @@ def test_interrupted_apply_is_finished_by_the_next_run(tmp_path, monkeypatch):
         assert path.read_bytes() == plan.files[rel].data
     result = migrate([SAMPLE], site)
     assert result.changes.by_action("conflict") == []
-    assert {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()} == set(plan.files) | {MANIFEST}
+    assert {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()} == set(plan.files) | {MANIFEST, LOCK}
 
 
 @pytest.mark.parametrize("rel", ["../outside.md", "/etc/passwd", "content/../../x.md", "a/./b.md", "", "a\\..\\b"])
@@ -184,20 +185,26 @@ def test_no_slug_or_link_writes_outside_the_site(tmp_path, write_export, slug, l
 
 
 def test_other_exports_into_the_same_site_remove_nothing(tmp_path, write_export):
-    """Adding a second export to a site keeps the first one's files; re-running one export still prunes."""
+    """A second site's export added to a site keeps the first site's files, even when both files have
+    the same name; a newer export of the first site, under any name, still prunes what it dropped."""
     site = tmp_path / "site"
-    first = write_export(wxr_item(1, "First post"), name="a.xml")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_export(wxr_item(1, "First post"), name="a/export.xml")
     migrate([first], site)
-    second = write_export(wxr_item(2, "Second post"), name="b.xml")
+    other = WXR_HEAD.replace("https://example.com", "https://other.example.org")
+    assert other != WXR_HEAD
+    second = write_export(wxr_item(2, "Second post"), name="b/export.xml", head=other)
     result = migrate([second], site)
     assert result.changes.by_action("remove") == [] and result.changes.kept_from_other_exports >= 1
     assert (site / "content/2021/03/first-post.md").exists() and (site / "content/2021/03/second-post.md").exists()
-    again = migrate([write_export(wxr_item(3, "Third post"), name="b.xml")], site)
+    newer = write_export(wxr_item(3, "Third post"), name="example.WordPress.2026-12-01.xml")
+    again = migrate([newer], site)
     assert [c.path for c in again.changes.by_action("remove")] == [
-        "content/2021/03/second-post.md",
-        "static/wp2zola/p/2/index.html",
+        "content/2021/03/first-post.md",
+        "static/wp2zola/p/1/index.html",
     ]
-    assert (site / "content/2021/03/first-post.md").exists()
+    assert (site / "content/2021/03/second-post.md").exists()
 
 
 def test_written_files_are_readable_like_others(tmp_path):

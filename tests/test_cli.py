@@ -217,6 +217,6 @@ def test_an_interrupted_run_says_so_in_one_line(tmp_path, monkeypatch):
     result = run("migrate", str(SAMPLE), "--out", str(tmp_path / "site"))
     assert result.exit_code == 130
     assert result.output.strip().splitlines() == [
-        f"wp2zola: interrupted; what was written is recorded in {tmp_path / 'site' / '.wp2zola/manifest.json'}, "
-        "and the same command again finishes the site"
+        "wp2zola: interrupted; the same command again finishes the site (its journal in "
+        f"{tmp_path / 'site' / '.wp2zola'} says what this run was writing)"
     ]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
+from types import FrameType
 
 import typer
 from rich.console import Console
@@ -16,7 +18,19 @@ from migrate.media.fetch import FetchResult
 from migrate.media.options import MediaOptions
 from migrate.pipeline import migrate
 from migrate.report import as_json, conflicts, kept, media_counts, skipped_by_reason
-from migrate.site.apply import CHANGE, CREATE, MANIFEST, REMOVE, Changes, FetchSettings, UnsafePath, unified_diff
+from migrate.site.apply import (
+    CHANGE,
+    CREATE,
+    MANIFEST,
+    REMOVE,
+    Changes,
+    FetchSettings,
+    Interrupted,
+    SiteError,
+    Stop,
+    UnsafePath,
+    unified_diff,
+)
 from migrate.site.plan import Plan
 from migrate.wxr.hosts import host_of
 from migrate.wxr.reader import ExportError
@@ -50,6 +64,42 @@ def _colour_diff(text: str) -> str:
         code = "1" if in_header else _COLOURS.get(line[:1], "")
         out.append(f"\x1b[{code}m{line}\x1b[0m" if code else line)
     return "\n".join(out) + "\n" if out else ""
+
+
+_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
+class _Signalled(BaseException):
+    """SIGINT or SIGTERM while nothing is being written: the run ends at once."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
+class _Signals:
+    """SIGINT and SIGTERM during a migration. While files are written: finish the file in hand, then
+    stop (a second signal stops at once; the journal covers it). While planning: stop at once. Once
+    the site is written: ignored, the summary is all that is left."""
+
+    def __init__(self, stop: Stop):
+        self.stop = stop
+        self.finished = False
+        self.previous = {sig: signal.signal(sig, self.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if self.finished:
+            return
+        if not self.stop.writing:
+            raise _Signalled(name)
+        if self.stop.requested:
+            raise KeyboardInterrupt
+        self.stop.requested = name
+
+    def restore(self) -> None:
+        for sig, old in self.previous.items():
+            signal.signal(sig, old)
 
 
 def _fail(message: str) -> None:
@@ -110,9 +160,6 @@ def migrate_command(
 
     Example: wp2zola migrate site.wordpress.xml --out mysite --uploads-dir backup/wp-content/uploads
     """
-    stdout = Console(highlight=False, soft_wrap=True)
-    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
-    show_progress = not quiet and stderr.is_terminal
     if uploads_dir is not None and not uploads_dir.is_dir():
         _fail(f"{uploads_dir}: --uploads-dir is not a folder")
     media = MediaOptions(
@@ -124,6 +171,31 @@ def migrate_command(
         allow_hosts=tuple(allow_host),
         workers=downloads,
     )
+    signals = _Signals(Stop())
+    try:
+        _migrate_and_report(exports, out, dry_run, force, config, quiet, report, no_download, strict, media, signals)
+    finally:
+        signals.finished = True
+        signals.restore()
+
+
+def _migrate_and_report(
+    exports: list[Path],
+    out: Path,
+    dry_run: bool,
+    force: bool,
+    config: Path | None,
+    quiet: bool,
+    report: Path | None,
+    no_download: bool,
+    strict: bool,
+    media: MediaOptions,
+    signals: _Signals,
+) -> None:
+    stop = signals.stop
+    stdout = Console(highlight=False, soft_wrap=True)
+    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    show_progress = not quiet and stderr.is_terminal
     try:
         with _Bars(stderr, show_progress) as bars:
             result = migrate(
@@ -135,14 +207,28 @@ def migrate_command(
                 media=media,
                 progress=bars.items,
                 fetch=bars.fetch_settings(),
+                stop=stop,
             )
-    except (ExportError, ConfigError, UnsafePath) as err:
+    except (ExportError, ConfigError, UnsafePath, SiteError) as err:
         _fail(str(err))
         return
-    except KeyboardInterrupt:  # the manifest was written on the way out: a re-run takes up from there
+    except OSError as err:  # what no stage turned into a message of its own still gets one line
+        _fail(f"{err.filename or out}: {(err.strerror or str(err)).lower()}")
+        return
+    except Interrupted as err:  # between two files: the manifest records what was written
         typer.echo(
-            f"wp2zola: interrupted; what was written is recorded in {out / MANIFEST}, and the same "
-            "command again finishes the site",
+            f"wp2zola: interrupted by {err.signal} after {err.done} of {err.total} file changes; what was written "
+            f"is recorded in {out / MANIFEST}, and the same command again finishes the site",
+            err=True,
+        )
+        raise typer.Exit(_EXIT[err.signal]) from None
+    except _Signalled as err:  # before the first file: nothing was written
+        typer.echo(f"wp2zola: interrupted by {err.name} before writing anything; the site is as it was", err=True)
+        raise typer.Exit(_EXIT[err.name]) from None
+    except KeyboardInterrupt:  # a second Ctrl-C in the middle of a file: the journal covers it
+        typer.echo(
+            f"wp2zola: interrupted; the same command again finishes the site (its journal in {out / '.wp2zola'} "
+            "says what this run was writing)",
             err=True,
         )
         raise typer.Exit(130) from None

@@ -10,15 +10,19 @@ are left alone, and those that cannot be had are listed with the pages that use 
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
 from migrate.media.fetch import Fetcher, FetchRequest, FetchResult
+from migrate.site import journal
+from migrate.site.errors import SiteError
+from migrate.site.lock import TMP_DIR
 from migrate.site.manifest import MANIFEST, Manifest, digest, file_digest, origin_key, umask_mode
 from migrate.site.plan import Plan, PlannedFile
 
@@ -32,12 +36,14 @@ CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING = (
     "missing",
 )
 ACTIONS = (CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING)
-TMP_DIR = ".wp2zola/tmp"  # inside the site, never published by Zola, same file system as the site
 
 __all__ = [
     "MANIFEST",
     "Change",
     "Changes",
+    "Interrupted",
+    "SiteError",
+    "Stop",
     "UnsafePath",
     "apply",
     "compare",
@@ -62,11 +68,20 @@ def safe_path(site: Path, rel: str) -> Path:
         or "\x00" in rel
     ):
         raise UnsafePath(f"refusing to write {rel!r}: not a plain path inside the site")
-    root = site.resolve()
-    target = (root / pure).resolve()
+    try:
+        root = site.resolve()
+        target = (root / pure).resolve()
+    except (RuntimeError, OSError) as err:  # Python < 3.13 says RuntimeError for a symlink loop
+        raise SiteError(f"{site / pure}: cannot resolve the path: {_loop_or(err)}") from None
     if target != root and root not in target.parents:
         raise UnsafePath(f"refusing to write {rel!r}: it resolves outside {root}")
     return root / pure
+
+
+def _loop_or(err: BaseException) -> str:
+    if isinstance(err, RuntimeError) or getattr(err, "errno", None) == errno.ELOOP:
+        return "a symbolic link loop"
+    return getattr(err, "strerror", None) or str(err)
 
 
 @dataclass
@@ -94,7 +109,8 @@ class Missing:
 class Changes:
     site: Path
     changes: list[Change] = field(default_factory=list)
-    exports: list[str] = field(default_factory=list)  # the exports of this run: the origin of its files
+    exports: list[str] = field(default_factory=list)  # the export file names of this run
+    origin: str = ""  # the site these files come from: what a later run of the same site may remove
     kept_from_other_exports: int = 0  # files of an earlier run of other exports, left alone
     missing: list[Missing] = field(default_factory=list)  # filled by compare (--no-download) and apply
     fetched: int = 0
@@ -118,6 +134,8 @@ def _read(path: Path) -> bytes | None:
         return None
     except (IsADirectoryError, NotADirectoryError):
         return b""
+    except OSError as err:
+        raise SiteError.from_os(path, err, "cannot read") from None
 
 
 def compare(
@@ -127,8 +145,9 @@ def compare(
     neither on disk nor in a local copy are listed as missing instead of fetched."""
     site = Path(site)
     manifest = manifest if manifest is not None else Manifest.read(site)
-    result = Changes(site, exports=sorted(plan.exports))
-    key = origin_key(plan.exports)
+    key = plan.origin or origin_key(plan.exports)
+    result = Changes(site, exports=sorted(plan.exports), origin=key)
+    ours = {key, origin_key(plan.exports)}  # manifests before version 3 named the export files
     earlier = manifest.by_source()  # media already fetched, maybe to another place (the layout changed)
     for rel in sorted(plan.files):
         planned = plan.files[rel]
@@ -137,6 +156,9 @@ def compare(
             result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result, earlier))
             continue
         data = planned.data or b""
+        if target.is_dir():  # never replaced, not even with --force: a folder holds files of its own
+            result.changes.append(Change(rel, CONFLICT, data, None, "a folder is in its place", planned))
+            continue
         old = _read(target)
         if old is None:
             result.changes.append(Change(rel, CREATE, data, planned=planned))
@@ -151,7 +173,7 @@ def compare(
             why = "edited since wp2zola wrote it" if manifest.wrote(rel) else "not written by wp2zola"
             result.changes.append(Change(rel, CONFLICT, data, old, why, planned))
     for rel in sorted(set(manifest.files) - set(plan.files)):
-        if manifest.origins.get(rel, key) != key:  # written from other exports: theirs to remove
+        if manifest.origins.get(rel, key) not in ours:  # written from another site's exports: theirs to remove
             result.kept_from_other_exports += 1
             continue
         try:
@@ -169,10 +191,20 @@ def compare(
     return result
 
 
-def _compare_medium(planned: PlannedFile, target: Path, site: Path, manifest: Manifest, force: bool,
-                    download: bool, result: Changes, earlier: dict[str, str]) -> Change:
+def _compare_medium(
+    planned: PlannedFile,
+    target: Path,
+    site: Path,
+    manifest: Manifest,
+    force: bool,
+    download: bool,
+    result: Changes,
+    earlier: dict[str, str],
+) -> Change:
     rel, ref = planned.path, planned.ref
     assert ref is not None
+    if target.is_dir():
+        return Change(rel, CONFLICT, reason="a folder is in its place", planned=planned)
     if target.is_file():
         if not manifest.wrote(rel):
             return Change(rel, KEPT, reason="already in the site", planned=planned)  # the user's own copy
@@ -201,22 +233,25 @@ def _reusable(manifest: Manifest, site: Path, previous: str) -> bool:
     return old.is_file() and manifest.still_ours(previous, old)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside the target, then rename: readers see old or new, never half."""
-    _replace(path, path.parent, f".{path.name[:40]}.", ".wp2zola-tmp", lambda fh: fh.write(data), sync=True)
+def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
+    """Write to a temporary file, then rename: readers see old or new, never half. The temporary file
+    is in `tmp_dir` (the site's private folder, which Zola never publishes) when given."""
+    _replace(path, tmp_dir, lambda fh: fh.write(data), sync=True)
 
 
 def copy_atomic(source: Path, path: Path, tmp_dir: Path) -> None:
     """Copy a local file in, through a temporary file in the site's private folder."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
     with open(source, "rb") as src:
-        _replace(path, tmp_dir, "copy-", ".part", lambda fh: shutil.copyfileobj(src, fh, 1 << 20), sync=False)
+        _replace(path, tmp_dir, lambda fh: shutil.copyfileobj(src, fh, 1 << 20), sync=False)
 
 
-def _replace(path: Path, tmp_dir: Path, prefix: str, suffix: str, fill: Callable[[BinaryIO], object],
-             sync: bool) -> None:
+def _replace(path: Path, tmp_dir: Path | None, fill: Callable[[BinaryIO], object], sync: bool) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix=prefix, suffix=suffix)
+    if tmp_dir is not None:
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="write-", suffix=".part")
+    else:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".wp2zola-tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             fill(fh)
@@ -224,7 +259,13 @@ def _replace(path: Path, tmp_dir: Path, prefix: str, suffix: str, fill: Callable
                 fh.flush()
                 os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; a site's files are readable like any other
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as err:
+            if err.errno != errno.EXDEV or tmp_dir is None:
+                raise
+            os.unlink(tmp)  # a folder of the site is on another file system: write beside the file instead
+            _replace(path, None, fill, sync)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -255,46 +296,156 @@ class FetchSettings:
     fetcher: Callable[..., Fetcher] = Fetcher  # tests give a fetcher of their own
 
 
-def apply(changes: Changes, manifest: Manifest | None = None, fetch: FetchSettings | None = None) -> None:
-    """Carry out the changes: files with bytes, then local copies, then fetches. The manifest is
-    written last, also on an interruption, and records only what is on disk."""
+@dataclass
+class Stop:
+    """Asked to stop (a signal handler sets `requested` to the signal's name): `apply` finishes the
+    file in hand, records what was written, and raises Interrupted. `writing` tells the handler
+    whether there is a file in hand (while planning, nothing needs finishing)."""
+
+    requested: str = ""
+    writing: bool = False
+
+
+class Interrupted(Exception):
+    """The run stopped on request between two files; the manifest records what was written."""
+
+    def __init__(self, signal: str, done: int, total: int):
+        super().__init__(f"interrupted by {signal} after {done} of {total} file changes")
+        self.signal, self.done, self.total = signal, done, total
+
+
+def _intents(changes: Changes, site: Path) -> Iterator[journal.Entry]:
+    """What apply is about to do, for the journal: enough for a later run to tell its files from the user's."""
+    for change in changes.changes:
+        planned = change.planned
+        if change.action in (CREATE, CHANGE):
+            if planned is not None and planned.ref is not None:
+                try:
+                    st = (site / change.path).stat()
+                    before: tuple[int | None, int | None] = (st.st_size, st.st_mtime_ns)
+                except OSError:
+                    before = (None, None)
+                yield ["m", change.path, planned.ref.url, *before]
+            else:
+                yield ["w", change.path, digest(change.new or b"")]
+        elif change.action == REMOVE:
+            yield ["r", change.path]
+
+
+def apply(
+    changes: Changes, manifest: Manifest | None = None, fetch: FetchSettings | None = None, stop: Stop | None = None
+) -> None:
+    """Carry out the changes: files with bytes, then local copies, then fetches.
+
+    The journal of what is about to happen is on disk before the first file; the manifest is written
+    last (also on an interruption or an error) and records only what is on disk; then the journal
+    goes. A run killed in between leaves the journal, and the next run replays it.
+    Errors of the file system come out as one SiteError that names the file.
+    """
     site = changes.site
-    site.mkdir(parents=True, exist_ok=True)
+    stop = stop or Stop()
     manifest = manifest if manifest is not None else Manifest.read(site)
-    key = origin_key(changes.exports)
+    key = changes.origin or origin_key(changes.exports)
     tmp_dir = safe_path(site, TMP_DIR)
+    todo = [c for c in changes.changes if c.action in (CREATE, CHANGE, REMOVE)]
+    try:
+        site.mkdir(parents=True, exist_ok=True)
+        if todo:  # a run that only confirms what is there needs no journal
+            journal.write(site, key, _intents(changes, site), tmp_dir)
+    except OSError as err:
+        raise SiteError.from_os(site / journal.JOURNAL, err, "cannot write the journal") from None
+    done = 0
+    complete = False
+    stop.writing = True
     try:
         remote: list[Change] = []
         for change in changes.changes:
+            if stop.requested:
+                raise Interrupted(stop.requested, done, len(todo))
             target = safe_path(site, change.path)
-            planned = change.planned
-            if change.action in (CREATE, CHANGE) and planned is not None and planned.ref is not None:
-                local = safe_path(site, change.copy_from) if change.copy_from else planned.ref.local
-                if local:
-                    copy_atomic(Path(local), target, tmp_dir)
-                    manifest.record(change.path, file_digest(target), key, target, planned.ref.url)
-                    changes.copied += 1
-                else:
-                    remote.append(change)
-            elif change.action in (CREATE, CHANGE):
-                write_atomic(target, change.new or b"")
-                manifest.record(change.path, digest(change.new or b""), key)
-            elif change.action == UNCHANGED:
-                if planned is not None and planned.ref is not None:
-                    manifest.record(change.path, manifest.files[change.path], key, target, planned.ref.url)
-                else:
-                    manifest.record(change.path, digest(change.new or b""), key)
-            elif change.action == REMOVE:
-                target.unlink(missing_ok=True)
-                manifest.forget(change.path)
-                _prune_empty_dirs(target.parent, site)
+            try:
+                done += _apply_one(change, target, site, manifest, key, tmp_dir, changes, remote)
+            except OSError as err:
+                raise SiteError.from_os(change.path, err) from None
         if remote:
-            _fetch(remote, site, manifest, key, tmp_dir, changes, fetch or FetchSettings())
+            _fetch(remote, site, manifest, key, tmp_dir, changes, fetch or FetchSettings(), stop)
+        if stop.requested:
+            raise Interrupted(stop.requested, len(todo), len(todo))
+        complete = True
+    except Interrupted:
+        complete = True  # stopped between files: the manifest below is the whole truth
+        raise
     finally:  # also on an interruption: the manifest tells which files on disk are ours
-        data = manifest.to_bytes()
-        target = safe_path(site, MANIFEST)
+        _commit(site, manifest, tmp_dir, clear_journal=complete)
+        stop.writing = False
+
+
+def _apply_one(
+    change: Change,
+    target: Path,
+    site: Path,
+    manifest: Manifest,
+    key: str,
+    tmp_dir: Path,
+    changes: Changes,
+    remote: list[Change],
+) -> int:
+    """Carry out one change (a fetch is only queued); 1 when a file was written or removed."""
+    planned = change.planned
+    if change.action in (CREATE, CHANGE) and planned is not None and planned.ref is not None:
+        local = safe_path(site, change.copy_from) if change.copy_from else planned.ref.local
+        if not local:
+            remote.append(change)
+            return 0
+        copy_atomic(Path(local), target, tmp_dir)
+        manifest.record(change.path, file_digest(target), key, target, planned.ref.url)
+        changes.copied += 1
+        return 1
+    if change.action in (CREATE, CHANGE):
+        write_atomic(target, change.new or b"", tmp_dir)
+        manifest.record(change.path, digest(change.new or b""), key)
+        return 1
+    if change.action == UNCHANGED:
+        _record_one(change, target, manifest, key)
+    elif change.action == REMOVE:
+        target.unlink(missing_ok=True)
+        manifest.forget(change.path)
+        _prune_empty_dirs(target.parent, site)
+        return 1
+    return 0
+
+
+def _record_one(change: Change, target: Path, manifest: Manifest, key: str) -> None:
+    planned = change.planned
+    if planned is not None and planned.ref is not None:
+        manifest.record(change.path, manifest.files[change.path], key, target, planned.ref.url)
+    else:
+        manifest.record(change.path, digest(change.new or b""), key)
+
+
+def commit_recovery(site: Path, manifest: Manifest) -> None:
+    """After replaying a journal: write the manifest it corrected, and drop the journal (the next
+    journal will name only the next run's changes)."""
+    _commit(site, manifest, safe_path(site, TMP_DIR), clear_journal=True)
+
+
+def _commit(site: Path, manifest: Manifest, tmp_dir: Path, clear_journal: bool) -> None:
+    """Write the manifest (the commit point), then drop the journal and the private temporary folder.
+    When the manifest cannot be written (a full disk), the journal stays for the next run to replay."""
+    data = manifest.to_bytes()
+    target = safe_path(site, MANIFEST)
+    try:
         if _read(target) != data:
-            write_atomic(target, data)
+            write_atomic(target, data, tmp_dir)
+            journal.sync_folder(target.parent)
+    except OSError:
+        return  # the error in hand (if any) says what went wrong; the journal is the record now
+    if clear_journal:
+        journal.clear(site)
+    try:
+        tmp_dir.rmdir()
+    except OSError:
+        pass
 
 
 def _fetch(
@@ -305,6 +456,7 @@ def _fetch(
     tmp_dir: Path,
     changes: Changes,
     settings: FetchSettings,
+    stop: Stop,
 ) -> None:
     requests = []
     for change in remote:
@@ -323,6 +475,8 @@ def _fetch(
             changes.missing.append(Missing(change.path, result.request.url, result.error, change.planned.used_by))
         if settings.on_result:
             settings.on_result(result)
+        if stop.requested:  # the fetcher stops its workers; the files already in place stay, recorded
+            raise Interrupted(stop.requested, changes.fetched + changes.copied, len(remote) + changes.copied)
 
     if settings.on_start:
         settings.on_start(len(requests))

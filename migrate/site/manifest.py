@@ -12,8 +12,12 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from migrate.site.errors import SiteError
 
 MANIFEST = ".wp2zola/manifest.json"
+VERSION = 3  # 3: origins name the site, not the export files; temporary files live in .wp2zola/tmp
 
 
 def digest(data: bytes) -> str:
@@ -29,9 +33,19 @@ def file_digest(path: Path) -> str:
 
 
 def origin_key(exports: list[str]) -> str:
-    """The export file names that produced a file ("a.xml b.xml"): a run removes only files that the
-    same exports produced before, never those of another site or another split file."""
+    """The origin that manifests before version 3 recorded: the export file names ("a.xml b.xml")."""
     return " ".join(sorted(exports))
+
+
+def site_origin(home_url: str, title: str, exports: list[str]) -> str:
+    """Whose files these are: the site's address ("example.com/blog"), the same whatever the export
+    file is called (WordPress dates its names); an export without an address is known by its title
+    and file names."""
+    parts = urlsplit(home_url.strip()) if "//" in home_url else None
+    host = parts.netloc.rpartition("@")[2].lower().removeprefix("www.") if parts is not None else ""
+    if parts is not None and host:
+        return "site " + host + parts.path.rstrip("/")
+    return "export " + digest(("\n".join([title, *sorted(exports)])).encode())[:16]
 
 
 @dataclass
@@ -41,14 +55,28 @@ class Manifest:
     stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # media file → (size, mtime_ns) when written
     sources: dict[str, str] = field(default_factory=dict)  # media file → the URL it came from
 
+    problem: str = ""  # why the manifest on disk could not be used ("" when it could, or there is none)
+    version: int = VERSION  # of the manifest read; older ones are upgraded when written again
+
     @classmethod
     def read(cls, site: Path) -> Manifest:
+        """The site's manifest. A missing one is an empty manifest; a corrupt one too, with `problem`
+        saying so (the run reports it); a folder where the manifest should be is a SiteError."""
+        path = Path(site) / MANIFEST
         try:
-            data = json.loads((Path(site) / MANIFEST).read_text("utf-8"))
-        except (OSError, ValueError):
+            text = path.read_bytes()
+        except FileNotFoundError:
             return cls()
-        if not isinstance(data, dict):
-            return cls()
+        except (IsADirectoryError, NotADirectoryError, PermissionError) as err:
+            raise SiteError.from_os(path, err, "cannot read the manifest") from None
+        except OSError as err:
+            raise SiteError.from_os(path, err, "cannot read the manifest") from None
+        try:
+            data = json.loads(text.decode("utf-8"))
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
+            return cls(problem=f"{path} is not a manifest wp2zola can read (corrupt); its files count as the user's")
 
         def table(name: str) -> dict:
             value = data.get(name, {})
@@ -58,11 +86,13 @@ class Manifest:
         for k, v in table("stats").items():
             if isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v):
                 stats[str(k)] = (v[0], v[1])
+        version = data.get("version")
         return cls(
             {str(k): str(v) for k, v in table("files").items()},
             {str(k): str(v) for k, v in table("origins").items()},
             stats,
             {str(k): str(v) for k, v in table("sources").items()},
+            version=version if isinstance(version, int) else 1,
         )
 
     def wrote(self, path: str) -> bool:
@@ -83,7 +113,9 @@ class Manifest:
     def still_ours(self, path: str, target: Path) -> bool:
         """Whether the file at `target` still has the bytes recorded for `path`: its size and time say
         so (media), or its digest does."""
-        return path in self.files and (bool(self.unchanged_on_disk(path, target)) or file_digest(target) == self.files[path])
+        return path in self.files and (
+            bool(self.unchanged_on_disk(path, target)) or file_digest(target) == self.files[path]
+        )
 
     def record(self, path: str, sha256: str, origin: str, target: Path | None = None, source: str = "") -> None:
         self.files[path] = sha256
@@ -110,7 +142,7 @@ class Manifest:
 
     def to_bytes(self) -> bytes:
         data = {
-            "version": 2,
+            "version": VERSION,
             "files": dict(sorted(self.files.items())),
             "origins": dict(sorted((k, v) for k, v in self.origins.items() if k in self.files)),
             "stats": {k: list(v) for k, v in sorted(self.stats.items()) if k in self.files},

@@ -54,6 +54,7 @@ class Plan:
     nextpage_items: int = 0
     base_url: str = ""
     exports: list[str] = field(default_factory=list)  # the export file names this plan was made from
+    origin: str = ""  # the site the exports are of (its address): whose files a later run may remove
 
     def add(self, f: PlannedFile) -> None:
         if f.path in self.files:  # the URL planner gives unique files; this guards its promise
