@@ -308,3 +308,43 @@ def test_a_new_layout_reuses_the_files_it_has(tmp_path, server):
     back = migrate([export(tmp_path, site_url)], out)
     assert back.changes.missing == [] and back.changes.fetched == 0
     assert (out / "static/blog/wp-content/uploads/2023/04/moon-300x200.jpg").read_bytes() == JPEG
+
+
+def test_a_full_disk_while_fetching_stops_the_run_with_one_line(tmp_path, server, monkeypatch):
+    """A fetched file that cannot be saved because the disk is full is not "missing" (exit 0): the run
+    stops with one line, and the next run, with space again, fetches the rest."""
+    import errno
+    import os
+
+    from typer.testing import CliRunner
+
+    from migrate.cli import app
+
+    site_url = server.url("/blog").rstrip("/")
+    path = export(tmp_path, site_url)
+    whole = tmp_path / "whole"
+    migrate([path], whole)
+    real = os.replace
+    saved = []
+
+    def replace(src, dst):
+        fetched = str(src).endswith(".part") and not os.path.basename(src).startswith("write-")
+        if fetched and len(saved) >= 1:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if fetched:
+            saved.append(dst)
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    site = tmp_path / "site"
+    result = CliRunner().invoke(app, ["migrate", str(path), "--out", str(site), "--downloads", "1"])
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "no space left on the device" in lines[0] and "wp-content" in lines[0], lines
+    server.reset()
+    again = migrate([path], site)
+    assert again.changes.fetched >= 1 and again.changes.missing == [
+        m for m in again.changes.missing if "page.jpg" in m.url
+    ]
+    assert files_of(site) == files_of(whole)

@@ -166,3 +166,22 @@ def test_a_well_typed_config_with_new_entries_is_accepted(tmp_path):
     result = run(tmp_path / "site", "--config", str(config), "-q")
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "site" / MANIFEST).read_text())["version"] == 3
+
+
+def test_a_folder_on_another_file_system_is_written_through_a_file_there(tmp_path, monkeypatch):
+    """static/ mounted from elsewhere: a rename from .wp2zola/tmp fails with EXDEV; the file still
+    arrives whole (copied through a temporary file in its own folder), with nothing left beside it."""
+    real = os.replace
+
+    def replace(src, dst):
+        if "/.wp2zola/tmp/" in str(src) and "/static/" in str(dst):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    site = tmp_path / "site"
+    migrate([SAMPLE], site, media=OFFLINE)
+    monkeypatch.undo()
+    moon = site / "static/blog/wp-content/uploads/2023/04/moon.jpg"
+    assert moon.read_bytes() == (UPLOADS / "2023/04/moon.jpg").read_bytes()
+    assert not [p for p in site.rglob("*") if p.name.endswith((".wp2zola-tmp", ".part"))]

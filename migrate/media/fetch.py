@@ -62,16 +62,18 @@ class FetchResult:
     status: int | None = None  # last HTTP status seen, if any
     error: str = ""  # one line, for the user, when not ok
     attempts: int = 0
+    local_errno: int | None = None  # the failure was our own disk's (ENOSPC, EROFS…), not the server's
 
 
 class _Failure(Exception):
     """A failed attempt, with its message for the user and whether another attempt may help."""
 
-    def __init__(self, message: str, *, retry: bool = False, wait: float | None = None):
+    def __init__(self, message: str, *, retry: bool = False, wait: float | None = None, local: int | None = None):
         super().__init__(message)
         self.message = message
         self.retry = retry
         self.wait = wait  # the server's Retry-After, instead of our backoff
+        self.local = local  # errno of a failure to write here: no retry helps, the run must stop
 
 
 class _Cancelled(BaseException):
@@ -248,6 +250,7 @@ class Fetcher:
                 except _Failure as failure:
                     if not failure.retry:
                         result.error = failure.message
+                        result.local_errno = failure.local
                         return result
                     if attempt == self.retries:
                         tries = f" (gave up after {attempt} attempts)" if attempt > 1 else ""
@@ -258,6 +261,7 @@ class Fetcher:
             result.error = failure.message
         except Exception as err:  # a bug or an odd environment: one file fails, the run goes on
             result.error = f"{type(err).__name__}: {err}"
+            result.local_errno = err.errno if isinstance(err, OSError) else None
         result.error = " ".join(result.error.split()) or "failed"
         return result
 
@@ -343,7 +347,7 @@ class Fetcher:
                 request.dest.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp, request.dest)
             except OSError as err:
-                raise _Failure(f"could not save {request.dest}: {err.strerror or err}") from None
+                raise _Failure(f"could not save {request.dest}: {err.strerror or err}", local=err.errno) from None
             saved = True
             return size, digest
         finally:
@@ -374,13 +378,17 @@ class Fetcher:
                     try:
                         out.write(chunk)
                     except OSError as err:
-                        raise _Failure(f"could not write to {self.tmp_dir}: {err.strerror or err}") from None
+                        raise _Failure(
+                            f"could not write to {self.tmp_dir}: {err.strerror or err}", local=err.errno
+                        ) from None
                     if run.on_bytes is not None:
                         run.on_bytes(len(chunk))
             except requests.RequestException as err:
                 run.check()  # an error caused by stop()'s shutdown is not a failure of this file
                 received = max(size, _wire_bytes(response)) if length is not None else size
                 raise _body_failure(err, received, length, self.timeout[1]) from None
+            out.flush()
+            os.fsync(out.fileno())  # on disk before the rename: a power cut leaves the old file or the whole new one
         if head is not None:
             _check_not_html(head)
         return size, digest.hexdigest()
@@ -429,7 +437,9 @@ class Fetcher:
                     continue
                 return tmp, os.fdopen(fd, "wb")
         except OSError as err:
-            raise _Failure(f"could not create a temporary file in {self.tmp_dir}: {err.strerror or err}") from None
+            raise _Failure(
+                f"could not create a temporary file in {self.tmp_dir}: {err.strerror or err}", local=err.errno
+            ) from None
 
     def _wait(self, seconds: float, run: _Run) -> None:
         if self._sleep is time.sleep:

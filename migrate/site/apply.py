@@ -36,6 +36,7 @@ CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING = (
     "missing",
 )
 ACTIONS = (CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING)
+LOCAL_FATAL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}  # a fetch that failed so ends the run
 
 __all__ = [
     "MANIFEST",
@@ -236,16 +237,18 @@ def _reusable(manifest: Manifest, site: Path, previous: str) -> bool:
 def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
     """Write to a temporary file, then rename: readers see old or new, never half. The temporary file
     is in `tmp_dir` (the site's private folder, which Zola never publishes) when given."""
-    _replace(path, tmp_dir, lambda fh: fh.write(data), sync=True)
+    _replace(path, tmp_dir, lambda fh: fh.write(data))
 
 
 def copy_atomic(source: Path, path: Path, tmp_dir: Path) -> None:
     """Copy a local file in, through a temporary file in the site's private folder."""
     with open(source, "rb") as src:
-        _replace(path, tmp_dir, lambda fh: shutil.copyfileobj(src, fh, 1 << 20), sync=False)
+        _replace(path, tmp_dir, lambda fh: shutil.copyfileobj(src, fh, 1 << 20))
 
 
-def _replace(path: Path, tmp_dir: Path | None, fill: Callable[[BinaryIO], object], sync: bool) -> None:
+def _replace(path: Path, tmp_dir: Path | None, fill: Callable[[BinaryIO], object]) -> None:
+    """Fill a temporary file, fsync it, rename it over `path`: a crash or a power cut leaves the old file
+    or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if tmp_dir is not None:
         tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -255,17 +258,17 @@ def _replace(path: Path, tmp_dir: Path | None, fill: Callable[[BinaryIO], object
     try:
         with os.fdopen(fd, "wb") as fh:
             fill(fh)
-            if sync:
-                fh.flush()
-                os.fsync(fh.fileno())
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; a site's files are readable like any other
         try:
             os.replace(tmp, path)
         except OSError as err:
             if err.errno != errno.EXDEV or tmp_dir is None:
                 raise
-            os.unlink(tmp)  # a folder of the site is on another file system: write beside the file instead
-            _replace(path, None, fill, sync)
+            with open(tmp, "rb") as filled:  # a folder of the site is on another file system: go through one there
+                _replace(path, None, lambda fh: shutil.copyfileobj(filled, fh, 1 << 20))
+            os.unlink(tmp)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -466,6 +469,9 @@ def _fetch(
 
     def done(result: FetchResult) -> None:
         change = by_dest[result.request.dest]
+        if result.local_errno in LOCAL_FATAL:  # our disk, not the server: every other file would fail too
+            error = OSError(result.local_errno, os.strerror(result.local_errno or 0))
+            raise SiteError.from_os(change.path, error)
         if result.ok:
             manifest.record(change.path, result.sha256, key, result.request.dest, result.request.url)
             changes.fetched += 1
