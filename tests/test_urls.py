@@ -42,6 +42,9 @@ def test_decode_path_drops_control_characters():
         ("/.hidden/", "hidden.md"),
         ("/2018-11-26-dated/", "p-2018-11-26-dated.md"),
         ('/what?:*"<>|/', "what-------.md"),
+        ("/.con/", "con-page.md"),  # a device name on Windows, once the leading dot is gone
+        ("/aux.tar.gz/", "aux-page.tar.gz.md"),
+        ("/com1/x/", "com1-page/x.md"),
     ],
 )
 def test_file_for(path, file):
@@ -52,6 +55,7 @@ def test_long_names_are_cut_at_a_character_boundary():
     name = file_for("/" + "日" * 200 + "/")
     assert name.endswith(".md") and len(name.encode()) <= 123
     name.encode("utf-8").decode("utf-8")
+    assert name != file_for("/" + "日" * 200 + "x/")  # a hash of the whole name tells them apart
 
 
 def test_structure_is_inferred_for_drafts_and_plain_links(tmp_path, write_export):

@@ -41,6 +41,7 @@ _NUMBERED = re.compile(r"^(.*/)\d{1,3}/$")  # /slug/2/: a page of a post split w
 _FEED = re.compile(r"^(.*/)(?:comments/)?feed/(?:(?:rss2?|rdf|atom)/)?$")
 _DATE_ARCHIVE = re.compile(r"^/\d{4}/(?:\d{2}/(?:\d{2}/)?)?$")
 _ARCHIVES_ID = re.compile(r"^/archives/(\d+)/$")
+_MAX_PEELED = 3  # /slug/2/comment-page-1/feed/: the most suffixes one WordPress URL can carry
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,9 @@ class Resolver:
             return Target(DRAFT, page.placement.path, page.placement.file, wp_id, why=page.reason)
         return Target(PAGE, page.placement.path, page.placement.file, wp_id)
 
-    def _by_path(self, path: str, primary: bool = True) -> Target | None:
+    def _by_path(self, path: str, primary: bool = True, peeled: int = 0) -> Target | None:
+        """`peeled`: suffixes (feed, page, comment page) taken off already. WordPress reads at most a
+        feed of a paged comment page; a URL of 2,000 `page/2` segments must not recurse 2,000 times."""
         if path.startswith(self.home + "index.php/") or path.startswith("/index.php/"):
             path = path.replace("index.php/", "", 1)
         if path in (self.home, "/", self.home + "index.php/"):
@@ -193,9 +196,9 @@ class Resolver:
             return self._page(page)
         if path in self.attachment_pages:
             return self._attachment(self.attachment_pages[path])
-        m = _FEED.match(path)
+        m = _FEED.match(path) if peeled < _MAX_PEELED else None
         if m:
-            owner = self._by_path(m.group(1), primary) if m.group(1) not in ("/", self.home) else None
+            owner = self._by_path(m.group(1), primary, peeled + 1) if m.group(1) not in ("/", self.home) else None
             return Target(FEED, owner.path if owner is not None and owner.path else self.home)
         rest = path[len(self.home) - 1 :] if path.startswith(self.home) else path
         term = self._term(rest)
@@ -206,9 +209,9 @@ class Resolver:
             return self.by_wp_id(int(m.group(1)))
         if _DATE_ARCHIVE.match(rest):
             return Target(ARCHIVE, self.home)
-        m = _PAGED.match(path) or _NUMBERED.match(path)
+        m = (_PAGED.match(path) or _NUMBERED.match(path)) if peeled < _MAX_PEELED else None
         if m:
-            return self._by_path(next(g for g in m.groups() if g is not None), primary)
+            return self._by_path(next(g for g in m.groups() if g is not None), primary, peeled + 1)
         segments = [s for s in path.split("/") if s]
         if segments and primary:  # the permalink structure changed since: the slug still tells the post
             candidates = self.by_slug.get(segments[-1], [])

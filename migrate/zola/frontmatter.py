@@ -19,6 +19,7 @@ from migrate.mappings import Mappings
 from migrate.wxr.index import SiteContext, parse_wp_date
 from migrate.wxr.model import Attachment, Item, Notice, ascii_int
 from migrate.wxr.reader import Warn
+from migrate.zola.portable import toml_int
 from migrate.zola.taxonomies import item_terms
 from migrate.zola.tera import escape_toml
 from migrate.zola.text import plain_text, title_text
@@ -80,11 +81,15 @@ def front_matter(
     if draft:
         fm["draft"] = True
     taxonomies, dropped = item_terms(item, ctx, mappings)
-    for taxonomy, name in dropped:
-        warn(Notice(item.source, f"{taxonomy} term {name!r} dropped: Zola would give it an empty URL", item.id))
+    for what in dropped:
+        warn(Notice(item.source, f"{what}: Zola would give it an empty URL", item.id))
     if taxonomies:
         fm["taxonomies"] = taxonomies
     fm["extra"] = _extra(item, ctx, media_url)
+    beyond = [key for key, value in fm["extra"].items() if isinstance(value, int) and toml_int(value) != value]
+    if beyond:
+        warn(Notice(item.source, f"{', '.join(beyond)} beyond 64 bits: written as a string", item.id))
+        fm["extra"].update((key, toml_int(fm["extra"][key])) for key in beyond)
     return fm
 
 

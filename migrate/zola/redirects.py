@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from migrate.wxr.model import ascii_int
+from migrate.zola.portable import portable_path
 from migrate.zola.urls import url_path
 
 QUERY, PATH, FILE = "query", "path", "file"
@@ -69,10 +71,19 @@ def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str
             pages.setdefault(f"{ID_PAGES}{value}/", new)
     # a page there would need a folder where the site has a file (an alias `63.html`, an upload)
     file_like = {_key(p) for p in generated if re.search(r"\.[A-Za-z0-9]{1,5}$", p.rstrip("/"))}
+    written: set[str] = set()  # `/Old/` and `/old/` would be one folder on Windows and macOS: the first wins
     for old, new in sorted(pages.items()):
         segments = [s for s in old.split("/") if s]
         folders = {"/".join(segments[: i + 1]).casefold() for i in range(len(segments))}
-        if segments and _safe_segments(segments) and _key(old) not in taken and not folders & file_like:
+        key = _key(old)
+        if (
+            segments
+            and _safe_segments(segments)
+            and key not in taken
+            and key not in written
+            and not folders & file_like
+        ):
+            written.add(key)
             files.append(("static/" + "/".join(segments) + "/index.html", redirect_page(new)))
     return files
 
@@ -88,11 +99,14 @@ def redirect_page(new: str) -> bytes:
 
 
 def _key(path: str) -> str:
-    return path.strip("/").casefold()
+    return unicodedata.normalize("NFC", path.strip("/").casefold())
 
 
 def _safe_segments(segments: list[str]) -> bool:
-    return all(s not in (".", "..") and not re.search(r'[\x00-\x1f\x7f<>:"|?*\\]', s) for s in segments)
+    """Folders of static/ every file system takes, not too deep, none where Zola writes a file of its
+    own (`?p=` ids of any length come here: a 300-digit one is no folder name)."""
+    path = "/".join(segments)
+    return portable_path(path).strip("/") == path
 
 
 def _nginx_http(by_kind: dict[str, dict[str, str]]) -> bytes:

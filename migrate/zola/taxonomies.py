@@ -2,6 +2,10 @@
 
 Zola merges terms whose slugs agree (zola.md §4: `C++`, `C#` and `C` are one term `c`), names a
 merged term after the first seen, and gives a term with an empty slug the taxonomy's own URL.
+It slugifies taxonomy names the same way (verified with 0.17.2 and 0.22.0: `galaxy_shape` is served
+at /galaxy-shape/, `Genre` and `genre` share /genre/ and one list page overwrites the other, `!!!`
+writes its list over the home page), so each taxonomy is written under its slug: names that slug
+alike become one taxonomy, whatever the order they are read in.
 """
 
 from __future__ import annotations
@@ -9,26 +13,45 @@ from __future__ import annotations
 from migrate.mappings import Mappings
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Item, ItemTerm
+from migrate.zola.portable import is_windows_device
 from migrate.zola.slugs import zola_slug
 from migrate.zola.text import title_text
 
 
-def item_terms(item: Item, ctx: SiteContext, mappings: Mappings) -> tuple[dict[str, list[str]], list[tuple[str, str]]]:
-    """The item's terms by Zola taxonomy, one per Zola slug; and the (taxonomy, name) pairs dropped
-    because Zola would give them an empty URL (their page would replace the taxonomy's list)."""
-    names: list[tuple[str, str]] = [(mappings.taxonomy(t.taxonomy), t.name or _term_name(t, ctx)) for t in item.terms]
+def zola_taxonomy(wp_taxonomy: str, mappings: Mappings) -> str:
+    """The Zola taxonomy (its name, as Zola's URL of it) for a WordPress one; "" for none."""
+    slug = zola_slug(mappings.taxonomy(wp_taxonomy))
+    return slug + "-terms" if is_windows_device(slug) else slug  # /con/ cannot be a folder on Windows
+
+
+def zola_term(name: str, taxonomy: str) -> tuple[str, str]:
+    """(name to write, slug Zola gives it) of a term; a slug Windows reserves (`con`, `aux`) gets the
+    taxonomy's name after it, as Zola would slugify `aux (tag)`."""
+    slug = zola_slug(name)
+    if is_windows_device(slug):
+        return f"{name} ({taxonomy})", zola_slug(f"{name} ({taxonomy})")
+    return name, slug
+
+
+def item_terms(item: Item, ctx: SiteContext, mappings: Mappings) -> tuple[dict[str, list[str]], list[str]]:
+    """The item's terms by Zola taxonomy, one per Zola slug; and what was dropped, said for a notice
+    (what Zola would give an empty URL: its page would replace the taxonomy's list or the home page)."""
+    names = [(t.taxonomy, t.name or _term_name(t, ctx)) for t in item.terms]
     if item.creator:
-        names.append((mappings.taxonomy("author"), ctx.author_name(item.creator)))
+        names.append(("author", ctx.author_name(item.creator)))
     out: dict[str, list[str]] = {}
-    dropped: list[tuple[str, str]] = []
+    dropped: list[str] = []
     seen: set[tuple[str, str]] = set()
-    for taxonomy, name in names:
-        name = title_text(name)
-        if not taxonomy or not name:
+    for wp_taxonomy, raw in names:
+        taxonomy, name = zola_taxonomy(wp_taxonomy, mappings), title_text(raw)
+        if not name or not mappings.taxonomy(wp_taxonomy):
             continue
-        slug = zola_slug(name)
+        if not taxonomy:
+            dropped.append(f"term {name!r} of taxonomy {mappings.taxonomy(wp_taxonomy)!r} dropped")
+            continue
+        name, slug = zola_term(name, taxonomy)
         if not slug:
-            dropped.append((taxonomy, name))
+            dropped.append(f"{taxonomy} term {name!r} dropped")
         elif (taxonomy, slug) not in seen:
             seen.add((taxonomy, slug))
             out.setdefault(taxonomy, []).append(name)
@@ -60,12 +83,12 @@ def term_paths(ctx: SiteContext, items: list[Item], mappings: Mappings) -> dict[
     paths: dict[tuple[str, str], str] = {}
     for item in items:
         for term in item.terms:
-            taxonomy = mappings.taxonomy(term.taxonomy)
-            slug = zola_slug(title_text(term.name or _term_name(term, ctx)))
+            taxonomy = zola_taxonomy(term.taxonomy, mappings)
+            slug = zola_term(title_text(term.name or _term_name(term, ctx)), taxonomy)[1]
             if taxonomy and slug and term.slug:
                 paths.setdefault((term.taxonomy, term.slug), f"/{taxonomy}/{slug}/")
-        taxonomy = mappings.taxonomy("author")
-        slug = zola_slug(title_text(ctx.author_name(item.creator))) if item.creator else ""
+        taxonomy = zola_taxonomy("author", mappings)
+        slug = zola_term(title_text(ctx.author_name(item.creator)), taxonomy)[1] if item.creator else ""
         if taxonomy and slug:
             paths.setdefault(("author", item.creator), f"/{taxonomy}/{slug}/")
     return paths

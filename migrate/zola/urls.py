@@ -17,6 +17,7 @@ from migrate.wxr.hosts import parse_url
 from migrate.wxr.index import SiteContext, parse_wp_date
 from migrate.wxr.model import Item, Notice, ascii_int
 from migrate.wxr.reader import Warn
+from migrate.zola.portable import is_windows_device, portable_path, renamed, short_hash, shorten, why_not_portable
 from migrate.zola.slugs import zola_slug
 
 _URL_SAFE = "/!()*+,;=:@~-._"  # not "'" (it is escaped in HTML attributes) nor "$" (nginx reads variables)
@@ -143,10 +144,8 @@ def _file_name(segment: str) -> str:
         name += "-page"  # index.md beside an _index.md is a Zola error
     if _DATE_PREFIX.match(name):
         name = "p-" + name  # Zola would read a date prefix as the page date and strip it
-    encoded = name.encode("utf-8")
-    if len(encoded) > MAX_NAME_BYTES:
-        name = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore").rstrip(" .-")
-    return name
+    name = shorten(name, MAX_NAME_BYTES, MAX_NAME_BYTES - 11)  # a hash keeps two long names apart
+    return renamed(name) if is_windows_device(name) else name  # `con.md`, `aux/` cannot exist on Windows
 
 
 def file_for(path: str) -> str:
@@ -175,7 +174,15 @@ def _suffixed_file(file: str, suffix: str) -> str:
 
 
 def _with_suffix(path: str, suffix: str) -> str:
-    return path.rstrip("/") + f"-{suffix}/" if path != "/" else f"/{suffix}/"
+    return portable_path(path.rstrip("/") + f"-{suffix}/" if path != "/" else f"/{suffix}/")
+
+
+def _id_suffix(item: Item) -> str:
+    """What tells an item's URL and file apart from another's: its id (a hash of a huge one)."""
+    if item.id is None:
+        return "item"
+    text = str(item.id)
+    return text if len(text) <= 20 else "id-" + short_hash(text)
 
 
 def place_items(
@@ -197,6 +204,11 @@ def place_items(
             aliases.append(path.rstrip("/"))  # an alias ending in .html is written as that very file
             path = path.rstrip("/")[: stem.start()] + "/"
         aliases += _old_slug_aliases(item, path) + _old_date_aliases(item, path)
+        portable = portable_path(path)
+        if portable != path:  # links to the old URL still resolve (by the item's link); no alias can keep it
+            why = why_not_portable(path)
+            warn(Notice(item.source, f"URL {path} cannot be kept ({why}); this item gets {portable}", item.id))
+            path = portable
         wanted[item.source] = Placement(path, "", aliases, plain_url=plain)
     return _settle(ctx, items, wanted, draft_ids, home, warn, reserved or {})
 
@@ -289,7 +301,7 @@ def _settle(
             taken_paths[_key(path)] = item
             placed[item.source] = p
             continue
-        suffix = str(item.id) if item.id is not None else "item"
+        suffix = _id_suffix(item)
         n = 1
         while _key(path) in taken_paths or path == home:
             other = taken_paths.get(_key(path))
@@ -323,6 +335,15 @@ def _settle(
             key = _key(alias)
             if key == _key(p.path) or alias in kept:
                 continue
+            why = why_not_portable(alias)
+            if why:
+                warn(Notice(item.source, f"old URL {alias} cannot be an alias ({why}); no alias made", item.id))
+                continue
+            folder, _, name = key.rpartition("/")
+            if name in ("index.html", "index.htm") and (folder in taken_paths or folder in ("", _key(home))):
+                # Zola writes the index.html of the page (or section) there: the alias would replace it
+                warn(Notice(item.source, f"old URL {alias} is the page at /{folder}; no alias made", item.id))
+                continue
             if key in taken_paths or key == _key(home):
                 owner = taken_paths.get(key)
                 what = owner if isinstance(owner, str) else "another page's URL"
@@ -344,5 +365,6 @@ def _settle(
 
 
 def _key(path: str) -> str:
-    """Paths that one web server or file system would confuse: case and trailing slash ignored."""
-    return path.strip("/").casefold()
+    """Paths that one web server or file system would confuse: case, Unicode normalisation (macOS
+    reads NFC and NFD as one name) and trailing slash ignored."""
+    return unicodedata.normalize("NFC", path.strip("/").casefold())
