@@ -279,6 +279,7 @@ def _redirects(site: Site, converter: _Converter) -> list[Redirect]:
     out: list[Redirect] = []
     for item in site.published:
         place = site.placements[item.source]
+        out.extend(Redirect(PATH, old, place.path) for old in place.moved_from)  # only servers can keep these
         if item.id is not None:
             out.append(Redirect(QUERY, f"p={item.id}", place.path))
             if item.type == "page":

@@ -272,6 +272,10 @@ def test_paths_build_on_windows_and_case_insensitive_file_systems(tmp_path, writ
         for name in (fm["path"], o.file):
             names.add(unicodedata.normalize("NFC", name.casefold()))
     assert len(names) == 2 * len(placed)  # no two alike without case or normalisation
+    moved = {(r.old, r.new) for r in plan.redirects}
+    for old, new in (("/a\\b/", "/a-b/"), ("/c:d/", "/c-d/"), ("/aux.html", "/aux-page/"), ("/con/", "/con-page/")):
+        assert (old, new) in moved, old  # servers still send the old URLs no alias could keep to the new pages
+    assert "/c:d/" in plan.files["redirects/nginx-http.conf"].data.decode()
     body = plan.files["content/2021/03/links.md"].data.decode()
     assert "[con](@/con-page.md)" in body and "[cd](@/c-d.md)" in body and "[aux](@/aux-page.md)" in body
     for zola in zolas:

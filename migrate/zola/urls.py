@@ -37,6 +37,7 @@ class Placement:
     aliases: list[str] = field(default_factory=list)
     front_page: bool = False  # the item is the site's home page: it goes into the home section
     plain_url: str = ""  # a ?p= URL only a server redirect can keep
+    moved_from: list[str] = field(default_factory=list)  # old URLs no alias can keep (not portable): server redirects
 
 
 def decode_path(raw: str) -> str:
@@ -205,11 +206,13 @@ def place_items(
             path = path.rstrip("/")[: stem.start()] + "/"
         aliases += _old_slug_aliases(item, path) + _old_date_aliases(item, path)
         portable = portable_path(path)
+        moved = []
         if portable != path:  # links to the old URL still resolve (by the item's link); no alias can keep it
             why = why_not_portable(path)
             warn(Notice(item.source, f"URL {path} cannot be kept ({why}); this item gets {portable}", item.id))
+            moved.append(path)
             path = portable
-        wanted[item.source] = Placement(path, "", aliases, plain_url=plain)
+        wanted[item.source] = Placement(path, "", aliases, plain_url=plain, moved_from=moved)
     return _settle(ctx, items, wanted, draft_ids, home, warn, reserved or {})
 
 
@@ -338,6 +341,7 @@ def _settle(
             why = why_not_portable(alias)
             if why:
                 warn(Notice(item.source, f"old URL {alias} cannot be an alias ({why}); no alias made", item.id))
+                p.moved_from.append(alias)
                 continue
             folder, _, name = key.rpartition("/")
             if name in ("index.html", "index.htm") and (folder in taken_paths or folder in ("", _key(home))):
