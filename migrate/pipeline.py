@@ -22,7 +22,7 @@ from migrate.media.layout import Bundle, Layout, Placed
 from migrate.media.library import MediaLibrary
 from migrate.media.options import MediaOptions
 from migrate.site import journal
-from migrate.site.apply import Changes, FetchSettings, Stop, apply, commit_recovery, compare
+from migrate.site.apply import Changes, FetchSettings, SiteError, Stop, apply, commit_recovery, compare
 from migrate.site.content import Body, item_body
 from migrate.site.journal import JOURNAL
 from migrate.site.lock import PRIVATE, SiteLock, clean_legacy_tmp
@@ -70,6 +70,8 @@ def migrate(
     site = Path(out)
     media = media or MediaOptions()
     mappings = Mappings.load(config)
+    if site.exists() and not site.is_dir():
+        raise SiteError(f"{site}: not a folder (--out names the folder of the Zola site)")
     had_private = (site / PRIVATE).is_dir()
     with nullcontext() if dry_run else SiteLock(site):
         manifest = Manifest.read(site) if site.is_dir() else Manifest()

@@ -364,6 +364,7 @@ def apply(
         remote: list[Change] = []
         for change in changes.changes:
             if stop.requested:
+                complete = True  # stopped between two files: the manifest below is the whole truth
                 raise Interrupted(stop.requested, done, len(todo))
             target = safe_path(site, change.path)
             try:
@@ -372,12 +373,9 @@ def apply(
                 raise SiteError.from_os(change.path, err) from None
         if remote:
             _fetch(remote, site, manifest, key, tmp_dir, changes, fetch or FetchSettings(), stop)
-        if stop.requested:
-            raise Interrupted(stop.requested, len(todo), len(todo))
+        # A stop asked for during the fetches raises out of _fetch, before this line: a worker may have
+        # saved a file not yet recorded, so the journal stays for the next run to replay.
         complete = True
-    except Interrupted:
-        complete = True  # stopped between files: the manifest below is the whole truth
-        raise
     finally:  # also on an interruption: the manifest tells which files on disk are ours
         _commit(site, manifest, tmp_dir, clear_journal=complete)
         stop.writing = False
