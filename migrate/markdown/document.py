@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from migrate.markdown.html2md import Converter, code_block, inline_code_html, parse_html
+from migrate.markdown.parse import FLATTENED
 from migrate.zola.tera import TEMPLATE_OPENER, escape_html
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -19,6 +20,9 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 class Document:
     markdown: str
     anchors: frozenset[str]  # the heading ids Zola gives this page: `@/page.md#id` links to it build
+    # elements nested too deep to convert (thousands of unclosed tags from a paste), written as
+    # their text: the words are all there, the formatting inside them is not (worth a warning)
+    flattened: int = 0
 
 
 def markdown_document(root) -> Document:
@@ -27,7 +31,8 @@ def markdown_document(root) -> Document:
     markdown = converter.convert(root)
     if TEMPLATE_OPENER.search(markdown):  # html2md escapes these itself; this is the safety net
         markdown = portable(markdown)
-    return Document(tidy(markdown), zola_heading_ids(converter.heading_ids))
+    flattened = int(root.get(FLATTENED, "0")) if root is not None else 0
+    return Document(tidy(markdown), zola_heading_ids(converter.heading_ids), flattened)
 
 
 def html_markdown(shown: str) -> str:

@@ -22,6 +22,7 @@ from urllib.parse import unquote
 import lxml.html
 from lxml import etree
 
+from migrate.markdown.parse import parse_html as parse_html  # the parser is part of this module's API
 from migrate.zola.slugs import zola_slug
 from migrate.zola.tera import TEMPLATE_OPENER, escape_html
 
@@ -108,7 +109,6 @@ KEEP_INLINE_HTML = {
 # set by the URL rewriting pass on links to migrated pages: the Zola internal link (`@/blog/x.md#a`)
 # that Markdown writes; the element's href stays the plain path that raw HTML shows
 ZOLA_LINK = "data-zola-link"
-_COMMENT = re.compile(r"<!--(?!\s*more\s*-->).*?-->", re.S)
 _WS = re.compile(r"[ \t\n\r\f]+")
 _LANG_CLASS = re.compile(r"(?:^|\s)(?:language|lang)-([\w+#.-]+)")
 _BRUSH = re.compile(r"brush\s*:\s*([\w+#.-]+)")
@@ -154,6 +154,22 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
     """Escape what would change meaning inside a line of Markdown text (not at line starts).
     `before`/`after` are the characters around the text in the output (a letter when unknown)."""
 
+    stop = [-1, -1]  # [searched from, index of the next "]" or NUL there (len(text): none)]
+
+    def linkish(i: int) -> bool:
+        """Whether the "[" at i could open a link (see `_LINK_STOP`), without scanning to the end
+        again for every "[" (quadratic on text full of unclosed brackets): only the first "]" or
+        NUL after i decides, and one search serves every "[" before it."""
+        if text[i + 1 : i + 2] == "^" or (text[i + 1 : i + 2] in (" ", "x", "X") and text[i + 2 : i + 3] == "]"):
+            return True
+        if stop[1] <= i or stop[0] > i + 1:
+            found = _LINK_STOP.search(text, i + 1)
+            stop[0], stop[1] = i + 1, found.start() if found else len(text)
+        j = stop[1]
+        if j == len(text):
+            return more_follows
+        return text[j] == "\x00" or text[j + 1 : j + 2] in ("(", "[", ":")
+
     def repl(m: re.Match) -> str:
         ch = m.group(0)
         i = m.start()
@@ -162,7 +178,7 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
         if ch == "\\":
             return "\\\\" if nxt.isascii() and not nxt.isalnum() and not nxt.isspace() else "\\"
         if ch == "&":
-            return "&amp;" if re.match(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);", text[i:]) else "&"
+            return "&amp;" if _ENTITY.match(text, i) else "&"
         if ch == "<":
             return "\\<" if nxt.isalpha() or nxt in "/!?" else "<"
         if ch == ">":
@@ -185,15 +201,17 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
         if ch == "{":  # Zola 0.23 renders content holding "{{" or "{%" as a template (zola.md §6)
             return "&#123;" if nxt in "{%" else "{"
         if ch == "[":  # only where a link, image, reference or footnote could start
-            return "\\[" if _LINKISH.match(text + ("\x00" if more_follows else ""), i) else "["
+            return "\\[" if linkish(i) else "["
         return "\\" + ch
 
     return _INLINE_SPECIAL.sub(repl, text)
 
 
-# a "[" that could open a link, image, reference or footnote: "](", "][", "]:"; or no "]" before the
-# text ends and more inline content follows (marked by \x00)
-_LINKISH = re.compile(r"\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(\[:]|\x00))")
+# `linkish`: a "[" that could open a link, image, reference or footnote ("[^", "[ ]", "[x]"; the next
+# "]" followed by "(", "[" or ":"; or no "]" before the text ends and more inline content follows)
+# — the regex `\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(\[:]|\x00))` on the text + "\x00" when more follows
+_LINK_STOP = re.compile(r"[\]\x00]")
+_ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.S)  # edge spaces and hard breaks
 _MD_ACTIVE = re.compile(r"[`*_\[\]\\~!]")
 _LINE_START = re.compile(
@@ -297,11 +315,13 @@ class Converter:
             self.anchors.add(zola_slug(heading.text_content()))
 
     # -- blocks -----------------------------------------------------------------------------
-    def blocks(self, parent) -> list[str]:
-        """The children of a block container as Markdown blocks."""
+    def blocks(self, parent, last_list: list | None = None) -> list[str]:
+        """The children of a block container as Markdown blocks. `last_list`: the list written
+        just before, when the container is transparent (its blocks sit among its neighbours)."""
         out: list[str] = []
         run: list[str] = []  # inline Markdown of the paragraph being gathered
-        last_list: list[_List | None] = [None]
+        if last_list is None:
+            last_list = [None]
 
         def flush() -> None:
             text = self._paragraph(resolve(run, True))
@@ -334,8 +354,11 @@ class Converter:
                 or self._holds_blocks(child)
             ):
                 flush()
-                produced = self.block(child, last_list)
-                out.extend(b for b in produced if b.strip())
+                before = last_list[0]
+                produced = [b for b in self.block(child, last_list) if b.strip()]
+                if not produced:  # nothing written: the list before is still the neighbour
+                    last_list[0] = before
+                out.extend(produced)
             else:
                 _add(run, self.inline(child))
             if child.tail:
@@ -363,15 +386,19 @@ class Converter:
             return self.gallery(el)
         if tag in ("ul", "ol", "menu"):
             return [self.list_block(el, tag == "ol", last_list)]
-        last_list[0] = None
         if rule is not None:
+            last_list[0] = None
             return rule(el)
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+            last_list[0] = None
             return self.heading(el, int(tag[1]))
         background = _background_image(el)
-        if background:  # an old cover block: its image lives in the style, and would be lost with it
+        if background:
+            last_list[0] = None  # an old cover block: its image lives in the style, and would be lost with it
             return [f"![]({_destination(background)})"] + self.blocks(el)
-        return self.blocks(el)  # containers: div, section, article, header, footer, center, …
+        # containers (div, section, article, a span around a list, …) are transparent: a list in
+        # one and a list beside it are neighbours in Markdown, whose markers must differ
+        return self.blocks(el, last_list)
 
     def _paragraph(self, inline_md: str) -> str:
         text = re.sub(r"[ \t]*\\\n[ \t]*", "\\\n", inline_md)  # spaces around hard breaks
@@ -1061,11 +1088,14 @@ def resolve(parts: list[str], line_edges: bool) -> str:
             merged.append(part)
     edge = " " if line_edges else "a"
     out: list[str] = []
+    # the last piece with visible content: whether more follows a text, without looking at every
+    # piece after it again (quadratic in a paragraph of thousands of pieces)
+    last_shown = max((i for i, p in enumerate(merged) if p.strip()), default=-1)
     for i, part in enumerate(merged):
         if isinstance(part, _Text):
             before = out[-1][-1] if out and out[-1] else edge
             after = merged[i + 1][0] if i + 1 < len(merged) and not isinstance(merged[i + 1], _Text) else edge
-            follows = any(p.strip() for p in merged[i + 1 :]) or not line_edges
+            follows = last_shown > i or not line_edges
             part = escape_inline(_WS.sub(" ", part), before, after, follows)
         if not part:
             continue
@@ -1214,15 +1244,6 @@ def _title(title: str | None) -> str:
 def _style_align(style: str) -> str:
     m = re.search(r"text-align\s*:\s*(left|center|right)", style)
     return m.group(1) if m else ""
-
-
-def parse_html(html_text: str):
-    """The HTML as an lxml tree under one `<div>` (None when there is nothing): what the URL
-    rewriting pass walks and `Converter.convert` turns into Markdown."""
-    if not html_text.strip():
-        return None
-    # comments other than <!--more--> are invisible; dropping them first lets text around them join
-    return lxml.html.fragment_fromstring(_COMMENT.sub("", html_text), create_parent="div")
 
 
 def html_to_markdown(html_text: str, options: Options | None = None) -> tuple[str, dict[str, str]]:

@@ -22,7 +22,7 @@ from migrate.wordpress.wpautop import shortcode_unautop, wpautop
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Attachment, Item, ascii_int
 
-_MORE = re.compile(r"<!--more(.*?)?-->", re.S)
+_MORE = "<!--more"  # up to the next "-->": the teaser ends there (`get_extended`)
 _NEXTPAGE = re.compile(r"\n?<!--nextpage-->\n?")
 _URL_LINE = re.compile(r"^(\s*)(https?://[^\s<>\"]+)(\s*)$", re.M)
 _P_URL = re.compile(r"<p(?:\s[^>]*)?>\s*(https?://[^\s<>\"]+)\s*</p>")
@@ -31,7 +31,12 @@ _PLACEHOLDER = "wp2zola-protected-{}-x"
 _PLACEHOLDER_RE = re.compile(r"wp2zola-protected-(\d+)-x")
 _PRE_AROUND_PLACEHOLDER = re.compile(r"<pre\b[^>]*>\s*(wp2zola-protected-\d+-x)\s*</pre>")
 _CODECOLORER = re.compile(r"(\s*)\[cc([^\s\]_]*(?:_[^\s\]]*)?)([^\]]*)\](.*?)\[/cc\2\](\s*)", re.S | re.I)
+_CODECOLORER_CLOSER = re.compile(r"\[/cc", re.I)
 _SHORTCODE_LIKE = re.compile(r"\[([A-Za-z][\w-]*)(?=[\s\]/=])")
+# the name of every `[/name]`, and of every `[name key=` (a name, then spaces, then an attribute)
+_CLOSER_LIKE = re.compile(r"\[/([A-Za-z][\w-]*)\]")
+_WITH_ATTRIBUTE = re.compile(r"\[([A-Za-z][\w-]*)\s+\w+=")
+_CODE_OPENER = re.compile(r"<(pre|code)\b")
 
 
 @dataclass
@@ -62,7 +67,7 @@ class Renderer:
         notes = RenderNotes()
         protected: list[str] = []
         content = item.content.replace("\r\n", "\n").replace("\r", "\n")
-        if self.codecolorer:
+        if self.codecolorer and _CODECOLORER_CLOSER.search(content):  # no closer: no match, and no scan per opener
             content = _CODECOLORER.sub(lambda m: self._codecolorer(m, protected), content)
         content = self._code_shortcodes(content, item, protected)
         content = _LATEX_INLINE.sub(lambda m: self._protect(protected, _math(html.unescape(m.group(1)))), content)
@@ -85,10 +90,12 @@ class Renderer:
     # -- classic ------------------------------------------------------------------------------
     def _classic(self, content: str, notes: RenderNotes) -> str:
         """Classic editor content: split at <!--more--> and <!--nextpage-->, auto-embed, wpautop."""
-        more = _MORE.search(content)
-        if more:
-            head, tail = content[: more.start()], content[more.end() :]
-            tail = _MORE.sub("", tail)
+        spans = _more_spans(content)
+        if spans:
+            head = content[: spans[0][0]]
+            # the text after the first one, without any other (WordPress shows them as nothing)
+            starts = [start for start, _ in spans[1:]] + [len(content)]
+            tail = "".join(content[end:start] for (_, end), start in zip(spans, starts, strict=True))
             return self._classic_part(head, notes) + "\n<!--more-->\n" + self._classic_part(tail, notes)
         return self._classic_part(content, notes)
 
@@ -258,9 +265,13 @@ class Renderer:
         return sc.replace_shortcodes(text, self.registered, handle)
 
     def _count_unknown(self, text: str, notes: RenderNotes) -> None:
-        visible = re.sub(r"<pre\b.*?</pre>|<code\b.*?</code>", "", text, flags=re.S)
+        """Each `[name` left in the text counts when the text also has `[/name]` or `[name key=`
+        (looks like a shortcode, not a bracket in prose). Both sets are collected in one pass
+        each: a search of the whole text per `[` was quadratic on a post of unclosed `[caption`."""
+        visible = _without_code(text)
+        closed = set(_CLOSER_LIKE.findall(visible)) | set(_WITH_ATTRIBUTE.findall(visible))
         for name in _SHORTCODE_LIKE.findall(visible):
-            if f"[/{name}]" in visible or re.search(r"\[" + re.escape(name) + r"\s+\w+=", visible):
+            if name in closed:
                 notes.unknown_shortcodes[name] += 1
 
     # built-in handlers: sc_<handler>(shortcode, item, notes) -> HTML or None (leave the text)
@@ -440,3 +451,42 @@ def _sized(att: Attachment, size: str) -> tuple[str, int | None, int | None]:
 
 def _math(formula: str) -> str:
     return "$" + html.escape(formula.strip(), quote=False) + "$"
+
+
+def _without_code(text: str) -> str:
+    """The text without its `<pre>…</pre>` and `<code>…</code>` spans, as
+    `re.sub(r"<pre\b.*?</pre>|<code\b.*?</code>", "", text, flags=re.S)` gives it, in linear time:
+    once an opener has no closer after it, no later opener of that kind has one either."""
+    out: list[str] = []
+    pos = 0
+    open_kinds = {"pre", "code"}
+    while open_kinds:
+        m = _CODE_OPENER.search(text, pos)
+        while m is not None and m.group(1) not in open_kinds:
+            m = _CODE_OPENER.search(text, m.start() + 1)
+        if m is None:
+            break
+        end = text.find(f"</{m.group(1)}>", m.end())
+        if end < 0:
+            open_kinds.discard(m.group(1))
+            continue  # search again from pos: an opener of the other kind may come first
+        out.append(text[pos : m.start()])
+        pos = end + len(m.group(1)) + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _more_spans(text: str) -> list[tuple[int, int]]:
+    """Where each `<!--more…-->` is, left to right, as `re.finditer(r"<!--more(.*?)?-->", text, re.S)`
+    finds them — in linear time: once one has no `-->` after it, neither has any later one."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while True:
+        start = text.find(_MORE, pos)
+        if start < 0:
+            return spans
+        end = text.find("-->", start + len(_MORE))
+        if end < 0:
+            return spans
+        spans.append((start, end + 3))
+        pos = end + 3

@@ -150,7 +150,8 @@ _P_BEFORE_BLOCK_TAG = _rx(r"<p>\s*(" + _BLOCK_TAG + ")")
 _P_CLOSE_AFTER_BLOCK_TAG = _rx("(" + _BLOCK_TAG + r")\s*</p>")
 
 # Matches `<script`, `<style`, `<svg`, `<math` as prefixes too (`<scripts>`), like WordPress.
-_RAW_NEWLINE_ELEMENT = _rx(r"<(script|style|svg|math).*?</\1>", re.DOTALL)
+# Each runs to the first `</name>` after it: `<(script|style|svg|math).*?</\1>` (DOTALL).
+_RAW_NEWLINE_OPENER = _rx(r"<(script|style|svg|math)")
 _KEEP_NEWLINE = "<WPPreserveNewline />"
 _BARE_NEWLINE = _rx(r"(?<!<br />)\s*\n")
 
@@ -238,12 +239,40 @@ def _repair_paragraphs(text: str) -> str:
 
 def _insert_line_breaks(text: str) -> str:
     """Turn every remaining newline into `<br />` + newline, except inside script/style/svg/math."""
-    text = _RAW_NEWLINE_ELEMENT.sub(lambda m: m.group(0).replace("\n", _KEEP_NEWLINE), text)
+    text = _keep_raw_newlines(text)
     text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
     # Whitespace before the newline goes too; a newline right after `<br />` is left alone (but
     # `<br /> \n` still gets a second `<br />`: the look-behind is tested where the spaces start).
     text = _BARE_NEWLINE.sub("<br />\n", text)
     return text.replace(_KEEP_NEWLINE, "\n")
+
+
+def _keep_raw_newlines(text: str) -> str:
+    """`<(script|style|svg|math).*?</\\1>` with each newline inside replaced by the placeholder, in
+    linear time: an opener whose `</name>` never comes is skipped, and so are all later openers
+    of that name without searching again (the regex would scan to the end for each of them)."""
+    out: list[str] = []
+    last = 0  # text before this is copied
+    pos = 0
+    unclosed: set[str] = set()  # names with no `</name>` after the current position
+    while True:
+        m = _RAW_NEWLINE_OPENER.search(text, pos)
+        if m is None:
+            break
+        name = m.group(1)
+        end = -1 if name in unclosed else text.find(f"</{name}>", m.end())
+        if end < 0:
+            unclosed.add(name)
+            pos = m.start() + 1
+            continue
+        end += len(name) + 3
+        out.append(text[last : m.start()])
+        out.append(text[m.start() : end].replace("\n", _KEEP_NEWLINE))
+        last = pos = end
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def wpautop(text: str, br: bool = True) -> str:
