@@ -417,6 +417,10 @@ class _Converter:
         body = self._body(item)
         if body.failed:
             warn(Notice(item.source, f"content could not be converted ({body.failed}); kept as HTML", item.id))
+        if body.flattened:
+            warn(
+                Notice(item.source, f"markup nested too deep: {body.flattened} element(s) kept as plain text", item.id)
+            )
         notes = body.notes
         for counter, seen in (
             (plan.unknown_shortcodes, notes.unknown_shortcodes),

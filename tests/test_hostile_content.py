@@ -27,6 +27,8 @@ from migrate.wordpress.wpautop import _KEEP_NEWLINE, _keep_raw_newlines
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Item, Source
 
+from .conftest import wxr_item
+
 RENDERER = Renderer(SiteContext(), Mappings.load())
 
 
@@ -286,3 +288,35 @@ def test_item_body_never_raises_and_always_converts(content):
     assert not result.failed, result.failed
     assert "{{" not in result.markdown and "\x00" not in result.markdown
     assert isinstance(html_markdown(content), str)  # the fidelity path, unrendered
+
+
+def test_the_run_says_which_item_lost_its_formatting_to_depth(tmp_path, write_export):
+    deep = "<span>" * 300 + "deep words here" + "</span>" * 300
+    export = write_export(wxr_item(1, "Deep", "deep", content=deep), wxr_item(2, "Flat", "flat", content="<p>Hi</p>"))
+    plan = plan_site([export], Mappings.load())
+    said = [str(n) for n in plan.notices if "nested too deep" in n.message]
+    assert len(said) == 1 and "item 1:" in said[0], said
+    assert "deep words here" in plan.files["content/2021/03/deep.md"].data.decode()
+
+
+def test_an_item_the_converter_fails_on_is_kept_as_html_and_the_run_goes_on(tmp_path, write_export, monkeypatch):
+    """Whatever goes wrong converting one item (here a bug of ours: an AssertionError, as lxml raised on a
+    document shell) costs that item its Markdown, not the run: it is written as its HTML, with a warning."""
+    import migrate.site.content as content
+
+    real = content.markdown_document
+
+    def fails_on_marker(root):
+        if root is not None and "MARKER" in "".join(root.itertext()):
+            raise AssertionError("a converter bug")
+        return real(root)
+
+    monkeypatch.setattr(content, "markdown_document", fails_on_marker)
+    export = write_export(
+        wxr_item(1, "Broken", "broken", content="<p>MARKER <b>kept</b></p>"),
+        wxr_item(2, "Fine", "fine", content="<p>Fine</p>"),
+    )
+    plan = plan_site([export], Mappings.load())
+    assert "MARKER <b>kept</b>" in plan.files["content/2021/03/broken.md"].data.decode()
+    assert "Fine" in plan.files["content/2021/03/fine.md"].data.decode()
+    assert any("item 1:" in str(n) and "AssertionError" in str(n) for n in plan.notices)

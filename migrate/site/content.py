@@ -25,6 +25,7 @@ class Body:
     anchors: frozenset[str] = frozenset()  # heading ids Zola gives the page
     links: PageLinks = field(default_factory=PageLinks)  # what its URLs became
     failed: str = ""  # why it could not be converted (then `markdown` is its stored HTML)
+    flattened: int = 0  # elements nested too deep, kept as their text
 
 
 def item_body(item: Item, renderer: Renderer, rewrite: Rewrite | None = None) -> Body:
@@ -33,6 +34,6 @@ def item_body(item: Item, renderer: Renderer, rewrite: Rewrite | None = None) ->
         root = parse_html(shown)
         links = rewrite(root, item) if rewrite is not None and root is not None else PageLinks()
         document = markdown_document(root)
-    except (RecursionError, ValueError, TypeError) as err:  # pathological HTML: keep it, never stop the run
-        return Body(raw_body(item.content), RenderNotes(), failed=type(err).__name__)
-    return Body(document.markdown, notes, document.anchors, links)
+    except Exception as err:  # pathological HTML, or a bug of ours: keep the item's HTML, never stop the run
+        return Body(raw_body(item.content), RenderNotes(), failed=f"{type(err).__name__}: {err}"[:200])
+    return Body(document.markdown, notes, document.anchors, links, flattened=document.flattened)
