@@ -142,8 +142,8 @@ def plan_site(
 
     converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
-    for path in exports:  # convert
-        for record in read_export(path, lambda n: None, str(path)):  # the index pass reported the problems
+    for n_export, path in enumerate(exports):  # convert
+        for record in read_export(path, lambda n: None, str(path), n_export):  # the index pass reported the problems
             if isinstance(record, Item):
                 plan.outcomes.append(converter.item(record))
                 done += 1
@@ -354,8 +354,8 @@ def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[
     if not bundles:
         return {}
     mentions: dict[int, set[int]] = {}
-    for path in exports:
-        for record in read_export(path, lambda n: None, str(path)):
+    for n_export, path in enumerate(exports):
+        for record in read_export(path, lambda n: None, str(path), n_export):
             if isinstance(record, Item) and record.id is not None and record.type != "attachment":
                 thumb = ascii_int(record.meta_value("_thumbnail_id").strip())
                 found = mentioned_attachments(record.content, library)

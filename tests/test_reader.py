@@ -206,6 +206,32 @@ def test_utf8_bom(tmp_path):
     assert r.notices == []
 
 
+SAMPLE = Path(__file__).parent.parent / "samples" / "example-blog.wordpress.xml"
+
+
+@pytest.mark.parametrize(
+    ("codec", "bom", "declared"),
+    [
+        ("utf-16-le", b"\xff\xfe", "UTF-8"),
+        ("utf-16-be", b"\xfe\xff", "UTF-8"),
+        ("utf-16-le", b"\xff\xfe", "UTF-16"),
+        ("utf-16-be", b"\xfe\xff", "UTF-16"),
+        ("utf-16-le", b"", "UTF-16"),
+        ("utf-16-be", b"", "UTF-16"),
+    ],
+    ids=["le-bom", "be-bom", "le-bom-declared", "be-bom-declared", "le-declared", "be-declared"],
+)
+def test_utf16_export_reads_as_its_utf8_original(tmp_path, monkeypatch, codec, bom, declared):
+    text = SAMPLE.read_text(encoding="utf-8").replace('encoding="UTF-8"', f'encoding="{declared}"', 1)
+    want = read(tmp_path, text, "utf8.xml", label="site.xml")
+    assert len(want.items) == 13
+    data = bom + text.encode(codec)
+    got = read(tmp_path, data, "utf16.xml", label="site.xml")
+    assert got.records == want.records and got.notices == want.notices
+    monkeypatch.setattr(xmlstream, "BLOCK", 1001)  # an odd block size cuts 16-bit units in two
+    assert read(tmp_path, data, "utf16.xml", label="site.xml").records == want.records
+
+
 # -- undeclared prefixes ---------------------------------------------------------------------------
 
 

@@ -130,11 +130,11 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
     """First pass over all exports of one site: merge headers, index items without bodies."""
     ctx = SiteContext()
     offsets: Counter[timedelta] = Counter()
-    for path in paths:
+    for n, path in enumerate(paths):  # n: the export's index, part of each item's identity
         label = str(path)
         ctx.files.append(label)
         version: ChannelField | None = None
-        for record in read_export(path, warn, label):
+        for record in read_export(path, warn, label, n):
             if isinstance(record, ChannelField):
                 if record.name == "wxr_version" and version is None:
                     version = record
@@ -187,7 +187,8 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                         ctx.reusable_blocks[light.id] = record.content
         if version is None or version.value not in ("1.0", "1.1", "1.2"):
             said = f"wxr_version {version.value!r} is not one WordPress writes" if version else "no wxr_version"
-            warn(Notice(version.source if version else Source(label, 1), f"{said}; read as WXR by its elements"))
+            where = version.source if version else Source(label, 1, export=n)
+            warn(Notice(where, f"{said}; read as WXR by its elements"))
     if offsets:
         top = max(offsets.values())
         ctx.site_offset = min(o for o, n in offsets.items() if n == top)

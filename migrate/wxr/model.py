@@ -14,10 +14,14 @@ def ascii_int(text: object) -> int | None:
 
 @dataclass(frozen=True)
 class Source:
-    """Where something was read: file and line (1-based)."""
+    """Where something was read: file and line (1-based). It is also an item's identity in a run, so
+    it holds what the layout of the files cannot share: the fragment's index in its file (two items
+    on one line) and the export's index in the run (one file given twice). Messages show file:line."""
 
     file: str
     line: int
+    ordinal: int = 0
+    export: int = 0
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}"

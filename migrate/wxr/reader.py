@@ -221,8 +221,9 @@ def _item(el: etree._Element, source: Source) -> Item:
     return item
 
 
-def read_export(path: str | Path, warn: Warn, label: str | None = None) -> Iterator[Record]:
-    """Yield the records of one export file, in file order. Problems go to `warn`.
+def read_export(path: str | Path, warn: Warn, label: str | None = None, export: int = 0) -> Iterator[Record]:
+    """Yield the records of one export file, in file order. Problems go to `warn`. `export` is the
+    file's index in the run (part of each record's Source: every pass must give the same one).
 
     Raises ExportError when the file cannot be read at all.
     """
@@ -241,24 +242,27 @@ def read_export(path: str | Path, warn: Warn, label: str | None = None) -> Itera
             for raw in scanner.fragments():
                 found = True
                 for line, message in scanner.notes[seen_notes:]:
-                    warn(Notice(Source(label, line), message))
+                    warn(Notice(Source(label, line, export=export), message))
                 seen_notes = len(scanner.notes)
                 frag = xmlstream.parse_fragment(raw, scanner.encoding)
-                source = Source(label, frag.line)
+                source = Source(label, frag.line, raw.ordinal, export)
                 if raw.kind == "item":
                     yield _item_record(frag, source, warn)
-                elif frag.element is not None:
-                    message = "; ".join(frag.problems)
-                    if message and message not in said:  # header repairs repeat: say each once
-                        said.add(message)
-                        warn(Notice(source, message))
+                    continue
+                message = "; ".join(frag.problems or (["unreadable XML"] if frag.element is None else []))
+                if frag.element is None:
+                    message = f"header element skipped: {message}"
+                if message and message not in said:  # header repairs repeat: say each once
+                    said.add(message)
+                    warn(Notice(source, message))
+                if frag.element is not None:
                     record = _channel_record(frag.element, source)
                     if record is not None:
                         yield record
         except OSError as err:
             raise ExportError(f"{label}: read error: {err.strerror or err}") from None
         for line, message in scanner.notes[seen_notes:]:
-            warn(Notice(Source(label, line), message))
+            warn(Notice(Source(label, line, export=export), message))
     if not (found or scanner.saw_wxr):
         raise ExportError(f"{label}: not a WordPress export (no <channel> or <item> element found)")
 

@@ -6,6 +6,11 @@ XML parse fails at the first of these and loses everything after it. So a light 
 the element boundaries (it understands CDATA, comments, tags and quotes, nothing more), each fragment
 is repaired at text level and then parsed on its own by lxml with a hardened parser. One damaged item
 costs that item only, and memory holds one fragment at a time.
+
+So that damage stays in its fragment, a comment, PI, DOCTYPE or CDATA section must be closed before
+the next `<item>`, `</item>` or channel tag (a CDATA value may hold such markup as text only when its
+`]]>` is followed by its element's end tag): an opener that is not is read as text, and every later
+item is still found.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ import codecs
 import html.entities
 import re
 import urllib.parse
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from lxml import etree
 
@@ -33,7 +39,17 @@ DEFAULT_NAMESPACES = {
 }
 
 _ITEM_TOKEN = re.compile(rb"<!\[CDATA\[|<!--|<\?|<!|<(/?)(?:[A-Za-z_][\w.-]*:)?item(?=[\s/>])")
-_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
+# No "<" inside a tag, quoted or not (XML forbids it): a stray "<" or an unbalanced quote then costs
+# one tag, not everything up to the next quote or ">" (which may be items away).
+_TAG = re.compile(rb"<(/?)([A-Za-z_][\w.:-]*)((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*)>")
+# Where a comment, PI, DOCTYPE or CDATA section opened outside an item's value must have ended:
+# an item or channel tag. A special not closed before it is damage of its own fragment only.
+_BOUNDARY = re.compile(rb"</?(?:[A-Za-z_][\w.-]*:)?(?:item|channel)(?=[\s/>])")
+_CDATA_AFTER = re.compile(rb"\]\]>\s*(?:(<!\[CDATA\[)|</([A-Za-z_][\w.:-]*)\s*>)")
+_START_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>")
+_DECL_STOP = re.compile(rb"[\[<>]")
+_BSPACES = re.compile(rb"\s*")
+_STRAY = -2  # _special_end: an opener that is not closed where it must be, read as text
 _XMLNS = re.compile(rb"""xmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -64,20 +80,68 @@ class _Raw:
     data: bytes
     scope: dict[str, str]
     truncated: str = ""
+    # text-level fixes the scanner decided on: (offset in data, bytes replaced, replacement, what)
+    fixes: list[tuple[int, int, bytes, str]] = field(default_factory=list)
+    ordinal: int = 0  # the fragment's index in the file: two items on one line are still two
+
+
+class _Readable(Protocol):
+    def read(self, n: int, /) -> bytes: ...
+
+
+class _Utf8From:
+    """A UTF-16 stream read as UTF-8, block by block: the scanner's byte patterns are ASCII."""
+
+    def __init__(self, stream: _Readable, encoding: str):
+        self.stream = stream
+        self.decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+
+    def convert(self, data: bytes) -> bytes:
+        return self.decoder.decode(data).encode("utf-8")
+
+    def read(self, n: int, /) -> bytes:
+        while True:
+            data = self.stream.read(n)
+            out = self.decoder.decode(data, final=not data).encode("utf-8")
+            if out or not data:  # a lone byte decodes to nothing yet: read on
+                return out
+
+
+def _utf16(head: bytes) -> str | None:
+    """The codec of a UTF-16 file (by its BOM, or by '<' and '?' as 16-bit units), or None."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and not head.startswith(b"\xff\xfe\x00\x00"):
+        return "utf-16"  # the codec reads the BOM and drops it
+    if head.startswith(b"<\x00") and head[3:4] == b"\x00":
+        return "utf-16-le"
+    if head.startswith(b"\x00<") and head[2:3] == b"\x00":
+        return "utf-16-be"
+    return None
+
+
+_INF = 1 << 62
 
 
 class Scanner:
     """Finds fragment boundaries in a byte stream, reading it block by block."""
 
     def __init__(self, stream: BinaryIO):
-        self.stream = stream
+        self.stream: _Readable = stream
         self.buf = b""
+        self.base = 0  # bytes dropped from the front of buf so far (absolute position of buf[0])
         self.line = 1  # the line number at buf[counted]
         self.counted = 0
         self.eof = False
         self.encoding = "utf-8"
         self.notes: list[tuple[int, str]] = []  # file-level repairs: (line, message)
         self.saw_wxr = self.saw_channel = self.root_is_rss = False
+        self.ordinal = 0
+        # what the scan found to fix or say, by absolute position: (pos, length, replacement or None, what)
+        self._pending: deque[tuple[int, int, bytes | None, str]] = deque()
+        # _first's memory per needle: (lo, hi, hit): no match starts in [lo, hi); hit == hi is the
+        # first match at or after lo, or -1 when what lies beyond hi is not known (hi == _INF: nothing)
+        self._memo: dict[bytes | re.Pattern[bytes], tuple[int, int, int]] = {}
+        self._cdata_run = (-1, -1)  # (end, first opener) of the last CDATA sections, absolute
+        self._value_memo: tuple[int, bytes | None] = (-1, None)
 
     # -- buffer -------------------------------------------------------------------------------
     def _more(self) -> bool:
@@ -99,6 +163,42 @@ class Scanner:
             if not self._more():
                 return -1
 
+    def _first(self, key: bytes | re.Pattern[bytes], start: int, stop: int | None = None) -> int:
+        """Where `key` (bytes or a pattern) first starts at or after `start`, before `stop` (None: anywhere,
+        reading on); -1 if nowhere. The answer is remembered: after an unclosed opener the same question
+        comes again from the next opener, and searching the same bytes again each time would make 100,000
+        unclosed `<!--` quadratic."""
+        base = self.base
+        s = start + base
+        lo, hi, hit = self._memo.get(key, (_INF, _INF, -1))
+        if lo <= s <= hi:
+            if hit >= 0:
+                return hit - base if stop is None or hit < stop + base else -1
+            if stop is not None and stop + base <= hi:
+                return -1
+            at = hi  # known to be clear up to hi: search on from there
+        else:
+            lo = at = s
+        size = len(key) if isinstance(key, bytes) else 16  # how far a match may straddle the end of the buffer
+        while True:
+            a = at - base
+            if isinstance(key, bytes):
+                end = len(self.buf) if stop is None else min(len(self.buf), stop + len(key) - 1)
+                found = self.buf.find(key, a, end)
+            else:
+                m = key.search(self.buf, a)
+                found = m.start() if m and (stop is None or m.start() < stop) else -1
+            if found >= 0:
+                self._memo[key] = (lo, found + base, found + base)
+                return found
+            if stop is not None:
+                self._memo[key] = (lo, stop + base, -1)
+                return -1
+            at = max(at, base + len(self.buf) - size + 1)
+            if not self._more():
+                self._memo[key] = (lo, _INF, -1)
+                return -1
+
     def _line(self, pos: int) -> int:
         """Line number at pos; positions asked for only grow, so each byte is counted once."""
         self.line += self.buf.count(b"\n", self.counted, pos)
@@ -112,6 +212,7 @@ class Scanner:
             return pos
         self._line(pos)
         self.buf = self.buf[pos:]
+        self.base += pos
         self.counted = 0
         return 0
 
@@ -121,29 +222,138 @@ class Scanner:
             m = _TAG.match(self.buf, i)  # the tag was cut by the end of a block
         return m
 
-    def _skip_special(self, i: int) -> int | None:
-        """If a comment, CDATA section, PI or doctype starts at i, the index after it (-1: the file ends first)."""
-        for opener, closer in ((b"<![CDATA[", b"]]>"), (b"<!--", b"-->"), (b"<?", b"?>")):
-            while len(self.buf) < i + len(opener) and self._more():
+    # -- comments, CDATA, PIs, DOCTYPE ------------------------------------------------------------
+    def _special_end(self, i: int) -> int | None:
+        """If a comment, CDATA section, PI or doctype starts at i, the index after it; None if none
+        starts there; -1 if the file ends inside it; _STRAY if it is not closed where it must be (the
+        opener is then text: recorded, to be escaped in its fragment or reported)."""
+        while len(self.buf) < i + 9 and self._more():
+            pass
+        if self.buf.startswith(b"<![CDATA[", i):
+            end = self._cdata_end(i)
+        elif self.buf.startswith(b"<!--", i):
+            end = self._comment_end(i)
+        elif self.buf.startswith(b"<?", i):
+            end = self._closed_before(i, b"?>", i + 2)
+        elif self.buf.startswith(b"<!", i):
+            end = self._decl_end(i)
+        else:
+            return None
+        if end == _STRAY:
+            opener = next(o for o in ("<![CDATA[", "<!--", "<?", "<!") if self.buf.startswith(o.encode(), i))
+            self._pending.append((i + self.base, 1, b"&lt;", f"unclosed '{opener}' read as text"))
+        return end
+
+    def _limit(self, i: int) -> int | None:
+        """Where a PI, comment or DOCTYPE subset opened at i must be closed: before the next item or
+        channel tag and before the next CDATA section (neither is ever inside one). None: the file ends first."""
+        boundary = self._first(_BOUNDARY, i + 1)
+        cdata = self._first(b"<![CDATA[", i + 2, boundary if boundary >= 0 else None)
+        return cdata if cdata >= 0 else boundary if boundary >= 0 else None
+
+    def _closed_before(self, i: int, closer: bytes, start: int) -> int:
+        limit = self._limit(i)
+        end = self._first(closer, start, limit)
+        if end >= 0:
+            return end + len(closer)
+        return -1 if limit is None else _STRAY
+
+    def _comment_end(self, i: int) -> int:
+        # a well-formed comment ends at its first "--" (this keeps a commented-out <item> a comment);
+        # only a comment with "--" inside falls back to the nearer limit of the other specials
+        dashes = self._first(b"--", i + 4)
+        if dashes < 0:
+            return -1 if self._first(_BOUNDARY, i + 1) < 0 else _STRAY
+        while len(self.buf) < dashes + 3 and self._more():
+            pass
+        if self.buf.startswith(b"-->", dashes):
+            return dashes + 3
+        return self._closed_before(i, b"-->", i + 4)
+
+    def _decl_end(self, i: int) -> int:
+        """A DOCTYPE (never loaded, dropped with its subset) or other "<!" markup: ends at the first
+        ">" unless a "<" comes first; an internal subset ends at "]>"."""
+        stop = self._first(_DECL_STOP, i + 2)
+        if stop < 0:
+            return -1
+        char = self.buf[stop : stop + 1]
+        if char == b">":
+            return stop + 1
+        if char == b"<":
+            return _STRAY
+        end = self._closed_before(i, b"]>", stop)
+        if end >= 0:
+            self._pending.append(
+                (i + self.base, 0, None, "DOCTYPE with an internal subset ignored (entities are never expanded)")
+            )
+        return end
+
+    def _cdata_end(self, i: int) -> int:
+        """A CDATA section's end, if it has one where it must. A value may hold any markup as text,
+        "<item>" and "<![CDATA[" too, so the first "]]>" is taken unless the section runs past an item
+        or channel tag, or holds another opener: then it is whole only when its "]]>" is followed by
+        the end tag of the element it opened in (past the further sections of a split value), or, for
+        a held opener, when a later "]]>" is (a literal "]]>" of a pre-3.4 export, which repair()
+        mends). Otherwise it was never closed, and its opener is text."""
+        close = self._first(b"]]>", i + 9)
+        boundary = self._first(_BOUNDARY, i + 1)
+        if close < 0:
+            return -1 if boundary < 0 else _STRAY
+        run_end, run_start = self._cdata_run
+        first = run_start if run_end == i + self.base else i + self.base  # a split value: its first section
+        crosses = 0 <= boundary < close
+        if crosses or self._first(b"<![CDATA[", i + 9, close) >= 0:
+            owner = self._owner(first - self.base)
+            if owner is None:
+                return _STRAY
+            if self._value_end(close) != owner:
+                if crosses:
+                    return _STRAY
+                later = re.compile(rb"\]\]>\s*</" + re.escape(owner) + rb"\s*>")
+                if not later.search(self.buf, close + 3, boundary if boundary >= 0 else len(self.buf)):
+                    return _STRAY
+        self._cdata_run = (close + 3 + self.base, first)
+        return close + 3
+
+    def _value_end(self, close: int) -> bytes | None:
+        """The end tag that follows the CDATA section closed at close, past the further sections of a
+        split value; None if something else follows. Remembered for the last close asked about."""
+        if self._value_memo[0] == close + self.base:
+            return self._value_memo[1]
+        at, name = close, None
+        while True:
+            while len(self.buf) < at + 200 and self._more():
                 pass
-            if self.buf.startswith(opener, i):
-                end = self._find(closer, i + len(opener))
-                return -1 if end < 0 else end + len(closer)
-        if self.buf.startswith(b"<!", i):  # DOCTYPE: never loaded, dropped with its subset
-            end = self._find(b">", i)
-            bracket = self.buf.find(b"[", i, end if end >= 0 else None)
-            if bracket >= 0:
-                end = self._find(b"]>", bracket)
-                self.notes.append(
-                    (self._line(i), "DOCTYPE with an internal subset ignored (entities are never expanded)")
-                )
-                return -1 if end < 0 else end + 2
-            return -1 if end < 0 else end + 1
-        return None
+            after = _CDATA_AFTER.match(self.buf, at)
+            if after is None or not after.group(1):
+                name = after.group(2) if after else None
+                break
+            at = self._find(b"]]>", after.end())  # not _first: its memory serves the openers
+            if at < 0:
+                break
+        self._value_memo = (close + self.base, name)
+        return name
+
+    def _owner(self, i: int) -> bytes | None:
+        """Name of the start tag that ends just before i (spaces aside), if one does."""
+        if i < 0:
+            return None
+        gt = self.buf.rfind(b">", max(0, i - 400), i)
+        if gt < 0 or self.buf[gt + 1 : i].strip():
+            return None
+        lt = self.buf.rfind(b"<", max(0, gt - 400), gt)
+        m = _START_TAG.fullmatch(self.buf, lt, gt + 1) if lt >= 0 else None
+        return m.group(1) if m else None
 
     # -- start of file ------------------------------------------------------------------------
     def _skip_junk(self) -> int:
         self._more()
+        utf16 = _utf16(self.buf)
+        transcoded = utf16 is not None
+        if utf16 is not None:
+            reader = _Utf8From(self.stream, utf16)
+            self.stream = reader
+            self.buf = reader.convert(self.buf)
         if self.buf.startswith(b"\xef\xbb\xbf"):
             self.buf = self.buf[3:]
         head = self.buf[:65536]
@@ -164,17 +374,39 @@ class Scanner:
             what = "blank lines" if not junk.strip() else f"{len(junk)} bytes of non-XML text"
             self.notes.append((1, f"skipped {what} before the XML start"))
         m = _ENCODING.search(self.buf, start, start + 200) if self.buf.startswith(b"<?xml", start) else None
-        if m:
+        if m and not transcoded:  # a UTF-16 file is UTF-8 by now, whatever it declares
             self.encoding = m.group(1).decode("ascii").lower()
         return start
 
     # -- main loop ----------------------------------------------------------------------------
     def fragments(self) -> Iterator[_Raw]:
         yield from self._fragments()
+        self._flush(len(self.buf))
         if self.root_is_rss and not self.saw_channel:
             self.notes.append(
                 (self._line(len(self.buf)), "no <channel> element inside <rss>: only <item> elements could be read")
             )
+
+    def _flush(self, upto: int) -> None:
+        """What the scan found before upto, outside any fragment, becomes file-level notes."""
+        while self._pending and self._pending[0][0] < upto + self.base:
+            pos, _, _, what = self._pending.popleft()
+            self.notes.append((self._line(pos - self.base), what))
+
+    def _take(self, start: int, end: int, line: int) -> list[tuple[int, int, bytes, str]]:
+        """The fixes found inside the fragment [start, end) (offsets in it); its notes go to notes."""
+        fixes = []
+        while self._pending:
+            pos, length, fix, what = self._pending[0]
+            offset = pos - self.base - start
+            if offset > end - start or (offset == end - start and length):  # an insert may sit at the very end
+                break
+            self._pending.popleft()
+            if fix is None:
+                self.notes.append((line + self.buf.count(b"\n", start, start + offset), what))
+            else:
+                fixes.append((offset, length, fix, what))
+        return fixes
 
     def _fragments(self) -> Iterator[_Raw]:
         pos = self._skip_junk()
@@ -206,12 +438,15 @@ class Scanner:
                 for _, decls in stack:
                     scope.update(decls)
                 kind = "item" if local == "item" else "channel"
+                self._flush(i)
+                line = self._line(i)
                 if empty:
                     end, truncated = m.end(), ""
                 else:
                     end, truncated = self._fragment_end(m.end(), local, kind)
-                line = self._line(i)
-                yield _Raw(kind, line, self.buf[i:end], scope, truncated)
+                fixes = self._take(i, end, line)
+                yield _Raw(kind, line, self.buf[i:end], scope, truncated, fixes, self.ordinal)
+                self.ordinal += 1
                 pos = self._drop(end)
                 continue
             if not empty:
@@ -233,16 +468,26 @@ class Scanner:
                 continue
             token = m.group(0)
             if token.startswith(b"<!") or token == b"<?":
-                after = self._skip_special(m.start())
+                after = self._special_end(m.start())
                 if after is None:  # "<!" that opens nothing known
                     pos = m.end()
+                elif after == _STRAY:
+                    pos = m.start() + 1
                 elif after < 0:
                     return len(self.buf), "the file ends before </item>"
                 else:
                     pos = after
             elif m.group(1):  # </item
-                end = self._find(b">", m.end())
-                return (len(self.buf), "the file ends before </item>") if end < 0 else (end + 1, "")
+                gt = m.end()
+                while True:
+                    gt = _BSPACES.match(self.buf, gt).end()  # type: ignore[union-attr]  # `\s*` always matches
+                    if gt < len(self.buf) or not self._more():
+                        break
+                if self.buf.startswith(b">", gt):
+                    return gt + 1, ""
+                # "</item" without its ">" (cut, or followed by the next tag): it still ends the item
+                self._pending.append((m.end() + self.base, 0, b">", "'>' added to an end tag </item>"))
+                return m.end(), ""
             else:  # a new item starts: the current one was never closed
                 return m.start(), "<item> is not closed before the next <item>"
 
@@ -274,11 +519,11 @@ class Scanner:
                 if not self._more():
                     return None
                 i = self.buf.find(b"<", pos)
-            after = self._skip_special(i)
+            after = self._special_end(i)
             if after is not None:
-                if after < 0:
+                if after == -1:
                     return None
-                pos = after
+                pos = i + 1 if after == _STRAY else after
                 continue
             m = self._tag_at(i)
             if m:
@@ -440,9 +685,29 @@ def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
+def _apply_fixes(raw: _Raw, problems: list[str]) -> bytes:
+    """The fragment's bytes with the scanner's fixes made (an unclosed opener escaped as text, a missing
+    '>' added), and one problem per kind of fix, with the line of its first occurrence."""
+    out: list[bytes] = []
+    pos = 0
+    seen: dict[str, tuple[int, int]] = {}  # what → (count, line of the first)
+    for offset, length, replacement, what in raw.fixes:
+        out += (raw.data[pos:offset], replacement)
+        pos = offset + length
+        if what in seen:
+            count, line = seen[what]
+            seen[what] = (count + 1, line)
+        else:
+            seen[what] = (1, raw.line + raw.data.count(b"\n", 0, offset))
+    out.append(raw.data[pos:])
+    for what, (count, line) in seen.items():
+        problems.append(f"{what} (line {line})" if count == 1 else f"{count} × {what} (first at line {line})")
+    return b"".join(out)
+
+
 def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
     problems: list[str] = []
-    text = _decode(raw.data, encoding, problems)
+    text = _decode(_apply_fixes(raw, problems) if raw.fixes else raw.data, encoding, problems)
     text, n = _C1.subn(lambda m: bytes([ord(m.group(0))]).decode("cp1252", "ignore"), text)
     if n:
         problems.append(f"{n} C1 control character(s) read as Windows-1252")
@@ -471,5 +736,5 @@ def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
 
 
 def _reason(err: etree.XMLSyntaxError) -> str:
-    msg = str(err.msg or err)
+    msg = str(err.msg or err).strip().split("\n", 1)[0]  # libxml2 may quote the text that follows: one line
     return re.sub(r",? line \d+, column \d+.*$", "", msg).strip()
