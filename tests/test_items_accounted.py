@@ -186,6 +186,43 @@ def test_corpus_mutants_account_for_every_item(tmp_path):
     )
 
 
+def test_the_command_on_mutants_never_traces_back_and_reports_every_item(tmp_path):
+    """The whole command, as a user runs it, on mutated exports (the sample's, and the corpus's when it is
+    there): exit 0 (or 1 with one line when a file without items is no export any more), never a
+    traceback, and the JSON report lists every item of the file."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from migrate.cli import app
+
+    runner = CliRunner()
+    sources = [SAMPLE, *corpus_files()[:: max(1, len(corpus_files()) // 12)]]
+    tracebacks = runs = 0
+    for source in sources:
+        data = source.read_bytes()
+        expected = independent_count(data)
+        for mutant in Mutator(data, "cli " + source.name).mutants(12 if source == SAMPLE else 3):
+            path = tmp_path / "mutant.xml"
+            path.write_bytes(mutant.data)
+            site, report = tmp_path / f"site-{runs}", tmp_path / f"report-{runs}.json"
+            result = runner.invoke(
+                app, ["migrate", str(path), "--out", str(site), "--no-download", "-q", "--report", str(report)]
+            )
+            runs += 1
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                tracebacks += 1
+                continue
+            if result.exit_code == 1:
+                assert expected == 0 and len(result.output.strip().splitlines()) == 1, mutant.name
+                continue
+            assert result.exit_code == 0, f"{source.name} {mutant.name}: {result.output}"
+            items = json.loads(report.read_text("utf-8"))["items"]
+            assert len(items) == expected, f"{source.name} {mutant.name}"
+    print(f"\n{runs} runs of the command on mutated exports, {tracebacks} tracebacks")
+    assert runs >= 12 and tracebacks == 0
+
+
 # -- hand-made cases -------------------------------------------------------------------------------
 
 
