@@ -185,3 +185,19 @@ def test_a_folder_on_another_file_system_is_written_through_a_file_there(tmp_pat
     moon = site / "static/blog/wp-content/uploads/2023/04/moon.jpg"
     assert moon.read_bytes() == (UPLOADS / "2023/04/moon.jpg").read_bytes()
     assert not [p for p in site.rglob("*") if p.name.endswith((".wp2zola-tmp", ".part"))]
+
+
+def test_a_real_read_only_file_system(tmp_path):
+    """A read-only tmpfs (where this machine lets us mount one): root or not, nothing can be written."""
+    import subprocess
+
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        line = one_line(run(mount / "site"))
+        assert str(mount / "site") in line and "read-only" in line, line
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)
