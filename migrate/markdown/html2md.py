@@ -287,6 +287,7 @@ class Converter:
         if root is None:
             return ""
         _join_adjacent(root)
+        _hoist_more(root)
         self._find_anchors(root)
         return "\n\n".join(b for b in self.blocks(root) if b.strip()) + "\n"
 
@@ -458,15 +459,66 @@ class Converter:
         return ["\n".join(("> " + line) if line.strip() else ">" for line in inner.split("\n"))]
 
     def block_pre(self, el) -> list[str]:
+        if any((n.get("src" if n.tag == "img" else "href") or "").strip() for n in el.iterdescendants("a", "img")):
+            return [self.pre_html(el)]
+        for inner in list(el.iterdescendants("pre")):  # a <pre> in a <pre> shows on lines of its own
+            prev = inner.getprevious()
+            before = (prev.tail if prev is not None else inner.getparent().text) or ""
+            if not before.endswith("\n"):
+                inner.text = "\n" + (inner.text or "")
+            if not (inner.tail or "").startswith("\n") and not inner.text_content().endswith("\n"):
+                inner.tail = "\n" + (inner.tail or "")
         for br in list(el.iter("br")):  # preformatted and verse blocks store line breaks as <br>
             br.tail = "\n" + (br.tail or "")
             br.drop_tree()
-        code = el.text_content().lstrip("\n").rstrip("\n ")  # edge blank lines do not show
+        # edge blank lines do not show (also ones of spaces only: a quote's "> " prefix would drop them)
+        code = re.sub(r"^(?:[ \t]*\n)+", "", el.text_content()).rstrip("\n ")
         return [code_block(code, self._language(el), self.options.fence)]
+
+    def pre_html(self, el) -> str:
+        """A <pre> holding links or images (preformatted blocks, pasted terminal output, a <pre>
+        nested in one): plain HTML keeps them, where a code block would keep only the text. Links
+        and images stay, a nested <pre> (or other block) starts its own lines, other tags go. The one
+        `</pre>` is the last line: CommonMark ends such an HTML block at the first line holding it."""
+        parts: list[str] = []
+
+        def walk(node) -> None:
+            if node.text:
+                parts.append(html.escape(node.text, quote=False))
+            for child in node:
+                tag = child.tag.lower() if isinstance(child.tag, str) else ""
+                if tag == "br":
+                    parts.append("\n")
+                elif tag == "img" and (child.get("src") or "").strip():
+                    parts.append(f'<img src="{_attr(child.get("src").strip())}" alt="{_attr(child.get("alt") or "")}">')
+                elif tag == "a" and (child.get("href") or "").strip():
+                    parts.append(f'<a href="{_attr(child.get("href").strip())}">')
+                    walk(child)
+                    parts.append("</a>")
+                elif tag in BLOCK_TAGS and tag not in DROP_TAGS and tag not in ("script", "style"):
+                    if parts and not parts[-1].endswith("\n"):
+                        parts.append("\n")
+                    walk(child)
+                    parts.append("\n")
+                elif tag and tag not in DROP_TAGS and tag not in ("script", "style"):
+                    walk(child)
+                if child.tail:
+                    parts.append(html.escape(child.tail, quote=False))
+
+        walk(el)
+        body = "".join(parts).lstrip("\n").rstrip("\n ")
+        language = self._language(el)
+        cls = f' class="language-{_attr(language)}"' if language else ""
+        return escape_html(f"<pre{cls}>{body}</pre>")
 
     def _language(self, el) -> str:
         for node in [el, *el.iter("code")]:
-            for value in (node.get("data-lang"), node.get("data-language"), node.get("lang")):
+            for value in (
+                node.get("data-lang"),
+                node.get("data-language"),
+                node.get("data-enlighter-language"),  # Enlighter's <pre class="EnlighterJSRAW">
+                node.get("lang"),
+            ):
                 if value and re.fullmatch(r"[\w+#.-]+", value):
                     return value.lower()
             classes = _classes(node)
@@ -811,10 +863,21 @@ class Converter:
             br.tail = " " + (br.tail or "")
             br.drop_tree()
         text = el.text_content()
+        # a space at an edge shows between the code and the words beside it; a code span would
+        # drop it (`npm install`then), so it stands outside the span
+        m = re.match(r"^([ \t\n]*)(.*?)([ \t\n]*)$", text, re.S)
+        assert m is not None  # the pattern matches any text
+        lead, core, trail = m.group(1), m.group(2), m.group(3)
+        if not core:
+            return code_span(text) if text else ""
         links = [a for a in el.iter("a") if a.get("href")]
-        if text and len(links) == 1 and links[0].text_content() == text:  # <code><a>…</a></code>
-            return f"[{code_span(text)}]({_destination(links[0].get('href'))})"
-        return code_span(text) if text else ""
+        if len(links) == 1 and links[0].text_content().strip() == core:  # <code><a>…</a></code>
+            md = f"[{code_span(core)}]({_destination(links[0].get('href'))})"
+        else:
+            md = code_span(core)
+        if not lead and not trail:
+            return md
+        return _Unwrapped([_Text(" ") if lead else "", md, _Text(" ") if trail else ""])
 
     inline_tt = inline_code
 
@@ -845,10 +908,9 @@ class Converter:
             return _Unwrapped(self._parts(el))  # no link, or to an anchor that does not exist here
         if href.startswith("#"):
             href = "#" + unquote(href[1:])  # the anchor as Zola will check it
-        m = _EDGES.match(self.inline_children(el))
+        m = _EDGES.match(self._link_text(el))
         assert m is not None  # the pattern matches any text
         lead, text, trail = m.group(1), m.group(2), m.group(3)  # spaces and breaks stay outside the link
-        text = re.sub(r"(?<!\\)\](?!\()", r"\\]", text)  # a lone "]" would end the link text
         if not text:
             return lead + trail if "\\\n" in lead + trail else ""
         title = el.get("title")
@@ -863,6 +925,31 @@ class Converter:
         ):
             return f"{lead}<{href}>{trail}"
         return f"{lead}[{text}]({_destination(href)}{_title(title)}){trail}"
+
+    def _link_text(self, el) -> str:
+        """A link's inline Markdown with every bracket of its text escaped (`Report \\[PDF\\]`, `\\[1\\]`):
+        an unescaped one can end the link text or open another link. Brackets of the text are
+        marked in the tree while it converts (and restored after), so the ones Markdown itself
+        writes (images, code spans) are left alone."""
+        saved: list[tuple[object, str, str]] = []
+
+        def mark(node) -> None:
+            if node.text:
+                saved.append((node, "text", node.text))
+                node.text = node.text.translate(_BRACKET_MARKS)
+            for child in node:
+                if isinstance(child.tag, str) and child.tag.lower() not in ("code", "tt", "pre", "kbd", "samp"):
+                    mark(child)
+                if child.tail:
+                    saved.append((child, "tail", child.tail))
+                    child.tail = child.tail.translate(_BRACKET_MARKS)
+
+        mark(el)
+        try:
+            return self.inline_children(el).translate(_BRACKET_ESCAPES)
+        finally:
+            for node, attr, value in saved:
+                setattr(node, attr, value)
 
     def inline_sup(self, el) -> Inline:
         link = next(el.iter("a"), None)
@@ -943,6 +1030,55 @@ def _join_adjacent(root) -> None:
             el.tail = nxt.tail
             nxt.getparent().remove(nxt)
             nxt = el.getnext()
+
+
+_TRANSPARENT = {"div", "section", "article", "main", "header", "footer", "aside", "nav", "center"}
+
+
+def _hoist_more(root) -> None:
+    """`<!--more-->` inside a paragraph, heading, list item or table cell (typed there, or put
+    there by wpautop around the split) must still end the summary, and Zola reads its
+    `<!-- more -->` as a block of its own. A paragraph is split at the marker; from anywhere else
+    the marker moves to just after the top-level block that holds it. Only the first one counts
+    (`get_extended`, and Zola's summary): later ones go, their text stays."""
+    first = True
+    for comment in list(root.iter(etree.Comment)):
+        if (comment.text or "").strip().lower() != "more":
+            continue
+        if not first:
+            _drop_keeping_tail(comment)
+            continue
+        first = False
+        parent = comment.getparent()
+        if parent is not None and parent.tag == "p" and parent.getparent() is not None:
+            rest = lxml.html.Element("p")  # the paragraph's words after the marker
+            rest.text = comment.tail
+            comment.tail = None
+            for sibling in list(comment.itersiblings()):
+                rest.append(sibling)
+            parent.addnext(comment)
+            comment.tail, parent.tail = parent.tail, None
+            if len(rest) or not _is_blank(rest.text or ""):
+                comment.addnext(rest)
+                rest.tail, comment.tail = comment.tail, None
+        holders = [a for a in comment.iterancestors() if a is not root]
+        if all(isinstance(a.tag, str) and a.tag in _TRANSPARENT for a in holders):
+            continue  # at the top level already (containers are transparent)
+        top = holders[-1]
+        _drop_keeping_tail(comment)
+        top.addnext(comment)
+        comment.tail, top.tail = top.tail, None
+
+
+def _drop_keeping_tail(node) -> None:
+    """Take a node out of its parent; the text after it stays where it was."""
+    tail, node.tail = node.tail, None
+    previous, parent = node.getprevious(), node.getparent()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + (tail or "")
+    else:
+        parent.text = (parent.text or "") + (tail or "")
+    parent.remove(node)
 
 
 _ID = re.compile(r"^[\w:.-]+$")
@@ -1115,21 +1251,27 @@ _OPENING = re.compile(r"^(\*\*|\*|~~)((?:(?!!\[)" + _PLAIN_PUNCT + r")+)(.*?)(\*
 
 def _flanking(left: str, right: str) -> tuple[str, str]:
     """CommonMark cannot close `**x:**` before a letter, nor open `**:x**` after one. Plain
-    punctuation moves outside the marks (`**x**:y`); when that is not enough, the marks go (the
-    words stay, the emphasis is lost)."""
+    punctuation moves outside the marks (`**x**:y`); when that is not enough (CJK text, where
+    `的**《书》**和` has no space to flank the run), the run is written as HTML (`<strong>`),
+    which needs no flanking and keeps the emphasis."""
     if isinstance(left, _Emphasis) and right[:1].isalnum() and not left.closes_before_letter():
         m = _CLOSING.match(left)
         if m and m.group(2).strip() and not m.group(2)[-1:].isspace():
             left = _Emphasis(m.group(1) + m.group(2) + m.group(4), left.inner_text) + m.group(3)
         else:
-            left = left.inner_text
+            left = left.as_html()
     if isinstance(right, _Emphasis) and left[-1:].isalnum() and not right.opens_after_letter():
         m = _OPENING.match(right)
         if m and m.group(3).strip() and not m.group(3)[:1].isspace():
             right = m.group(2) + _Emphasis(m.group(1) + m.group(3) + m.group(4), right.inner_text)
         else:
-            right = right.inner_text
+            right = right.as_html()
     return left, right
+
+
+# brackets of a link's text while it converts (noncharacters: never shown, so never in real text)
+_BRACKET_MARKS = str.maketrans({"[": "\ufdd0", "]": "\ufdd1"})
+_BRACKET_ESCAPES = str.maketrans({"\ufdd0": "\\[", "\ufdd1": "\\]"})
 
 
 class _Emphasis(str):
@@ -1141,6 +1283,11 @@ class _Emphasis(str):
         obj = super().__new__(cls, value)
         obj.inner_text = inner_text
         return obj
+
+    def as_html(self) -> str:
+        """The run as inline HTML (its content stays Markdown: pulldown-cmark reads inside it)."""
+        tag = "strong" if self.startswith("**") else "del" if self.startswith("~~") else "em"
+        return f"<{tag}>{self.inner_text}</{tag}>"
 
     def closes_before_letter(self) -> bool:
         inner = self.rstrip("*~")

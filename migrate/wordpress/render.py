@@ -8,6 +8,7 @@ footnotes) reads the read-only site context, so rendering one item is a pure fun
 
 from __future__ import annotations
 
+import bisect
 import html
 import json
 import re
@@ -37,6 +38,61 @@ _SHORTCODE_LIKE = re.compile(r"\[([A-Za-z][\w-]*)(?=[\s\]/=])")
 _CLOSER_LIKE = re.compile(r"\[/([A-Za-z][\w-]*)\]")
 _WITH_ATTRIBUTE = re.compile(r"\[([A-Za-z][\w-]*)\s+\w+=")
 _CODE_OPENER = re.compile(r"<(pre|code)\b")
+_TAG_OPENER = re.compile(r"<(pre|code)(\s[^>]*)?>", re.I)
+_SPECIALCHARS = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&#039;", "'"), ("&#39;", "'"), ("&amp;", "&"))
+
+
+@dataclass(frozen=True)
+class CodeTag:
+    """A highlighter's <pre>/<code> whose content is code text (`[[code_tags]]` in mappings)."""
+
+    name: str
+    tag: str
+    match: re.Pattern
+    skip: re.Pattern | None
+    language: re.Pattern | None
+    decode: re.Pattern | None
+    decodes: str
+    inline: re.Pattern | None
+
+    @classmethod
+    def from_table(cls, entry: dict) -> CodeTag:
+        def rx(key: str) -> re.Pattern | None:
+            return re.compile(entry[key], re.I | re.S) if entry.get(key) else None
+
+        match = rx("match")
+        if match is None:
+            raise ValueError(f"code_tags entry {entry.get('name', '?')!r} has no match")
+        return cls(
+            str(entry.get("name", "")),
+            str(entry.get("tag", "pre")).lower(),
+            match,
+            rx("skip"),
+            rx("language"),
+            rx("decode"),
+            str(entry.get("decodes", "entities")),
+            rx("inline"),
+        )
+
+    def takes(self, tag: str, attrs: str) -> bool:
+        return tag == self.tag and bool(self.match.search(attrs)) and not (self.skip and self.skip.search(attrs))
+
+    def code(self, attrs: str, content: str) -> str:
+        """The code as the plugin highlights it: leading blank lines and trailing space trimmed (as
+        WP-Syntax's trimCode, CodeColorer and Crayon's trim-whitespace do), entities decoded only
+        where the plugin decodes them."""
+        code = re.sub(r"^(?:[ \t]*\n)+", "", content).rstrip()
+        if self.decode and self.decode.search(attrs):
+            if self.decodes == "specialchars":
+                for entity, char in _SPECIALCHARS:
+                    code = code.replace(entity, char)
+            else:
+                code = html.unescape(code)
+        return code
+
+    def lang(self, attrs: str) -> str:
+        m = self.language.search(attrs) if self.language else None
+        return m.group("lang").lower() if m else ""
 
 
 @dataclass
@@ -61,6 +117,7 @@ class Renderer:
         self.code_names = set(code.get("names", [])) | self.languages
         self.codecolorer = bool(code.get("codecolorer", True))
         self.registered = set(self.table)
+        self.code_tags = [CodeTag.from_table(t) for t in mappings.tables.get("code_tags", [])]
 
     # -- entry --------------------------------------------------------------------------------
     def render(self, item: Item) -> tuple[str, RenderNotes]:
@@ -69,6 +126,7 @@ class Renderer:
         content = item.content.replace("\r\n", "\n").replace("\r", "\n")
         if self.codecolorer and _CODECOLORER_CLOSER.search(content):  # no closer: no match, and no scan per opener
             content = _CODECOLORER.sub(lambda m: self._codecolorer(m, protected), content)
+        content = self._verbatim_code(content, protected)
         content = self._code_shortcodes(content, item, protected)
         content = _LATEX_INLINE.sub(lambda m: self._protect(protected, _math(html.unescape(m.group(1)))), content)
         if wpblocks.has_blocks(content):
@@ -109,12 +167,24 @@ class Renderer:
         return "\n<hr />\n".join(r for r in rendered if r.strip())
 
     def _autoembed(self, text: str) -> str:
-        def line(m: re.Match) -> str:
-            found = self.embeds.html_for(m.group(2))
-            return m.group(1) + found[1] + m.group(3) if found else m.group(0)
+        """`WP_Embed::autoembed`: a URL alone on its line (or alone in a `<p>`) becomes its embed;
+        one that is no known embed becomes a link (`maybe_make_link`; on the live site such URLs
+        were discovered as oEmbed cards of other sites, links either way), never dead text.
+        Embeds are made wherever the line is (WordPress's regex sees the raw post, code and all);
+        a link is not made inside code, a link or a textarea, where WordPress shows the URL as text."""
+        if "http" not in text:
+            return text
+        kept = _verbatim_spans(text)
 
-        text = _URL_LINE.sub(line, text)
-        return _P_URL.sub(lambda m: (self.embeds.html_for(m.group(1)) or ("", m.group(0)))[1], text)
+        def embed(m: re.Match, url: str, whole: str, lead: str = "", trail: str = "") -> str:
+            found = self.embeds.html_for(url)
+            if found:
+                return lead + found[1] + trail
+            return whole if _inside(kept, m.start()) else lead + link_html(html.unescape(url)) + trail
+
+        text = _URL_LINE.sub(lambda m: embed(m, m.group(2), m.group(0), m.group(1), m.group(3)), text)
+        kept = _verbatim_spans(text)
+        return _P_URL.sub(lambda m: embed(m, m.group(1), m.group(0)), text)
 
     # -- blocks -------------------------------------------------------------------------------
     def _blocks(self, blocks: list, item: Item, notes: RenderNotes, seen_refs: set[int]) -> str:
@@ -139,7 +209,9 @@ class Renderer:
             return self._inner(block, item, notes, seen_refs)
         kind = name[5:]
         if kind == "html":
-            return block.inner_html
+            # raw HTML as typed, never autop'd; blocks typed inside it are rendered in place,
+            # as WordPress renders any static block's inner content (they were lost before)
+            return self._inner(block, item, notes, seen_refs)
         if kind == "shortcode":
             return shortcode_unautop(wpautop(block.inner_html), self.registered)
         if kind in ("more",):
@@ -174,6 +246,7 @@ class Renderer:
     def _embed_block(self, block, attrs: dict) -> str:
         text = re.sub(r"<[^>]+>", " ", block.inner_html)
         url = str(attrs.get("url") or "").strip() or next(iter(re.findall(r"https?://\S+", text)), "")
+        url = html.unescape(url)  # the URL as the browser reads it (`&amp;` in the HTML is one `&`)
         caption = re.search(r"<figcaption[^>]*>(.*?)</figcaption>", block.inner_html, re.S)
         found = self.embeds.html_for(url) if url else None
         body = found[1] if found else (link_html(url) if url else "")
@@ -217,6 +290,40 @@ class Renderer:
 
         # SyntaxHighlighter runs on the raw post: code may hold "<" that is not HTML
         return sc.replace_shortcodes(content, self.code_names, handle, skip_html=False)
+
+    def _verbatim_code(self, content: str, protected: list[str]) -> str:
+        """Highlighter <pre>/<code> elements (`code_tags`) as the plugins read them: taken from the
+        raw post, before blocks, wpautop or the HTML parser see them, up to the first closing tag
+        (the plugins' own non-greedy match), and protected as a code block (or inline code)."""
+        if not self.code_tags or "<" not in content:
+            return content
+        out: list[str] = []
+        pos = 0
+        unclosed: set[str] = set()  # once a closer is missing, no later opener of that tag has one
+        for m in _TAG_OPENER.finditer(content):
+            if m.start() < pos:
+                continue  # inside code already taken
+            tag, attrs = m.group(1).lower(), m.group(2) or ""
+            rule = next((t for t in self.code_tags if t.takes(tag, attrs)), None)
+            if rule is None or tag in unclosed:
+                continue
+            closer = re.compile(rf"</{tag}\s*>", re.I).search(content, m.end())
+            if closer is None:
+                unclosed.add(tag)
+                continue
+            code = rule.code(attrs, content[m.end() : closer.start()])
+            pos, before = closer.end(), content[pos : m.start()]
+            if rule.inline and rule.inline.search(attrs):
+                out.append(before + self._protect(protected, f"<code>{html.escape(code, quote=False)}</code>"))
+                continue
+            # a block of its own, as the plugins make it (the spaces around go, like their `\s*`)
+            out.append(
+                before.rstrip(" \t") + "\n\n" + self._protect(protected, self._pre(code, rule.lang(attrs))) + "\n\n"
+            )
+            while pos < len(content) and content[pos] in " \t":
+                pos += 1
+        out.append(content[pos:])
+        return "".join(out)
 
     def _codecolorer(self, m: re.Match, protected: list[str]) -> str:
         """CodeColorer ran before WordPress formatted the post: [cc…]code[/cc…] → a code block."""
@@ -385,6 +492,7 @@ class Renderer:
         )
         src = next((str(code.attrs[f]) for f in formats if code.attrs.get(f)), "")
         src = src or str(code.attrs.get(0, "")).strip()  # WordPress.com's [audio URL]
+        src = html.unescape(src)  # attribute text is HTML: `&amp;` is one `&` (esc_url keeps it so)
         if not src:
             return None
         if kind == "video":
@@ -392,7 +500,7 @@ class Renderer:
             embedded = self.embeds.html_for(src) if provider and provider[0].html else None
             if embedded:
                 return f"\n{embedded[1]}\n"
-        return "\n" + media_html(kind, src, poster=str(code.attrs.get("poster", ""))) + "\n"
+        return "\n" + media_html(kind, src, poster=html.unescape(str(code.attrs.get("poster", "")))) + "\n"
 
     def sc_audio(self, code: sc.Shortcode, item: Item, notes: RenderNotes) -> str | None:
         return self._media("audio", code, item)
@@ -429,7 +537,8 @@ def _fill(template: str, code: sc.Shortcode) -> str:
             return code.content or ""
         index = ascii_int(key)
         raw = code.attrs.get(index) if index is not None else code.attrs.get(key)
-        return html.escape(str(raw or ""), quote=True)
+        # attribute text is HTML (`&amp;` in a URL is one `&`): decoded once, escaped once
+        return html.escape(html.unescape(str(raw or "")), quote=True)
 
     return re.sub(r"\{(\w+)\}", value, template)
 
@@ -474,6 +583,35 @@ def _without_code(text: str) -> str:
         pos = end + len(m.group(1)) + 3
     out.append(text[pos:])
     return "".join(out)
+
+
+_VERBATIM_OPENER = re.compile(r"<(pre|code|a|textarea|script|style)\b", re.I)
+
+
+def _verbatim_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text has `<pre>`, `<code>`, `<a>`, `<textarea>`, `<script>` or `<style>`
+    elements (opener to closer), left to right, in linear time: an opener without a closer
+    after it means no later opener of that kind has one."""
+    spans: list[tuple[int, int]] = []
+    lower = text.lower()
+    open_kinds = {"pre", "code", "a", "textarea", "script", "style"}
+    pos = 0
+    for m in _VERBATIM_OPENER.finditer(text):
+        kind = m.group(1).lower()
+        if m.start() < pos or kind not in open_kinds:
+            continue
+        end = lower.find(f"</{kind}", m.end())
+        if end < 0:
+            open_kinds.discard(kind)
+            continue
+        spans.append((m.start(), end))
+        pos = end
+    return spans
+
+
+def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
+    i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
+    return i >= 0 and spans[i][0] <= offset < spans[i][1]
 
 
 def _more_spans(text: str) -> list[tuple[int, int]]:
