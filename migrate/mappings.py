@@ -6,6 +6,7 @@ folder); a user's file overrides them table by table, key by key.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,17 @@ def _shape_problem(user: Any, default: Any, where: str) -> str:
     return ""
 
 
+def _pattern_problem(user: dict) -> str:
+    """A regular expression of the user's that does not compile (embed providers' patterns)."""
+    for i, provider in enumerate(user.get("providers", [])):
+        for j, pattern in enumerate(provider.get("patterns", [])):
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                return f"providers[{i}].patterns[{j}] is not a regular expression: {err}"
+    return ""
+
+
 @dataclass(frozen=True)
 class Mappings:
     tables: dict[str, Any]
@@ -108,7 +120,7 @@ class Mappings:
                 raise ConfigError(
                     f"{user_file}: unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(tables))}"
                 )
-            problem = _shape_problem(user, tables, "")
+            problem = _shape_problem(user, tables, "") or _pattern_problem(user)
             if problem:
                 raise ConfigError(f"{user_file}: {problem}")
             tables = _merge(tables, user)

@@ -73,6 +73,8 @@ def migrate(
     if site.exists() and not site.is_dir():
         raise SiteError(f"{site}: not a folder (--out names the folder of the Zola site)")
     had_private = (site / PRIVATE).is_dir()
+    if dry_run:
+        SiteLock.check_free(site)  # a diff against a site another run is writing would be half of each
     with nullcontext() if dry_run else SiteLock(site):
         manifest = Manifest.read(site) if site.is_dir() else Manifest()
         notices = _site_notices(site, manifest, had_private)
@@ -82,14 +84,16 @@ def migrate(
                 notices.append(Notice(None, f"removed {removed} temporary file(s) left by an interrupted earlier run"))
         replayed = journal.replay(site, manifest)
         if replayed is not None:
-            if replayed.recorded or replayed.forgotten or replayed.unreadable:
-                notices.append(Notice(None, replayed.message()))
+            if replayed.matters():
+                notices.append(Notice(None, replayed.message(dry_run)))
             if not dry_run:
-                commit_recovery(site, manifest)
+                commit_recovery(site, manifest, replayed)
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
         existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
         plan = plan_site(exports, mappings, existing, progress, media)
         plan.notices[:0] = notices
+        if manifest.version < 3 and _same_site_as_config(site, plan.origin):
+            manifest.adopt(plan.origin)  # older manifests named export files: a renamed export is the same site
         changes = compare(plan, site, manifest, force=force, download=media.download)
         if not dry_run:
             settings = fetch or FetchSettings()
@@ -97,6 +101,15 @@ def migrate(
             settings.workers = media.workers
             apply(changes, manifest, settings, stop)
     return Result(plan, changes)
+
+
+def _same_site_as_config(site: Path, origin: str) -> bool:
+    """Whether the config that wp2zola wrote says it was made from the site `origin` names."""
+    config = scaffold.existing_config(site) or {}
+    extra = config.get("extra")
+    ours = extra.get("wp2zola") if isinstance(extra, dict) else None
+    source = ours.get("source") if isinstance(ours, dict) else None
+    return isinstance(source, str) and origin.startswith("site ") and site_origin(source, "", []) == origin
 
 
 def _site_notices(site: Path, manifest: Manifest, had_private: bool) -> list[Notice]:

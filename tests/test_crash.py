@@ -44,6 +44,7 @@ def snapshot(site: Path) -> dict[str, object]:
     for path in sorted(site.rglob("*")):
         rel = path.relative_to(site).as_posix()
         if path.is_dir():
+            out[rel + "/"] = "folder"  # an empty folder left behind is a stray too
             continue
         if rel == MANIFEST:
             data = json.loads(path.read_text("utf-8"))
@@ -112,7 +113,7 @@ class _Kill:
         os.rmdir = self.wrap(self.rmdir)
 
 
-def run_in_child(export: Path, site: Path, kill_at: int | None) -> tuple[int, int]:
+def run_in_child(export: Path, site: Path, kill_at: int | None, media=OFFLINE) -> tuple[int, int]:
     """Run a migration in a forked child that dies at event `kill_at`; (exit status, events seen)."""
     counter = Path(str(site) + ".events")
     pid = os.fork()
@@ -121,7 +122,7 @@ def run_in_child(export: Path, site: Path, kill_at: int | None) -> tuple[int, in
         try:
             kill = _Kill(kill_at)
             kill.install()
-            migrate([export], site, media=OFFLINE)
+            migrate([export], site, media=media)
             counter.write_text(str(kill.events))
         except BaseException:
             code = 1
@@ -314,6 +315,140 @@ def test_no_temporary_file_is_ever_beside_the_site_files(tmp_path, monkeypatch):
     migrate([SAMPLE], site, media=OFFLINE)
     assert seen and all(Path(s).parent == site / TMP_DIR for s in seen), seen[:3]
     assert (site / LOCK).exists() and not (site / JOURNAL).exists() and not (site / TMP_DIR).exists()
+
+
+def test_a_killed_fetching_run_is_finished_by_the_next(tmp_path):
+    """The same sweep over a run that fetches its media from a server (one worker, so the kill points are
+    the same each time), updating a site whose media moved."""
+    import shutil
+
+    from migrate.media.options import MediaOptions
+
+    from .httpserver import TestServer
+    from .test_media import JPEG, export
+
+    uploads = tmp_path / "uploads"
+    shutil.copytree(UPLOADS, uploads)
+    (uploads / "2023/04/crater.jpg").write_bytes(JPEG)
+    (uploads / "2023/04/crater2.jpg").write_bytes(JPEG + b"2")
+    (uploads / "2023/04/guide.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    one = MediaOptions(workers=1)
+    with TestServer() as server:
+        server.serve_dir("/blog/wp-content/uploads/", uploads)
+        first = export(tmp_path, server.url("/blog").rstrip("/"))
+        second = tmp_path / "v2.xml"
+        second.write_text(first.read_text().replace("crater.jpg", "crater2.jpg").replace("Second", "Second v2"))
+        base = tmp_path / "base"
+        migrate([first], base, media=one)
+        reference = tmp_path / "reference"
+        copy_tree(base, reference)
+        status, events = run_in_child(second, reference, None, one)
+        assert status == 0 and events > 10
+        expected = snapshot(reference)
+        for at in range(events):
+            site = tmp_path / f"killed-{at}"
+            copy_tree(base, site)
+            assert run_in_child(second, site, at, one)[0] == 137
+            result = migrate([second], site, media=one)
+            assert result.changes.by_action("conflict") == [], f"killed at event {at}"
+            assert snapshot(site) == expected, f"killed at event {at}"
+    KILLS["update, fetching"] = [events, events]
+
+
+def _no_room_for(name: str, monkeypatch) -> None:
+    """A disk with room for every file but the one named (the manifest, say)."""
+    real = os.replace
+
+    def replace(src, dst):
+        if str(dst).endswith(name):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_no_room_for_the_manifest_is_an_error_and_the_journal_stays(tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    _no_room_for("manifest.json", monkeypatch)
+    result = runner.invoke(app, ["migrate", str(SAMPLE), "--out", str(site), "--uploads-dir", str(UPLOADS)])
+    monkeypatch.undo()
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and MANIFEST in lines[0] and "no space left" in lines[0], result.output
+    assert (site / JOURNAL).exists() and not (site / MANIFEST).exists()
+    again = migrate([SAMPLE], site, media=OFFLINE)
+    assert again.changes.by_action("conflict") == [] and not (site / JOURNAL).exists()
+    reference = tmp_path / "reference"
+    migrate([SAMPLE], reference, media=OFFLINE)
+    assert snapshot(site) == snapshot(reference)
+
+
+def test_a_recovery_that_cannot_be_recorded_keeps_the_dead_runs_journal(tmp_path, monkeypatch):
+    """Killed, then a run whose manifest does not fit on the disk: that run fails (it does not exit 0 and
+    drop the dead run's journal), and once there is room every file is still known as wp2zola's."""
+    export = updated_export(tmp_path)
+    site = tmp_path / "site"
+    migrate([SAMPLE], site, media=OFFLINE)
+    assert run_in_child(export, site, 12)[0] == 137
+    _no_room_for("manifest.json", monkeypatch)
+    with pytest.raises(Exception, match="no space left"):
+        migrate([export], site, media=OFFLINE)
+    monkeypatch.undo()
+    assert migrate([export], site, media=OFFLINE).changes.by_action("conflict") == []
+    back = migrate([SAMPLE], site, media=OFFLINE)  # and any later export finds no file taken for the user's
+    assert back.changes.by_action("conflict") == []
+
+
+def test_a_users_file_at_a_media_path_after_a_kill_stays_theirs(tmp_path):
+    """A run killed before its media were placed; the user then puts a file of their own at one of those
+    paths: it is kept as theirs, and no later run removes it."""
+    import dataclasses
+
+    medium = "static/blog/wp-content/uploads/2023/04/moon-1024x683.jpg"
+    site = tmp_path / "site"
+    assert run_in_child(SAMPLE, site, 1)[0] == 137  # just after the journal is in place
+    (site / medium).parent.mkdir(parents=True, exist_ok=True)
+    (site / medium).write_bytes(b"my own retouched moon")
+    result = migrate([SAMPLE], site, media=OFFLINE)
+    assert [c.action for c in result.changes.changes if c.path == medium] == ["kept"]
+    migrate([SAMPLE], site, media=dataclasses.replace(OFFLINE, originals=True))  # the resized copy is unused now
+    assert (site / medium).read_bytes() == b"my own retouched moon"
+
+
+def test_a_dry_run_while_a_run_writes_refuses(tmp_path):
+    site = tmp_path / "site"
+    migrate([SAMPLE], site, media=OFFLINE)
+    with SiteLock(site):
+        result = runner.invoke(app, ["migrate", str(SAMPLE), "--out", str(site), "--dry-run"])
+    assert result.exit_code == 1 and "another wp2zola run is writing this site" in result.output
+
+
+def test_a_dry_run_after_a_kill_says_what_a_run_would_record(tmp_path):
+    site = tmp_path / "site"
+    assert run_in_child(SAMPLE, site, 9)[0] == 137
+    before = snapshot(site)
+    result = runner.invoke(
+        app, ["migrate", str(SAMPLE), "--out", str(site), "--dry-run", "--uploads-dir", str(UPLOADS)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "would be recorded, and the run finishes the site" in result.output
+    assert snapshot(site) == before  # a dry run writes nothing, not even the recovery
+
+
+def test_a_signal_once_the_site_is_written_is_ignored():
+    from migrate.cli import _Signals
+    from migrate.site.apply import Stop
+
+    stop = Stop(finished=True)
+    signals = _Signals(stop)
+    try:
+        signals.handler(signal.SIGTERM, None)  # neither raises nor asks the run to stop
+        assert stop.requested == ""
+        stop.finished = False
+        with pytest.raises(BaseException, match="SIGTERM"):
+            signals.handler(signal.SIGTERM, None)  # while planning: the run ends at once
+    finally:
+        signals.restore()
 
 
 def test_kills_summary(capsys):

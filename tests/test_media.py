@@ -18,6 +18,7 @@ from migrate.cli import app
 from migrate.media.options import MediaOptions
 from migrate.pipeline import migrate
 from migrate.site.apply import FetchSettings
+from migrate.site.journal import JOURNAL
 
 from .conftest import SAMPLES, wxr, wxr_item
 from .httpserver import Response, TestServer
@@ -236,9 +237,11 @@ def test_an_interrupted_run_resumed_ends_with_the_same_files(tmp_path, server):
     with pytest.raises(KeyboardInterrupt):
         migrate([path], broken, fetch=FetchSettings(on_result=stop_after_two))
     assert not any((broken / ".wp2zola/tmp").glob("*")) if (broken / ".wp2zola/tmp").exists() else True
+    placed = [line for line in (broken / JOURNAL).read_text().splitlines() if line.startswith('["d"')]
+    assert len(placed) >= 2  # a worker may have placed a third file as the run stopped: the journal says so
     server.reset()
     resumed = migrate([path], broken)
-    assert resumed.changes.fetched == 4 - 2  # only what the first run did not finish
+    assert resumed.changes.fetched == 4 - len(placed)  # only what the first run did not finish
     assert files_of(broken) == files_of(whole)
     assert not [p for p in broken.rglob("*") if p.name.endswith((".part", ".wp2zola-tmp"))]
 
@@ -274,15 +277,15 @@ def test_external_images_are_listed_and_fetched_only_when_asked(tmp_path, server
 
 def test_a_rerun_does_not_read_the_media_it_wrote(tmp_path, monkeypatch):
     """The manifest records each file's size and time: an unchanged medium is not read again (an edited one is)."""
-    import migrate.site.apply as apply_module
+    import migrate.site.journal as journal_module
     import migrate.site.manifest as manifest_module
 
     out = tmp_path / "site"
     media = MediaOptions(download=False, uploads_dir=SAMPLES / "uploads")
     migrate([SAMPLES / "example-blog.wordpress.xml"], out, media=media)
     read = []
-    real = apply_module.file_digest
-    for module in (apply_module, manifest_module):  # every place that reads a file to digest it
+    real = manifest_module.file_digest
+    for module in (journal_module, manifest_module):  # every place that reads a file to digest it
         monkeypatch.setattr(module, "file_digest", lambda path: read.append(path) or real(path))
     again = migrate([SAMPLES / "example-blog.wordpress.xml"], out, media=media)
     assert read == [] and again.changes.copied == 0
@@ -348,3 +351,54 @@ def test_a_full_disk_while_fetching_stops_the_run_with_one_line(tmp_path, server
         m for m in again.changes.missing if "page.jpg" in m.url
     ]
     assert files_of(site) == files_of(whole)
+
+
+def test_fetched_files_reach_a_folder_on_another_file_system(tmp_path, server, monkeypatch):
+    """static/ mounted from elsewhere: a rename from .wp2zola/tmp fails with EXDEV; fetched files still
+    arrive whole, through a temporary file beside them that does not stay."""
+    import errno
+    import os
+
+    real = os.replace
+
+    def replace(src, dst):
+        if "/.wp2zola/tmp/" in str(src) and "/static/" in str(dst):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        return real(src, dst)
+
+    path = export(tmp_path, server.url("/blog").rstrip("/"))
+    whole = tmp_path / "whole"
+    migrate([path], whole)
+    monkeypatch.setattr(os, "replace", replace)
+    site = tmp_path / "site"
+    result = migrate([path], site)
+    monkeypatch.undo()
+    assert result.changes.fetched == 4
+    assert files_of(site) == files_of(whole)
+    assert not [p for p in site.rglob("*") if p.name.endswith((".part", ".wp2zola-tmp"))]
+
+
+def test_a_local_copy_gone_since_the_plan_is_missing_not_fatal(tmp_path, monkeypatch):
+    """--uploads-dir named a file that is gone by the time it is copied: that file is listed as missing
+    (naming the local copy), and every other file is written."""
+    import builtins
+
+    real_open = builtins.open
+    gone = str(SAMPLES / "uploads/2023/04/moon.jpg")
+
+    def open_(file, *args, **kwargs):
+        if str(file) == gone:
+            raise FileNotFoundError(2, "No such file or directory", gone)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", open_)
+    site = tmp_path / "site"
+    result = migrate(
+        [SAMPLES / "example-blog.wordpress.xml"],
+        site,
+        media=MediaOptions(uploads_dir=SAMPLES / "uploads", download=False),
+    )
+    monkeypatch.undo()
+    assert [m.path for m in result.changes.missing] == ["static/blog/wp-content/uploads/2023/04/moon.jpg"]
+    assert gone in result.changes.missing[0].reason
+    assert (site / "static/blog/wp-content/uploads/2023/04/moon-1024x683.jpg").exists()

@@ -201,3 +201,10 @@ def test_a_real_read_only_file_system(tmp_path):
         assert str(mount / "site") in line and "read-only" in line, line
     finally:
         subprocess.run(["umount", str(mount)], capture_output=True)
+
+
+def test_a_pattern_that_is_no_regular_expression(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[[providers]]\nname = "x"\npatterns = ["^https://x/(unclosed"]\n')
+    line = one_line(run(tmp_path / "site", "--config", str(config)))
+    assert "providers[0].patterns[0] is not a regular expression" in line

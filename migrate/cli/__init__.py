@@ -80,7 +80,8 @@ class _Signalled(BaseException):
 class _Signals:
     """SIGINT and SIGTERM during a migration. While files are written: finish the file in hand, then
     stop (a second signal stops at once; the journal covers it). While planning: stop at once. Once
-    the site is written: ignored, the summary is all that is left."""
+    the manifest is written (`stop.finished`), ignored: the site is complete, the summary is all that
+    is left."""
 
     def __init__(self, stop: Stop):
         self.stop = stop
@@ -89,7 +90,7 @@ class _Signals:
 
     def handler(self, signum: int, frame: FrameType | None) -> None:
         name = signal.Signals(signum).name
-        if self.finished:
+        if self.finished or self.stop.finished:
             return
         if not self.stop.writing:
             raise _Signalled(name)

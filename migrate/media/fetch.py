@@ -102,7 +102,7 @@ class _Run:
             # (urllib3 >= 2.3) wakes it at once. Closing it from this thread would not.
             shutdown = getattr(response.raw, "shutdown", None)
             if shutdown is not None:
-                with suppress(OSError):
+                with suppress(OSError, RuntimeError, ValueError):  # the body may have ended in the meantime
                     shutdown()
 
     @contextmanager
@@ -137,6 +137,7 @@ class Fetcher:
         max_bytes: int = 200 * 1024 * 1024,
         user_agent: str = DEFAULT_USER_AGENT,
         sleep: Callable[[float], None] = time.sleep,
+        place: Callable[[FetchRequest, Path, str], None] | None = None,
     ):
         if workers < 1 or per_host < 1 or retries < 1:
             raise ValueError("workers, per_host and retries must be at least 1")
@@ -151,6 +152,9 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.user_agent = user_agent
         self._sleep = sleep
+        # Puts a complete temporary file (path, sha256) at its destination; the caller's own when it journals
+        # what it places, or handles another file system.
+        self._place = place or _rename_into_place
         self._lock = threading.Lock()
         self._host_slots: dict[str, threading.BoundedSemaphore] = {}
         self._local = threading.local()
@@ -345,7 +349,7 @@ class Fetcher:
             run.check()  # stop() may have ended a close-delimited body early, making it look complete
             try:
                 request.dest.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(tmp, request.dest)
+                self._place(request, tmp, digest)
             except OSError as err:
                 raise _Failure(f"could not save {request.dest}: {err.strerror or err}", local=err.errno) from None
             saved = True
@@ -447,6 +451,10 @@ class Fetcher:
         else:
             self._sleep(seconds)
         run.check()
+
+
+def _rename_into_place(request: FetchRequest, tmp: Path, sha256: str) -> None:
+    os.replace(tmp, request.dest)
 
 
 def _normal_host(host: str) -> str:

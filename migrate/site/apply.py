@@ -12,19 +12,18 @@ from __future__ import annotations
 import difflib
 import errno
 import os
-import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
 
 from migrate.media.fetch import Fetcher, FetchRequest, FetchResult
 from migrate.site import journal
 from migrate.site.errors import SiteError
+from migrate.site.journal import sync_folder
 from migrate.site.lock import TMP_DIR
-from migrate.site.manifest import MANIFEST, Manifest, digest, file_digest, origin_key, umask_mode
+from migrate.site.manifest import MANIFEST, Manifest, digest, origin_key
 from migrate.site.plan import Plan, PlannedFile
+from migrate.site.writer import Writer, write_atomic
 
 CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING = (
     "create",
@@ -48,6 +47,7 @@ __all__ = [
     "UnsafePath",
     "apply",
     "compare",
+    "prune_empty_dirs",
     "safe_path",
     "unified_diff",
     "write_atomic",
@@ -234,56 +234,6 @@ def _reusable(manifest: Manifest, site: Path, previous: str) -> bool:
     return old.is_file() and manifest.still_ours(previous, old)
 
 
-def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
-    """Write to a temporary file, then rename: readers see old or new, never half. The temporary file
-    is in `tmp_dir` (the site's private folder, which Zola never publishes) when given."""
-    _replace(path, tmp_dir, lambda fh: fh.write(data))
-
-
-def copy_atomic(source: Path, path: Path, tmp_dir: Path) -> None:
-    """Copy a local file in, through a temporary file in the site's private folder."""
-    with open(source, "rb") as src:
-        _replace(path, tmp_dir, lambda fh: shutil.copyfileobj(src, fh, 1 << 20))
-
-
-def _replace(path: Path, tmp_dir: Path | None, fill: Callable[[BinaryIO], object]) -> None:
-    """Fill a temporary file, fsync it, rename it over `path`: a crash or a power cut leaves the old file
-    or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if tmp_dir is not None:
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="write-", suffix=".part")
-    else:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".wp2zola-tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fill(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, _mode_for(path))  # mkstemp makes 0600; a site's files are readable like any other
-        try:
-            os.replace(tmp, path)
-        except OSError as err:
-            if err.errno != errno.EXDEV or tmp_dir is None:
-                raise
-            with open(tmp, "rb") as filled:  # a folder of the site is on another file system: go through one there
-                _replace(path, None, lambda fh: shutil.copyfileobj(filled, fh, 1 << 20))
-            os.unlink(tmp)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777  # keep the mode of the file replaced
-    except FileNotFoundError:
-        return umask_mode()
-
-
 MediaProgress = Callable[[FetchResult], None]
 
 
@@ -307,32 +257,39 @@ class Stop:
 
     requested: str = ""
     writing: bool = False
+    finished: bool = False  # every change made and the manifest written: nothing left to stop
 
 
 class Interrupted(Exception):
-    """The run stopped on request between two files; the manifest records what was written."""
+    """The run stopped on request; the manifest records what was written."""
 
-    def __init__(self, signal: str, done: int, total: int):
+    def __init__(self, signal: str, done: int, total: int, between_files: bool = False):
         super().__init__(f"interrupted by {signal} after {done} of {total} file changes")
-        self.signal, self.done, self.total = signal, done, total
+        self.signal, self.done, self.total, self.between_files = signal, done, total, between_files
 
 
-def _intents(changes: Changes, site: Path) -> Iterator[journal.Entry]:
-    """What apply is about to do, for the journal: enough for a later run to tell its files from the user's."""
+def _intents(changes: Changes) -> Iterator[journal.Entry]:
+    """What apply is about to do, as far as it is known before any file is written (media follow as placed)."""
     for change in changes.changes:
         planned = change.planned
-        if change.action in (CREATE, CHANGE):
-            if planned is not None and planned.ref is not None:
-                try:
-                    st = (site / change.path).stat()
-                    before: tuple[int | None, int | None] = (st.st_size, st.st_mtime_ns)
-                except OSError:
-                    before = (None, None)
-                yield ["m", change.path, planned.ref.url, *before]
-            else:
-                yield ["w", change.path, digest(change.new or b"")]
+        if change.action in (CREATE, CHANGE) and (planned is None or planned.ref is None):
+            yield ["w", change.path, digest(change.new or b"")]
         elif change.action == REMOVE:
             yield ["r", change.path]
+
+
+@dataclass
+class _Run:
+    """One apply: where it writes, what it records, how far it got."""
+
+    site: Path
+    manifest: Manifest
+    key: str
+    changes: Changes
+    writer: Writer
+    stop: Stop
+    total: int
+    done: int = 0
 
 
 def apply(
@@ -341,8 +298,8 @@ def apply(
     """Carry out the changes: files with bytes, then local copies, then fetches.
 
     The journal of what is about to happen is on disk before the first file; the manifest is written
-    last (also on an interruption or an error) and records only what is on disk; then the journal
-    goes. A run killed in between leaves the journal, and the next run replays it.
+    last (also on an interruption or an error, when it can be) and records only what is on disk; then
+    the journal goes. A run killed in between leaves the journal, and the next run replays it.
     Errors of the file system come out as one SiteError that names the file.
     """
     site = changes.site
@@ -350,120 +307,128 @@ def apply(
     manifest = manifest if manifest is not None else Manifest.read(site)
     key = changes.origin or origin_key(changes.exports)
     tmp_dir = safe_path(site, TMP_DIR)
-    todo = [c for c in changes.changes if c.action in (CREATE, CHANGE, REMOVE)]
+    todo = sum(1 for c in changes.changes if c.action in (CREATE, CHANGE, REMOVE))
+    log = journal.Journal(tmp_dir.parent.parent)
     try:
         site.mkdir(parents=True, exist_ok=True)
         if todo:  # a run that only confirms what is there needs no journal
-            journal.write(site, key, _intents(changes, site), tmp_dir)
+            log.begin(key, _intents(changes), tmp_dir)
     except OSError as err:
+        log.close()
         raise SiteError.from_os(site / journal.JOURNAL, err, "cannot write the journal") from None
-    done = 0
-    complete = False
+    run = _Run(site, manifest, key, changes, Writer(tmp_dir, log, tmp_dir.parent.parent), stop, todo)
     stop.writing = True
     try:
-        remote: list[Change] = []
-        for change in changes.changes:
-            if stop.requested:
-                complete = True  # stopped between two files: the manifest below is the whole truth
-                raise Interrupted(stop.requested, done, len(todo))
-            target = safe_path(site, change.path)
-            try:
-                done += _apply_one(change, target, site, manifest, key, tmp_dir, changes, remote)
-            except OSError as err:
-                raise SiteError.from_os(change.path, err) from None
-        if remote:
-            _fetch(remote, site, manifest, key, tmp_dir, changes, fetch or FetchSettings(), stop)
-        # A stop asked for during the fetches raises out of _fetch, before this line: a worker may have
-        # saved a file not yet recorded, so the journal stays for the next run to replay.
-        complete = True
-    finally:  # also on an interruption: the manifest tells which files on disk are ours
-        _commit(site, manifest, tmp_dir, clear_journal=complete)
+        _carry_out(run, fetch or FetchSettings())
+    except Interrupted as stopped:
+        # Between two files, the manifest is the whole truth; during the fetches a worker may have placed a
+        # file not yet recorded, so then the journal stays for the next run to replay.
+        _commit(run, tmp_dir, log, clear_journal=stopped.between_files, quiet=True)
+        raise
+    except BaseException:
+        _commit(run, tmp_dir, log, clear_journal=False, quiet=True)  # the error in hand says what went wrong
+        raise
+    else:
+        _commit(run, tmp_dir, log, clear_journal=True, quiet=False)
+        stop.finished = True
+    finally:
         stop.writing = False
+        log.close()
 
 
-def _apply_one(
-    change: Change,
-    target: Path,
-    site: Path,
-    manifest: Manifest,
-    key: str,
-    tmp_dir: Path,
-    changes: Changes,
-    remote: list[Change],
-) -> int:
-    """Carry out one change (a fetch is only queued); 1 when a file was written or removed."""
-    planned = change.planned
+def _carry_out(run: _Run, fetch: FetchSettings) -> None:
+    remote: list[Change] = []
+    for change in run.changes.changes:
+        if run.stop.requested:
+            raise Interrupted(run.stop.requested, run.done, run.total, between_files=True)
+        target = safe_path(run.site, change.path)
+        try:
+            _apply_one(run, change, target, remote)
+        except OSError as err:
+            raise SiteError.from_os(change.path, err) from None
+    if remote:
+        _fetch(run, remote, fetch)
+
+
+def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) -> None:
+    """Carry out one change (a fetch is only queued)."""
+    planned, manifest = change.planned, run.manifest
     if change.action in (CREATE, CHANGE) and planned is not None and planned.ref is not None:
-        local = safe_path(site, change.copy_from) if change.copy_from else planned.ref.local
+        local = safe_path(run.site, change.copy_from) if change.copy_from else planned.ref.local
         if not local:
             remote.append(change)
-            return 0
-        copy_atomic(Path(local), target, tmp_dir)
-        manifest.record(change.path, file_digest(target), key, target, planned.ref.url)
-        changes.copied += 1
-        return 1
-    if change.action in (CREATE, CHANGE):
-        write_atomic(target, change.new or b"", tmp_dir)
-        manifest.record(change.path, digest(change.new or b""), key)
-        return 1
-    if change.action == UNCHANGED:
-        _record_one(change, target, manifest, key)
+            return
+        try:
+            source = open(local, "rb")  # noqa: SIM115 - closed below; opened apart to tell its errors apart
+        except OSError as err:  # the local copy went away since the plan: the file is missing, the run goes on
+            reason = f"could not read {local}: {(err.strerror or str(err)).lower()}"
+            run.changes.missing.append(Missing(change.path, planned.ref.url, reason, planned.used_by))
+            return
+        with source:
+            sha = run.writer.copy(source, target, planned.ref.url)
+        manifest.record(change.path, sha, run.key, target, planned.ref.url)
+        run.changes.copied += 1
+        run.done += 1
+    elif change.action in (CREATE, CHANGE):
+        run.writer.write(target, change.new or b"")
+        manifest.record(change.path, digest(change.new or b""), run.key)
+        run.done += 1
+    elif change.action == UNCHANGED:
+        if planned is not None and planned.ref is not None:
+            manifest.record(change.path, manifest.files[change.path], run.key, target, planned.ref.url)
+        else:
+            manifest.record(change.path, digest(change.new or b""), run.key)
     elif change.action == REMOVE:
-        target.unlink(missing_ok=True)
+        run.writer.remove(target)
         manifest.forget(change.path)
-        _prune_empty_dirs(target.parent, site)
-        return 1
-    return 0
+        prune_empty_dirs(target.parent, run.site)
+        run.done += 1
 
 
-def _record_one(change: Change, target: Path, manifest: Manifest, key: str) -> None:
-    planned = change.planned
-    if planned is not None and planned.ref is not None:
-        manifest.record(change.path, manifest.files[change.path], key, target, planned.ref.url)
-    else:
-        manifest.record(change.path, digest(change.new or b""), key)
+def commit_recovery(site: Path, manifest: Manifest, replayed: journal.Replay) -> None:
+    """After replaying a journal: remove what the dead run left half done (temporary files beside site
+    files, folders its removals emptied), write the manifest it corrected, and drop the journal (the next
+    journal names only the next run's changes). Raises SiteError when the manifest cannot be written."""
+    tmp_dir = safe_path(site, TMP_DIR)
+    root = tmp_dir.parent.parent
+    for rel in replayed.temporary:
+        (root / rel).unlink(missing_ok=True)
+    for rel in replayed.removed:
+        prune_empty_dirs((root / rel).parent, site)
+    log = journal.Journal(root)
+    _commit(_Run(site, manifest, "", Changes(site), Writer(tmp_dir, None, root), Stop(), 0), tmp_dir, log, True, False)
 
 
-def commit_recovery(site: Path, manifest: Manifest) -> None:
-    """After replaying a journal: write the manifest it corrected, and drop the journal (the next
-    journal will name only the next run's changes)."""
-    _commit(site, manifest, safe_path(site, TMP_DIR), clear_journal=True)
-
-
-def _commit(site: Path, manifest: Manifest, tmp_dir: Path, clear_journal: bool) -> None:
-    """Write the manifest (the commit point), then drop the journal and the private temporary folder.
-    When the manifest cannot be written (a full disk), the journal stays for the next run to replay."""
-    data = manifest.to_bytes()
-    target = safe_path(site, MANIFEST)
+def _commit(run: _Run, tmp_dir: Path, log: journal.Journal, clear_journal: bool, quiet: bool) -> None:
+    """Make the changed folders durable, write the manifest (the commit point), then drop the journal and
+    the private temporary folder. When the manifest cannot be written (a full disk), the journal stays for
+    the next run to replay; that is an error of its own unless another one is in hand (`quiet`)."""
+    data = run.manifest.to_bytes()
+    target = safe_path(run.site, MANIFEST)
     try:
+        run.writer.sync()
         if _read(target) != data:
-            write_atomic(target, data, tmp_dir)
-            journal.sync_folder(target.parent)
-    except OSError:
-        return  # the error in hand (if any) says what went wrong; the journal is the record now
+            run.writer.write(target, data)
+            sync_folder(target.parent)
+    except OSError as err:
+        if quiet:
+            return
+        raise SiteError.from_os(MANIFEST, err) from None
     if clear_journal:
-        journal.clear(site)
+        log.clear()
     try:
         tmp_dir.rmdir()
     except OSError:
         pass
 
 
-def _fetch(
-    remote: list[Change],
-    site: Path,
-    manifest: Manifest,
-    key: str,
-    tmp_dir: Path,
-    changes: Changes,
-    settings: FetchSettings,
-    stop: Stop,
-) -> None:
+def _fetch(run: _Run, remote: list[Change], settings: FetchSettings) -> None:
     requests = []
     for change in remote:
         assert change.planned is not None and change.planned.ref is not None
-        requests.append(FetchRequest(change.planned.ref.url, safe_path(site, change.path)))
+        requests.append(FetchRequest(change.planned.ref.url, safe_path(run.site, change.path)))
     by_dest = {r.dest: c for r, c in zip(requests, remote)}
+    changes, manifest = run.changes, run.manifest
 
     def done(result: FetchResult) -> None:
         change = by_dest[result.request.dest]
@@ -471,24 +436,29 @@ def _fetch(
             error = OSError(result.local_errno, os.strerror(result.local_errno or 0))
             raise SiteError.from_os(change.path, error)
         if result.ok:
-            manifest.record(change.path, result.sha256, key, result.request.dest, result.request.url)
+            manifest.record(change.path, result.sha256, run.key, result.request.dest, result.request.url)
             changes.fetched += 1
             changes.fetched_bytes += result.size
+            run.done += 1
         else:
             assert change.planned is not None
             changes.missing.append(Missing(change.path, result.request.url, result.error, change.planned.used_by))
         if settings.on_result:
             settings.on_result(result)
-        if stop.requested:  # the fetcher stops its workers; the files already in place stay, recorded
-            raise Interrupted(stop.requested, changes.fetched + changes.copied, len(remote) + changes.copied)
+        if run.stop.requested:  # the fetcher stops its workers; the files already in place stay
+            raise Interrupted(run.stop.requested, run.done, run.total)
+
+    def place(request: FetchRequest, tmp: Path, sha: str) -> None:
+        run.writer.place(tmp, request.dest, sha, request.url)
 
     if settings.on_start:
         settings.on_start(len(requests))
-    with settings.fetcher(settings.hosts, tmp_dir=tmp_dir, workers=settings.workers) as fetcher:
+    tmp_dir = run.writer.tmp_dir
+    with settings.fetcher(settings.hosts, tmp_dir=tmp_dir, workers=settings.workers, place=place) as fetcher:
         fetcher.fetch_all(requests, on_result=done, on_bytes=settings.on_bytes)
 
 
-def _prune_empty_dirs(folder: Path, site: Path) -> None:
+def prune_empty_dirs(folder: Path, site: Path) -> None:
     root = site.resolve()
     folder = folder.resolve()
     while folder != root and root in folder.parents:

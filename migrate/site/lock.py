@@ -40,7 +40,7 @@ class SiteLock:
         for folder in (self.site, self.site / PRIVATE):
             if not folder.is_dir():
                 try:
-                    folder.mkdir(parents=True)
+                    folder.mkdir(parents=True, exist_ok=True)  # another run may make it at the same moment
                 except OSError as err:
                     self._undo()
                     raise SiteError.from_os(folder, err, "cannot make the folder") from None
@@ -61,9 +61,24 @@ class SiteLock:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._undo()  # while still holding the lock: no other run may be inside the folders removed
         if self._lock is not None:
             self._lock.release()
-        self._undo()
+
+    @staticmethod
+    def check_free(site: Path) -> None:
+        """Raise SiteBusy when another run holds the site's lock (writing nothing when none does)."""
+        path = Path(site) / LOCK
+        if not path.is_file():
+            return
+        lock = filelock.FileLock(path, timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout:
+            raise SiteBusy(f"{site}: another wp2zola run is writing this site; wait for it to end") from None
+        except OSError:
+            return  # a lock file we cannot open (a read-only site): no run of ours is writing there
+        lock.release()
 
     def _undo(self) -> None:
         """Remove the folders this lock made, when nothing but the lock is in them."""

@@ -67,8 +67,6 @@ class Manifest:
             text = path.read_bytes()
         except FileNotFoundError:
             return cls()
-        except (IsADirectoryError, NotADirectoryError, PermissionError) as err:
-            raise SiteError.from_os(path, err, "cannot read the manifest") from None
         except OSError as err:
             raise SiteError.from_os(path, err, "cannot read the manifest") from None
         try:
@@ -151,7 +149,17 @@ class Manifest:
         return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
 
     def copy(self) -> Manifest:
-        return Manifest(dict(self.files), dict(self.origins), dict(self.stats), dict(self.sources))
+        return Manifest(
+            dict(self.files), dict(self.origins), dict(self.stats), dict(self.sources), self.problem, self.version
+        )
+
+    def adopt(self, origin: str) -> int:
+        """Take every file that a manifest before version 3 recorded under export file names as `origin`'s
+        (the caller knows they are the same site's); how many."""
+        legacy = [k for k, v in self.origins.items() if not v.startswith(("site ", "export "))]
+        for k in legacy:
+            self.origins[k] = origin
+        return len(legacy)
 
 
 def umask_mode() -> int:
