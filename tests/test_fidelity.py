@@ -414,18 +414,29 @@ def test_summarize_counts_and_orders_the_worst():
 def test_format_table():
     sites = {
         "theme-unit": SiteFidelity(items=79, words_wordpress=10000, words_kept=9996, structure_equal=70,
-                                   raw_html_items=3, leftover_items=1),
+                                   raw_html_items=3, leftover_items=1, stored_words=1000, stored_kept=990,
+                                   stored_added=20, flagged_items=2, bold_stored=4, bold_kept=3,
+                                   needless_backslashes=5),
         "blog": SiteFidelity(items=2, words_wordpress=0, words_kept=0, structure_equal=2),
     }  # fmt: skip
-    table = format_table(sites)
-    lines = table.splitlines()
-    assert lines[0].split() == ["site", "items", "words", "kept", "structure", "equal", "raw", "HTML", "items",
-                                "leftover", "items"]  # fmt: skip
-    assert lines[2].split() == ["theme-unit", "79", "99.9%", "88.6%", "3", "1"]  # 99.96% is not shown as 100
-    assert lines[3].split() == ["blog", "2", "-", "100.0%", "0", "0"]
-    assert lines[4].split() == ["all", "81", "99.9%", "88.8%", "3", "1"]
+    sites["blog"].raw_tags.update({"figure": 2, "script": 1})
+    sites["blog"].errors.append(("id 1", "renders to nothing"))
+    lines = format_table(sites).splitlines()
+    assert lines[0].split() == ["site", "items", "words", "kept", "(render)", "words", "kept", "(stored)", "words",
+                                "added", "(stored)", "flagged", "errors", "structure", "equal", "raw", "HTML",
+                                "items", "leftover", "items"]  # fmt: skip
+    # 99.96% is not shown as 100
+    assert lines[2].split() == ["theme-unit", "79", "99.9%", "99.0%", "2.0%", "2", "0", "88.6%", "3", "1"]
+    assert lines[3].split() == ["blog", "2", "-", "-", "-", "0", "1", "100.0%", "0", "0"]
+    assert lines[4].split() == ["all", "81", "99.9%", "99.0%", "2.0%", "2", "1", "88.8%", "3", "1"]
     assert len({len(line) for line in lines[:2]}) == 1
-    assert format_table({"one": SiteFidelity()}).splitlines()[2].split() == ["one", "0", "-", "-", "0", "0"]
+    counts = lines[6:]
+    assert counts[0].split()[:4] == ["site", "bold", "kept", "italic"]
+    assert counts[2].split() == ["theme-unit", "3/4", "-", "-", "-", "0→0", "0→0", "5", "-"]
+    assert counts[3].split() == ["blog", "-", "-", "-", "-", "0→0", "0→0", "0", "figure", "2,", "script!", "1"]
+    assert counts[4].split()[-5:] == ["5", "figure", "2,", "script!", "1"]
+    assert format_table({"one": SiteFidelity()}).splitlines()[2].split() == ["one", "0", "-", "-", "-", "0", "0",
+                                                                              "-", "0", "0"]  # fmt: skip
 
 
 def test_diff_report_explains_an_item():

@@ -428,11 +428,16 @@ def fidelity_command(
 
     For each post it compares the HTML WordPress rendered (wpautop, blocks, shortcodes) with our
     Markdown rendered by pulldown-cmark: words kept, and structure (headings, list items and their
+    Independently of our renderer, it also reads the stored content itself (block comments, shortcode
+    brackets and tags removed) and counts its words, bold and italic runs, <!--more--> marker, link
+    targets and images that Zola shows; and in the Markdown, needless backslashes and every raw HTML
+    tag by name. A post keeping under 90% of its stored words is flagged; one that shows nothing is
+    an error, listed after the tables.
     depth, links, images, code blocks, table cells, block quotes); raw HTML and shortcodes left.
 
     Example: wp2zola fidelity site.wordpress.xml --worst 5
     """
-    from migrate.fidelity.compare import diff_report, format_table, summarize
+    from migrate.fidelity.compare import diff_report, format_errors, format_table, summarize
     from migrate.fidelity.measure import measure_export
 
     try:
@@ -450,6 +455,9 @@ def fidelity_command(
     except (ExportError, ConfigError) as err:
         _fail(str(err))
         return
+    errors = format_errors(sites)
+    if errors:
+        typer.echo(errors)
     typer.echo(format_table(sites))
     for text in reports:
         typer.echo("")

@@ -29,11 +29,14 @@ from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from os.path import commonprefix
-from typing import Any, Final, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 
 import lxml.html
 import pyromark
 from lxml import etree
+
+if TYPE_CHECKING:  # stored.py reads its words with this module's helpers
+    from migrate.fidelity.stored import Stored
 
 ZOLA_OPTIONS = (
     pyromark.Options.ENABLE_TABLES
@@ -64,17 +67,70 @@ def _parse(html: str) -> etree._Element:
     """A tolerant parse of an HTML fragment, wrapped in a <div>; never raises.
 
     `<html>`, `<head>`, `<body>` tags are dropped first: libxml2 discards whatever follows a stray
-    `</body>`, where a browser still shows it.
+    `</body>`, where a browser still shows it. Markup nested deeper than libxml2 goes (2048 levels
+    even with `huge_tree`, after which it drops the rest of the document) is flattened first.
     """
     html = _DOC_TAGS.sub(" ", _CONTROL.sub("", _clean(html)).replace("\x0c", " "))
+    html = _flatten_deep(html)
     if html.strip():
         try:
-            return lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
+            root = lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)
+            # stray end tags can hide depth from `_flatten_deep`; libxml2 then stops and says so
+            if not any(e.type_name == "ERR_RESOURCE_LIMIT" for e in _PARSER.error_log):
+                return root
         except Exception:
             pass
     div = lxml.html.Element("div")
-    div.text = re.sub(r"<[^>]*>", " ", html)
+    div.text = _plain_text(html)
     return div
+
+
+_UNSEEN = re.compile(r"<!--.*?(?:-->|\Z)|<(script|style|template)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*>|<[!?][^>]*>")
+
+
+def _plain_text(html: str) -> str:
+    """The last resort for markup libxml2 cannot parse: its text, without comments and scripts, inline
+    tags joined, other tags a space, entities decoded (structure is lost, words are not)."""
+    text = _ANY_TAG.sub(lambda m: "" if (m.group(2) or "").lower() in _INLINE_TAGS else " ", _UNSEEN.sub(" ", html))
+    return htmllib.unescape(text)
+
+
+_DEPTH_LIMIT = 1000  # well below libxml2's 2048: the count below ignores the parser's implied closings
+_NESTING = re.compile(r"<!--.*?(?:-->|\Z)|<(/?)([A-Za-z][A-Za-z0-9:-]*)(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>", re.S)
+
+
+def _flatten_deep(html: str, limit: int = _DEPTH_LIMIT) -> str:
+    """`html` without the tags nested deeper than `limit`: inline ones vanish, others become a space, so
+    their text stays and still splits where it did. Unchanged (and cheap) when nothing is that deep.
+
+    The depth is counted naively (every start tag that is not void opens, every end tag closes), which
+    over-estimates the parser's depth where end tags are implied: flattening too early loses only
+    structure, never text."""
+    if html.count("<") <= limit:
+        return html
+    out: list[str] = []
+    pos = depth = 0
+    for m in _NESTING.finditer(html):
+        if m.group(2) is None:
+            continue  # a comment
+        name = m.group(2).lower()
+        if not m.group(1):
+            if name in _VOID_TAGS or m.group(3):
+                continue
+            depth += 1
+            deep = depth > limit
+        else:
+            deep = depth > limit
+            depth = max(0, depth - 1)
+        if deep:
+            out.append(html[pos : m.start()])
+            out.append("" if name in _INLINE_TAGS else " ")
+            pos = m.end()
+    if not out:
+        return html
+    out.append(html[pos:])
+    return "".join(out)
 
 
 def render_markdown(markdown: str) -> str:
@@ -656,6 +712,13 @@ _HTML_TOKEN = re.compile(
     re.S | re.X,
 )
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:", re.I)
+_DOCUMENT_TAGS = frozenset({"html", "head", "body"})
+_MORE_MARKER = "<!-- more -->"
+NEVER_DELIBERATE: Final = frozenset(
+    {"script", "style", "object", "embed", "applet", "form", "input", "/body", "/html", "/head", "html", "head",
+     "body", "!doctype", "meta", "link", "base"}
+)  # fmt: skip
+"""Raw tags the converter never means to write: live code, plugins, forms and document shells."""
 
 
 class _SourceScanner:
@@ -675,6 +738,8 @@ class _SourceScanner:
         self.code = 0  # raw <pre>/<code> depth
         self.raw_text: str | None = None  # inside <script>/<style>…: the closing tag awaited
         self.open_reported: Counter[str] = Counter()
+        self.tags: Counter[str] = Counter()  # every raw HTML start tag by name (and document end tags)
+        self.more = 0  # HTML blocks that are exactly Zola's summary marker
 
     # text that a reader would see: look for shortcodes
     def _text(self, text: str) -> None:
@@ -704,10 +769,16 @@ class _SourceScanner:
                     self.leftovers.append(_truncate(m.group("comment")))
                 continue
             if m.group("tag") is None:
+                if m.group("other").lower().startswith("<!doctype"):
+                    self.tags["!doctype"] += 1
                 continue
             self._tag(m.group("name").lower(), bool(m.group("end")), bool(m.group("self")))
 
     def _tag(self, name: str, end: bool, self_closing: bool) -> None:
+        if not end:
+            self.tags[name] += 1
+        elif name in _DOCUMENT_TAGS:
+            self.tags["/" + name] += 1  # a document's end: libxml2 and some browsers drop what follows
         void = name in _VOID_TAGS or self_closing
         if not end and name in _RAW_TEXT_TAGS and not self_closing:
             self.raw_text = name
@@ -752,7 +823,10 @@ class _SourceScanner:
                 if name == "CodeBlock":
                     in_code_block = max(0, in_code_block - 1)
                 elif name == "HtmlBlock":
-                    self.html("".join(block or ()))
+                    text = "".join(block or ())
+                    # Zola 0.17 replaces the whole HTML block holding the marker: only a block of its own is safe
+                    self.more += text.strip() == _MORE_MARKER
+                    self.html(text)
                     block = None
                 elif name == "Image":
                     in_image = max(0, in_image - 1)
@@ -803,7 +877,86 @@ def leftovers(markdown: str, shortcode_names: Collection[str] = ()) -> list[str]
 
 
 # --------------------------------------------------------------------------------------------------
+# Needless backslashes
+
+_ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")  # what CommonMark lets a backslash escape
+
+
+def _top_blocks(markdown: str) -> tuple[bytes, list[tuple[int, int]], list[tuple[int, int]]]:
+    """The UTF-8 source, the byte ranges of its top-level blocks, and those of its definitions
+    (footnotes and link references), which a block's rendering may depend on."""
+    data = markdown.encode("utf-8")
+    blocks: list[tuple[int, int]] = []
+    definitions = [
+        (d["span"]["start"], d["span"]["end"])
+        for d in pyromark.reference_definitions(markdown, options=ZOLA_OPTIONS).values()
+        if isinstance(d, dict) and isinstance(d.get("span"), dict)
+    ]
+    depth, start, footnote = 0, 0, False
+    for event, span in pyromark.events_with_range(markdown, options=ZOLA_OPTIONS):
+        kind, value = next(iter(event.items())) if isinstance(event, dict) else ("", None)
+        if kind == "Start":
+            if depth == 0:
+                start = span["start"]
+                footnote = _tag_name(value) == "FootnoteDefinition"
+            depth += 1
+        elif kind == "End":
+            depth -= 1
+            if depth == 0:
+                blocks.append((start, span["end"]))
+                if footnote:
+                    definitions.append((start, span["end"]))
+        elif depth == 0:
+            blocks.append((span["start"], span["end"]))  # a rule
+    return data, blocks, definitions
+
+
+def needless_backslashes(markdown: str) -> list[str]:
+    """The backslashes of `markdown` that could go without changing what pulldown-cmark renders,
+    each as a few characters around it ("a\\. b").
+
+    Each backslash before ASCII punctuation (the only ones that escape anything) is taken out in turn,
+    left to right, and kept out when the HTML stays the same, so of `\\*a\\*` one counts: once the
+    first is gone the second is needed. For speed, each test renders only the top-level block that
+    holds the backslash, with the document's footnote and link definitions after it: taking out a
+    backslash cannot reach beyond its block without changing that block too (an opened fence or
+    HTML block changes it first), except through a definition, which is there.
+    """
+    markdown = _clean(markdown)
+    if "\\" not in markdown:
+        return []
+    data, blocks, definitions = _top_blocks(markdown)
+    found: list[str] = []
+    for start, end in blocks:
+        chunk = data[start:end].decode("utf-8", "replace")
+        if "\\" not in chunk:
+            continue
+        context = b"\n\n".join(data[a:b] for a, b in definitions if (a, b) != (start, end)).decode("utf-8", "replace")
+        suffix = "\n\n" + context if context else ""
+        shown = pyromark.html(chunk + suffix, options=ZOLA_OPTIONS)
+        i = 0
+        while (i := chunk.find("\\", i)) >= 0:
+            if i + 1 < len(chunk) and chunk[i + 1] in _ESCAPABLE:
+                trial = chunk[:i] + chunk[i + 1 :]
+                if pyromark.html(trial + suffix, options=ZOLA_OPTIONS) == shown:
+                    found.append(_truncate(chunk[max(0, i - 10) : i + 10], 24))
+                    chunk = trial
+                    continue  # the character that followed is at i now, and is not a backslash to test
+            i += 1
+    return found
+
+
+# --------------------------------------------------------------------------------------------------
 # One item
+
+
+FLAG_BELOW: Final = 0.9
+"""An item keeping less than this share of its stored words is flagged, whatever the render says.
+
+Per item the independent side is approximate: it cannot know what a site's unknown shortcodes or
+CSS showed, so a few words of a post may differ for reasons that are not losses (the site bars, at
+99.5%, catch small losses summed over many posts). A lost paragraph, a dropped block or a list cut
+short takes far more than a tenth of a typical post, and a tenth is still a loss no reader misses."""
 
 
 @dataclass
@@ -814,10 +967,46 @@ class ItemFidelity:
     differences: list[str] = field(default_factory=list)  # structure differences, human-readable
     raw_html: list[str] = field(default_factory=list)  # tags of raw HTML left in the Markdown
     leftovers: list[str] = field(default_factory=list)  # shortcodes / block comments left
+    # -- the independent measure: the stored content (`stored.py`) against what Zola shows ----------
+    measured_stored: bool = False  # whether the fields below were measured
+    stored_words: int = 0  # visible words of the stored content
+    stored_kept: int = 0  # of them, in what Zola shows (multiset intersection)
+    shown_words: int = 0  # visible words of what Zola shows
+    stored_added: int = 0  # shown words the stored content does not have (markup shown as text, notes)
+    stored_lost: list[str] = field(default_factory=list)  # the stored words not shown, most frequent first
+    bold_stored: int = 0  # <b>/<strong> runs with words
+    bold_kept: int = 0  # of them, runs whose words are all bold in what Zola shows
+    italic_stored: int = 0
+    italic_kept: int = 0
+    more_stored: bool = False  # the stored content has a <!--more-->
+    more_kept: bool = False  # the Markdown has Zola's marker, alone in its HTML block
+    external_links: int = 0  # links of the stored content to other sites (href as a multiset)
+    external_kept: int = 0  # of them, with the same href in what Zola shows
+    external_lost: list[str] = field(default_factory=list)  # the hrefs not shown
+    internal_links: int = 0  # links to the site itself, relative ones and anchors (the converter rewrites them)
+    internal_shown: int = 0
+    images_stored: int = 0
+    images_shown: int = 0
+    needless_backslashes: list[str] = field(default_factory=list)  # an excerpt around each
+    raw_tags: Counter[str] = field(default_factory=Counter)  # every raw HTML tag of the Markdown, by name
+    errors: list[str] = field(default_factory=list)  # an empty page, a conversion that failed
 
     @property
     def words_ratio(self) -> float:
         return self.words_kept / self.words_wordpress if self.words_wordpress else 1.0
+
+    @property
+    def stored_ratio(self) -> float:
+        return self.stored_kept / self.stored_words if self.stored_words else 1.0
+
+    @property
+    def flagged(self) -> bool:
+        """Far fewer words shown than stored (`FLAG_BELOW`), or an error."""
+        return bool(self.errors) or (self.measured_stored and self.stored_ratio < FLAG_BELOW)
+
+    @property
+    def never_deliberate(self) -> list[str]:
+        return sorted(t for t in self.raw_tags if t in NEVER_DELIBERATE)
 
     @property
     def perfect(self) -> bool:
@@ -826,6 +1015,14 @@ class ItemFidelity:
             and self.structure_equal
             and not self.raw_html
             and not self.leftovers
+            and not self.errors
+            and self.stored_kept >= self.stored_words
+            and self.bold_kept >= self.bold_stored
+            and self.italic_kept >= self.italic_stored
+            and self.more_kept >= self.more_stored
+            and self.external_kept >= self.external_links
+            and not self.needless_backslashes
+            and not self.never_deliberate
         )
 
 
@@ -848,11 +1045,62 @@ def _strip_shortcodes(html: str, names: Collection[str]) -> str:
     return pattern.sub(repl, html)
 
 
-def compare(wordpress_html: str, markdown: str, shortcode_names: Collection[str] = ()) -> ItemFidelity:
+def _run_words(root: etree._Element, names: frozenset[str]) -> list[list[str]]:
+    """The words of each outermost visible element named in `names` (a <b> inside a <strong> is one run)."""
+    runs = []
+    for el in root.iter(*names):
+        if _invisible(el) or any(_tag(a) in names or _invisible(a) for a in el.iterancestors()):
+            continue
+        words = _tokens(_text(el))
+        if words:
+            runs.append(words)
+    return runs
+
+
+def _runs_kept(stored: list[list[str]], shown: list[list[str]]) -> int:
+    """How many stored runs have all their words in shown runs (each shown word used once), so that
+    runs merged or split by the converter still count."""
+    pool = Counter(w for run in shown for w in run)
+    kept = 0
+    for run in stored:
+        need = Counter(run)
+        if not need - pool:
+            pool -= need
+            kept += 1
+    return kept
+
+
+def _host(host: str) -> str:
+    return host.lower().rstrip(".").removeprefix("www.")
+
+
+def is_internal(href: str, hosts: Collection[str]) -> bool:
+    """A link the converter may rewrite: relative, an anchor, a Zola `@/` link, or to one of `hosts`."""
+    if href.startswith(("@/", "#", "?", "/")) and not href.startswith("//"):
+        return True
+    try:
+        parts = urllib.parse.urlsplit(href)
+    except ValueError:
+        return False
+    if not parts.scheme and not parts.netloc:
+        return True
+    return parts.scheme in ("", "http", "https") and _host(parts.hostname or "") in {_host(h) for h in hosts}
+
+
+def compare(
+    wordpress_html: str,
+    markdown: str,
+    shortcode_names: Collection[str] = (),
+    stored: Stored | None = None,
+    hosts: Collection[str] = (),
+) -> ItemFidelity:
     """Measure one item: WordPress's HTML against our Markdown as Zola renders it.
 
     `shortcode_names` are the shortcodes WordPress expanded: their tags are not words WordPress
-    showed, and left in the Markdown they are leftovers.
+    showed, and left in the Markdown they are leftovers. With `stored` (`stored.stored_content` of the
+    item's content), the independent measure too: stored words, bold and italic runs, the summary
+    marker, links (external ones by href, those to `hosts` and relative ones by count) and images,
+    against what Zola shows; needless backslashes and every raw tag of the Markdown are counted.
     """
     wordpress_html = _strip_shortcodes(_clean(wordpress_html), shortcode_names)
     markdown = _clean(markdown)
@@ -860,16 +1108,52 @@ def compare(wordpress_html: str, markdown: str, shortcode_names: Collection[str]
     wp_root, md_root = _parse(wordpress_html), _parse(rendered)
     wp_words = [w for line in _visible_lines(wp_root) for w in line.split(" ")]
     md_words = [w for line in _visible_lines(md_root) for w in line.split(" ")]
-    differences = structure_differences(_structure(wp_root), _structure(md_root))
+    md_structure = _structure(md_root)
+    differences = structure_differences(_structure(wp_root), md_structure)
     scanner = _SourceScanner(shortcode_names).scan(markdown)
-    return ItemFidelity(
+    result = ItemFidelity(
         words_wordpress=len(wp_words),
         words_kept=_kept(wp_words, md_words),
         structure_equal=not differences,
         differences=differences,
         raw_html=scanner.raw,
         leftovers=scanner.leftovers,
+        shown_words=len(md_words),
+        needless_backslashes=needless_backslashes(markdown),
+        raw_tags=scanner.tags,
     )
+    if stored is None:
+        if result.words_wordpress and not md_words:
+            result.errors.append(f"renders to nothing: WordPress showed {result.words_wordpress} words")
+        return result
+    lost = Counter(stored.words) - Counter(md_words)
+    result.measured_stored = True
+    result.stored_words = len(stored.words)
+    result.stored_kept = len(stored.words) - lost.total()
+    result.stored_lost = [w for w, _ in lost.most_common(30)]
+    result.stored_added = (Counter(md_words) - Counter(stored.words)).total()
+    result.bold_stored = len(stored.bold)
+    result.bold_kept = _runs_kept(stored.bold, _run_words(md_root, frozenset({"b", "strong"})))
+    result.italic_stored = len(stored.italic)
+    result.italic_kept = _runs_kept(stored.italic, _run_words(md_root, frozenset({"i", "em"})))
+    result.more_stored = stored.more
+    result.more_kept = stored.more and scanner.more > 0
+    external = Counter(h for h in stored.links if not is_internal(h, hosts))
+    shown_links = [href for href, _ in md_structure.links]
+    result.external_links = external.total()
+    external_lost = external - Counter(h for h in shown_links if not is_internal(h, hosts))
+    result.external_kept = external.total() - external_lost.total()
+    result.external_lost = sorted(external_lost.elements())
+    result.internal_links = len(stored.links) - external.total()
+    result.internal_shown = sum(is_internal(h, hosts) for h in shown_links)
+    result.images_stored = len(stored.images)
+    result.images_shown = len(md_structure.images)
+    if (result.stored_words or result.words_wordpress) and not md_words:
+        result.errors.append(
+            f"renders to nothing: the stored content has {result.stored_words} words, "
+            f"WordPress's render {result.words_wordpress}"
+        )
+    return result
 
 
 # --------------------------------------------------------------------------------------------------
@@ -885,38 +1169,88 @@ class SiteFidelity:
     raw_html_items: int = 0  # items with raw HTML left in the Markdown
     leftover_items: int = 0  # items with shortcodes or block comments left
     worst: list[tuple[str, ItemFidelity]] = field(default_factory=list)
+    # the independent measure, and the counts (sums of the items' fields of the same names)
+    stored_words: int = 0
+    stored_kept: int = 0
+    stored_added: int = 0
+    flagged_items: int = 0
+    bold_stored: int = 0
+    bold_kept: int = 0
+    italic_stored: int = 0
+    italic_kept: int = 0
+    more_stored: int = 0
+    more_kept: int = 0
+    external_links: int = 0
+    external_kept: int = 0
+    internal_links: int = 0
+    internal_shown: int = 0
+    images_stored: int = 0
+    images_shown: int = 0
+    needless_backslashes: int = 0
+    raw_tags: Counter[str] = field(default_factory=Counter)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (item, error), every one of them
 
     @property
     def words_ratio(self) -> float:
         return self.words_kept / self.words_wordpress if self.words_wordpress else 1.0
 
     @property
+    def stored_ratio(self) -> float:
+        return self.stored_kept / self.stored_words if self.stored_words else 1.0
+
+    @property
     def structure_ratio(self) -> float:
         return self.structure_equal / self.items if self.items else 1.0
+
+    def add(self, other: SiteFidelity) -> None:
+        """Add another site's sums (not its worst items) to this one's."""
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.needless_backslashes += other.needless_backslashes
+        self.raw_tags += other.raw_tags
+        self.errors += other.errors
+
+
+_SUMMED = (
+    "items", "words_wordpress", "words_kept", "structure_equal", "raw_html_items", "leftover_items",
+    "stored_words", "stored_kept", "stored_added", "flagged_items", "bold_stored", "bold_kept", "italic_stored", "italic_kept",
+    "more_stored", "more_kept", "external_links", "external_kept", "internal_links", "internal_shown",
+    "images_stored", "images_shown",
+)  # fmt: skip
+_ITEM_SUMS = tuple(name for name in _SUMMED if name not in ("items", "structure_equal") and not name.endswith("_items"))
 
 
 def _badness(result: ItemFidelity) -> tuple:
     return (
+        not result.errors,
+        not result.flagged,
+        min(result.words_ratio, result.stored_ratio),
         result.words_ratio,
         result.structure_equal,
         -len(result.differences),
-        -(result.words_wordpress - result.words_kept),
-        -(len(result.raw_html) + len(result.leftovers)),
+        -(result.words_wordpress - result.words_kept) - (result.stored_words - result.stored_kept),
+        -(len(result.raw_html) + len(result.leftovers) + len(result.never_deliberate)),
+        -len(result.needless_backslashes),
     )
 
 
 def summarize(results: Iterable[tuple[str, ItemFidelity]], worst: int = 10) -> SiteFidelity:
     """Add a site's items up; `worst` keeps the `worst` least faithful imperfect items, worst first
-    (fewest words kept, then unequal structure, then most differences, then most raw HTML/leftovers)."""
+    (errors, then flagged items, then fewest words kept on either measure, then unequal structure,
+    then most differences, then most raw HTML/leftovers). Every error is kept in `errors`."""
     site = SiteFidelity()
     imperfect: list[tuple[str, ItemFidelity]] = []
     for name, result in results:
         site.items += 1
-        site.words_wordpress += result.words_wordpress
-        site.words_kept += result.words_kept
         site.structure_equal += bool(result.structure_equal)
         site.raw_html_items += bool(result.raw_html)
         site.leftover_items += bool(result.leftovers)
+        site.flagged_items += result.flagged
+        for attr in _ITEM_SUMS:
+            setattr(site, attr, getattr(site, attr) + int(getattr(result, attr)))
+        site.needless_backslashes += len(result.needless_backslashes)
+        site.raw_tags += result.raw_tags
+        site.errors.extend((name, error) for error in result.errors)
         if not result.perfect:
             imperfect.append((name, result))
     imperfect.sort(key=lambda pair: _badness(pair[1]))
@@ -932,38 +1266,89 @@ def _pct(num: int, den: int) -> str:
     return f"{value:.1f}%"
 
 
-def format_table(sites: dict[str, SiteFidelity]) -> str:
-    """A plain-text table, one row per site (and a total row when there are several)."""
-    header = ("site", "items", "words kept", "structure equal", "raw HTML items", "leftover items")
-    rows = []
-    total = SiteFidelity()
-    for name, s in sites.items():
-        rows.append(_row(name, s))
-        for attr in ("items", "words_wordpress", "words_kept", "structure_equal", "raw_html_items", "leftover_items"):
-            setattr(total, attr, getattr(total, attr) + getattr(s, attr))
-    if len(sites) > 1:
-        rows.append(_row("all", total))
+def _of(num: int, den: int) -> str:
+    return f"{num}/{den}" if den else "-"
+
+
+def _tags(tags: Counter[str], limit: int = 6) -> str:
+    """The most frequent raw tags, and every one that is never deliberate (marked with a "!")."""
+    shown = [t for t, _ in tags.most_common(limit)]
+    shown += sorted(t for t in tags if t in NEVER_DELIBERATE and t not in shown)
+    parts = [f"{t}{'!' if t in NEVER_DELIBERATE else ''} {tags[t]}" for t in shown]
+    if len(tags) > len(shown):
+        parts.append(f"+{len(tags) - len(shown)} more")
+    return ", ".join(parts) or "-"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]], left_last: bool = False) -> list[str]:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
 
     def line(cells: Sequence[str]) -> str:
         first = cells[0].ljust(widths[0])
         rest = [c.rjust(w) for c, w in zip(cells[1:], widths[1:])]
+        if left_last and rest:
+            rest[-1] = cells[-1]
         return "  ".join([first, *rest]).rstrip()
 
-    out = [line(header), line(["-" * w for w in widths])]
-    out.extend(line(r) for r in rows)
+    return [line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]
+
+
+def format_table(sites: dict[str, SiteFidelity]) -> str:
+    """Two plain-text tables, one row per site (and a total row when there are several): the words and
+    structure, then the counts. "render" is WordPress's HTML as our renderer makes it, "stored" the
+    stored content read independently (`stored.py`); a run, marker or link counts as kept/stored."""
+    total = SiteFidelity()
+    for s in sites.values():
+        total.add(s)
+    named = list(sites.items()) + ([("all", total)] if len(sites) > 1 else [])
+    words = [
+        (
+            name,
+            str(s.items),
+            _pct(s.words_kept, s.words_wordpress),
+            _pct(s.stored_kept, s.stored_words),
+            f"{s.stored_added / s.stored_words:.1%}" if s.stored_words else "-",
+            str(s.flagged_items),
+            str(len({item for item, _ in s.errors})),
+            _pct(s.structure_equal, s.items),
+            str(s.raw_html_items),
+            str(s.leftover_items),
+        )
+        for name, s in named
+    ]
+    counts = [
+        (
+            name,
+            _of(s.bold_kept, s.bold_stored),
+            _of(s.italic_kept, s.italic_stored),
+            _of(s.more_kept, s.more_stored),
+            _of(s.external_kept, s.external_links),
+            f"{s.internal_links}→{s.internal_shown}",
+            f"{s.images_stored}→{s.images_shown}",
+            str(s.needless_backslashes),
+            _tags(s.raw_tags),
+        )
+        for name, s in named
+    ]
+    out = _table(
+        ("site", "items", "words kept (render)", "words kept (stored)", "words added (stored)", "flagged", "errors",
+         "structure equal",
+         "raw HTML items", "leftover items"),
+        words,
+    )  # fmt: skip
+    out.append("")
+    out += _table(
+        ("site", "bold kept", "italic kept", "more kept", "external links kept", "internal links", "images",
+         "needless \\", "raw HTML tags in the Markdown (! never deliberate)"),
+        counts,
+        left_last=True,
+    )  # fmt: skip
     return "\n".join(out) + "\n"
 
 
-def _row(name: str, s: SiteFidelity) -> tuple[str, ...]:
-    return (
-        name,
-        str(s.items),
-        _pct(s.words_kept, s.words_wordpress),
-        _pct(s.structure_equal, s.items),
-        str(s.raw_html_items),
-        str(s.leftover_items),
-    )
+def format_errors(sites: dict[str, SiteFidelity]) -> str:
+    """Every error of every site, one line each ("" when there is none)."""
+    return "".join(f"ERROR {site}: {item}: {error}\n" for site, s in sites.items() for item, error in s.errors)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1006,6 +1391,33 @@ def diff_report(
             out.append(f"  … {len(result.differences) - len(shown)} more")
     if result.raw_html:
         out.append(f"raw HTML: {_counted(result.raw_html)}")
+    out.extend(f"ERROR: {error}" for error in result.errors)
+    if result.measured_stored:
+        out.append(
+            f"stored words kept {result.stored_kept}/{result.stored_words} "
+            f"({_pct(result.stored_kept, result.stored_words)}){', FLAGGED' if result.flagged else ''}"
+        )
+        if result.stored_lost:
+            out.append(f"stored words lost: {', '.join(result.stored_lost[:15])}")
+        for what, kept, stored in (
+            ("bold runs", result.bold_kept, result.bold_stored),
+            ("italic runs", result.italic_kept, result.italic_stored),
+        ):
+            if kept < stored:
+                out.append(f"{what} kept {kept}/{stored}")
+        if result.more_stored and not result.more_kept:
+            out.append("the <!--more--> marker is lost")
+        if result.external_lost:
+            out.append(f"external links lost: {_counted(result.external_lost, 5)}")
+        if result.images_shown < result.images_stored:
+            out.append(f"images {result.images_shown}, stored {result.images_stored}")
+    if result.needless_backslashes:
+        out.append(
+            f"needless backslashes: {len(result.needless_backslashes)}: "
+            + ", ".join(repr(b) for b in result.needless_backslashes[:3])
+        )
+    if result.never_deliberate:
+        out.append(f"raw tags never deliberate: {', '.join(result.never_deliberate)}")
     if result.leftovers:
         out.append(f"leftovers: {_counted(result.leftovers, 5)}")
     wp_words = [w for line in wp_lines for w in line.split(" ")]
