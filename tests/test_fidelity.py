@@ -522,3 +522,14 @@ def test_a_background_image_is_an_image_wordpress_showed():
     cover = '<div class="wp-block-cover" style="background-image:url(https://ex.org/a.jpg)"><p>Over the sea.</p></div>'
     assert compare(cover, "Over the sea.\n").differences == ["image https://ex.org/a.jpg alt '' missing"]
     assert compare(cover, "![](https://ex.org/a.jpg)\n\nOver the sea.\n").differences == []
+
+
+def test_raw_emphasis_is_deliberate_only_where_markdown_cannot_say_it():
+    from migrate.fidelity.compare import needed_emphasis
+
+    assert needed_emphasis("的<strong>《计算机图形学》</strong>和") == {"strong": 1}  # ** would not open here
+    assert needed_emphasis("a <strong>bold</strong> and <em>soft</em> word") == {}  # Markdown says these
+    said = compare("<p>a <strong>bold</strong> word</p>", "a <strong>bold</strong> word\n")
+    assert said.raw_html == ["strong"]
+    cjk = compare("<p>的<strong>《书》</strong>和</p>", "的<strong>《书》</strong>和\n")
+    assert cjk.raw_html == []

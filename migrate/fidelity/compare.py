@@ -946,6 +946,38 @@ def needless_backslashes(markdown: str) -> list[str]:
     return found
 
 
+_EMPHASIS_TAG = re.compile(r"<(strong|em|b|i|del|s)>([^<>\n]*)</\1>")
+_EMPHASIS_MARK = {"strong": "**", "b": "**", "em": "*", "i": "*", "del": "~~", "s": "~~"}
+
+
+def needed_emphasis(markdown: str) -> Counter[str]:
+    """Raw `<strong>`/`<em>`/… runs that Markdown could not say (by tag name): where `**run**` would not
+    render as emphasis (CommonMark's flanking rules, next to CJK punctuation, say), raw HTML is the only
+    way to keep it, and that is deliberate. A run whose Markdown form renders the same is not."""
+    markdown = _clean(markdown)
+    found: Counter[str] = Counter()
+    if not _EMPHASIS_TAG.search(markdown):
+        return found
+    data, blocks, definitions = _top_blocks(markdown)
+    for start, end in blocks:
+        chunk = data[start:end].decode("utf-8", "replace")
+        if not _EMPHASIS_TAG.search(chunk):
+            continue
+        context = b"\n\n".join(data[a:b] for a, b in definitions if (a, b) != (start, end)).decode("utf-8", "replace")
+        suffix = "\n\n" + context if context else ""
+        shown = pyromark.html(chunk + suffix, options=ZOLA_OPTIONS)
+        for m in _EMPHASIS_TAG.finditer(chunk):
+            name, mark = m.group(1), _EMPHASIS_MARK[m.group(1)]
+            trial = chunk[: m.start()] + mark + m.group(2) + mark + chunk[m.end() :]
+            said = pyromark.html(trial + suffix, options=ZOLA_OPTIONS)
+            if said.replace(f"<{_SHOWN[name]}>", f"<{name}>").replace(f"</{_SHOWN[name]}>", f"</{name}>") != shown:
+                found[name] += 1
+    return found
+
+
+_SHOWN = {"strong": "strong", "b": "strong", "em": "em", "i": "em", "del": "del", "s": "del"}
+
+
 # --------------------------------------------------------------------------------------------------
 # One item
 
@@ -1087,6 +1119,18 @@ def is_internal(href: str, hosts: Collection[str]) -> bool:
     return parts.scheme in ("", "http", "https") and _host(parts.hostname or "") in {_host(h) for h in hosts}
 
 
+def _less(tags: list[str], deliberate: Counter[str]) -> list[str]:
+    """`tags` without the deliberate ones (as many of each name as were found deliberate)."""
+    left = Counter(deliberate)
+    out = []
+    for tag in tags:
+        if left[tag] > 0:
+            left[tag] -= 1
+            continue
+        out.append(tag)
+    return out
+
+
 def compare(
     wordpress_html: str,
     markdown: str,
@@ -1116,7 +1160,7 @@ def compare(
         words_kept=_kept(wp_words, md_words),
         structure_equal=not differences,
         differences=differences,
-        raw_html=scanner.raw,
+        raw_html=_less(scanner.raw, needed_emphasis(markdown)),
         leftovers=scanner.leftovers,
         shown_words=len(md_words),
         needless_backslashes=needless_backslashes(markdown),
