@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+MARKUP_CHOICES = ("auto", "html", "textile", "markdown")  # what `[content] markup` and --markup take
+
 
 class ConfigError(Exception):
     """A --config file that cannot be used; the message names the file."""
@@ -136,3 +138,14 @@ class Mappings:
 
     def status_action(self, status: str) -> str | None:
         return self.tables.get("statuses", {}).get(status)
+
+    def markup(self) -> str:
+        """`[content] markup`: "auto", "html", "textile" or "markdown"."""
+        value = self.tables.get("content", {}).get("markup", "auto")
+        if value not in MARKUP_CHOICES:
+            raise ConfigError(f"content.markup must be one of {', '.join(MARKUP_CHOICES)}, not {value!r}")
+        return value
+
+    def description_meta_keys(self) -> list[str]:
+        """Post meta keys of SEO descriptions, first preferred."""
+        return [k for k in self.tables.get("descriptions", {}).get("meta_keys", []) if isinstance(k, str)]

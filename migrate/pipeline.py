@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -32,6 +32,7 @@ from migrate.site.plan import FileRef, Plan, PlannedFile
 from migrate.wordpress.render import Renderer
 from migrate.wxr.hosts import SiteHosts, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
+from migrate.wxr.markup import AUTO, stored_html
 from migrate.wxr.model import Attachment, Item, Notice, Source, ascii_int
 from migrate.wxr.reader import read_export
 from migrate.zola import frontmatter, scaffold
@@ -61,6 +62,7 @@ def migrate(
     media: MediaOptions | None = None,
     fetch: FetchSettings | None = None,
     stop: Stop | None = None,
+    markup: str | None = None,
 ) -> Result:
     """Plan the Zola site for `exports` in `out`, and write it (fetching its media) unless `dry_run`.
 
@@ -90,7 +92,7 @@ def migrate(
                 commit_recovery(site, manifest, replayed)
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
         existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
-        plan = plan_site(exports, mappings, existing, progress, media)
+        plan = plan_site(exports, mappings, existing, progress, media, markup)
         plan.notices[:0] = notices
         if manifest.version < 3 and _same_site_as_config(site, plan.origin):
             manifest.adopt(plan.origin)  # older manifests named export files: a renamed export is the same site
@@ -138,9 +140,12 @@ def plan_site(
     site_config: dict | None = None,
     progress: Progress | None = None,
     media: MediaOptions | None = None,
+    markup: str | None = None,
 ) -> Plan:
-    """Every file of the site and the fate of every item, from the exports (read twice: index, convert)."""
+    """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
+    `markup`: what the posts are written in (`--markup`); by default the config's, or the site's guess."""
     media = media or MediaOptions()
+    markup = markup or mappings.markup()
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
     warn = plan.notices.append
     site = index_site(exports, mappings, media, warn)  # read, index, place
@@ -153,7 +158,11 @@ def plan_site(
     plan.fetch_hosts = sorted(site.hosts.all_names())  # --allow-host names are the site's own
     plan.origin = site_origin(ctx.home_url, ctx.channel.title, plan.exports)
 
-    converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout)
+    if markup == AUTO:
+        markup = ctx.markup
+        if markup != "html":
+            warn(Notice(None, f"the posts are written in {markup.title()}: converted as such (--markup html if not)"))
+    converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout, markup)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
     for n_export, path in enumerate(exports):  # convert
         for record in read_export(path, lambda n: None, str(path), n_export):  # the index pass reported the problems
@@ -396,8 +405,10 @@ class _Converter:
         placements: dict[Source, Placement],
         rewriter: Rewriter,
         layout: Layout,
+        markup: str = "html",
     ):
         self.ctx, self.mappings, self.plan = ctx, mappings, plan
+        self.markup = markup  # what the posts are written in: their HTML is made from it
         self.decisions, self.placements = decisions, placements
         self.renderer = Renderer(ctx, mappings)
         self.rewriter, self.layout = rewriter, layout
@@ -482,6 +493,9 @@ class _Converter:
             self._write(pending.item, self.placements[pending.item.source], pending.fm, body, again=True)
 
     def _body(self, item: Item) -> Body:
+        html_content = stored_html(item, self.markup)
+        if html_content is not item.content:
+            item = replace(item, content=html_content)
         return item_body(item, self.renderer, lambda root, it: self.rewriter(root, it, self.anchors.get))
 
     def _write(self, item: Item, place: Placement, fm: dict, body: Body, again: bool = False) -> None:

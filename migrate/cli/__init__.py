@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from migrate.mappings import ConfigError, Mappings
+from migrate.mappings import MARKUP_CHOICES, ConfigError, Mappings
 from migrate.media.fetch import FetchResult
 from migrate.media.options import MediaOptions
 from migrate.pipeline import migrate
@@ -156,6 +156,12 @@ def migrate_command(
     strict: bool = typer.Option(
         False, "--strict", help="Exit with status 3 when a file the site references could not be had."
     ),
+    markup: str | None = typer.Option(
+        None,
+        "--markup",
+        help="What the posts are written in: html, textile or markdown (a plugin's); default: guessed per site.",
+        show_default=False,
+    ),
 ) -> None:
     """Migrate WordPress export(s) into a Zola site that builds, with its media.
 
@@ -163,6 +169,8 @@ def migrate_command(
     """
     if uploads_dir is not None and not uploads_dir.is_dir():
         _fail(f"{uploads_dir}: --uploads-dir is not a folder")
+    if markup is not None and markup not in MARKUP_CHOICES:
+        raise typer.BadParameter(f"{markup!r}: one of {', '.join(MARKUP_CHOICES)}", param_hint="--markup")
     media = MediaOptions(
         download=not no_download,
         uploads_dir=uploads_dir,
@@ -174,7 +182,9 @@ def migrate_command(
     )
     signals = _Signals(Stop())
     try:
-        _migrate_and_report(exports, out, dry_run, force, config, quiet, report, no_download, strict, media, signals)
+        _migrate_and_report(
+            exports, out, dry_run, force, config, quiet, report, no_download, strict, media, signals, markup
+        )
     finally:
         signals.finished = True
         signals.restore()
@@ -192,6 +202,7 @@ def _migrate_and_report(
     strict: bool,
     media: MediaOptions,
     signals: _Signals,
+    markup: str | None = None,
 ) -> None:
     stop = signals.stop
     stdout = Console(highlight=False, soft_wrap=True)
@@ -209,6 +220,7 @@ def _migrate_and_report(
                 progress=bars.items,
                 fetch=bars.fetch_settings(),
                 stop=stop,
+                markup=markup,
             )
     except (ExportError, ConfigError, UnsafePath, SiteError) as err:
         _fail(str(err))
@@ -428,12 +440,12 @@ def fidelity_command(
 
     For each post it compares the HTML WordPress rendered (wpautop, blocks, shortcodes) with our
     Markdown rendered by pulldown-cmark: words kept, and structure (headings, list items and their
+    depth, links, images, code blocks, table cells, block quotes); raw HTML and shortcodes left.
     Independently of our renderer, it also reads the stored content itself (block comments, shortcode
     brackets and tags removed) and counts its words, bold and italic runs, <!--more--> marker, link
     targets and images that Zola shows; and in the Markdown, needless backslashes and every raw HTML
     tag by name. A post keeping under 90% of its stored words is flagged; one that shows nothing is
     an error, listed after the tables.
-    depth, links, images, code blocks, table cells, block quotes); raw HTML and shortcodes left.
 
     Example: wp2zola fidelity site.wordpress.xml --worst 5
     """
@@ -455,10 +467,10 @@ def fidelity_command(
     except (ExportError, ConfigError) as err:
         _fail(str(err))
         return
+    typer.echo(format_table(sites))
     errors = format_errors(sites)
     if errors:
         typer.echo(errors)
-    typer.echo(format_table(sites))
     for text in reports:
         typer.echo("")
         typer.echo(text)

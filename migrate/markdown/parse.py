@@ -13,6 +13,9 @@ What a browser shows survives parsing:
   deeper than `TEXT_DEPTH` are left out (their text stays); then, in the tree, everything deeper
   than `TREE_DEPTH` is flattened to its text. Content that is not this deep is parsed as written.
   The root then carries `FLATTENED`: how many elements lost their tags.
+- A `<![CDATA[ … ]]>` section pasted into a post (from XML, or a feed) is its text: the reader
+  sees the words, never `<![CDATA[` or `]]>` (libxml2 would drop the words with the markers).
+  Inside `<script>`/`<style>` (the `//<![CDATA[` idiom) and comments it stays as written.
 - Lone surrogates (from a decoded `&#xD800;` in JSON) become U+FFFD: lxml cannot encode them.
   Control characters go (lxml refuses them as text outside an element; they are not shown).
 """
@@ -94,7 +97,7 @@ def parse_html(html_text: str):
     text = _NOT_XML.sub("\ufffd", html_text)
     # invisible, and lxml refuses them in text outside an element; a form feed is a space in HTML
     text = _CONTROL.sub("", text).replace("\x0c", " ")
-    text = _DOC_TAGS.sub(" ", without_comments(text))
+    text = _DOC_TAGS.sub(" ", without_comments(cdata_as_text(text)))
     text, dropped = limit_depth(text, TEXT_DEPTH)
     try:
         # the document around it is written here, unclosed: lxml's own wrapper would add
@@ -130,6 +133,43 @@ def without_comments(text: str) -> str:
             break
         out.append(text[pos:start])
         pos = search = end + 3
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_CDATA_OR_SKIPPED = re.compile(r"<!\[CDATA\[|<!--|<(script|style)\b", re.I)
+_SKIPPED_END = {"script": re.compile(r"</script", re.I), "style": re.compile(r"</style", re.I)}
+
+
+def cdata_as_text(text: str) -> str:
+    """Every CDATA section outside comments, scripts and styles replaced by its text, escaped (an
+    unclosed one runs to the end of the text). Linear: one forward scan."""
+    if "<![" not in text:
+        return text
+    out: list[str] = []
+    pos = 0
+    while True:
+        m = _CDATA_OR_SKIPPED.search(text, pos)
+        if m is None:
+            break
+        if m.group(1):  # a script or style: its text is code, CDATA markers included
+            closing = _SKIPPED_END[m.group(1).lower()].search(text, m.end())
+            if closing is None:
+                break
+            out.append(text[pos : closing.end()])
+            pos = closing.end()
+        elif m.group(0) == "<!--":
+            end = text.find("-->", m.end())
+            if end < 0:
+                break
+            out.append(text[pos : end + 3])
+            pos = end + 3
+        else:
+            end = text.find("]]>", m.end())
+            inner = text[m.end() : end if end >= 0 else len(text)]
+            out.append(text[pos : m.start()])
+            out.append(inner.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+            pos = end + 3 if end >= 0 else len(text)
     out.append(text[pos:])
     return "".join(out)
 

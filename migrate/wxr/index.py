@@ -16,6 +16,7 @@ from pathlib import Path
 
 from migrate.wxr import phpserial
 from migrate.wxr.hosts import parse_url
+from migrate.wxr.markup import signature, site_markup
 from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
 from migrate.wxr.reader import ChannelField, Warn, read_export
 
@@ -56,6 +57,14 @@ class SiteContext:
     site_offset: timedelta | None = None
     reusable_blocks: dict[int, str] = field(default_factory=dict)  # wp_block id → its content
     files: list[str] = field(default_factory=list)
+    # what the posts' and pages' stored content looks like (`markup.signature`), and how many have any
+    signatures: Counter[str] = field(default_factory=Counter)
+    posts_with_content: int = 0
+
+    @property
+    def markup(self) -> str:
+        """The markup language the site's posts are stored in, as their signatures tell."""
+        return site_markup(self.signatures, self.posts_with_content)
 
     @property
     def home_url(self) -> str:
@@ -183,7 +192,10 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                         offsets[offset] += 1
                     if light.type == "attachment":
                         ctx.attachments[light.id] = _attachment(light)
-                    elif light.type == "wp_block":  # reusable blocks are content of other posts
+                    elif light.type in ("post", "page") and record.content.strip():
+                        ctx.posts_with_content += 1
+                        ctx.signatures[signature(record.content)] += 1
+                    if light.type == "wp_block":  # reusable blocks are content of other posts
                         ctx.reusable_blocks[light.id] = record.content
         if version is None or version.value not in ("1.0", "1.1", "1.2"):
             said = f"wxr_version {version.value!r} is not one WordPress writes" if version else "no wxr_version"

@@ -110,6 +110,8 @@ class Item:
     pub_date: str = ""
     creator: str = ""
     content: str = ""
+    # post_content_filtered, when an exporter wrote it (Jetpack Markdown keeps its source there)
+    content_filtered: str = ""
     excerpt: str = ""
     date: str = ""  # post_date, site-local time
     date_gmt: str = ""
@@ -138,7 +140,7 @@ class Item:
 
     def without_bodies(self) -> Item:
         """A light copy for the site index: bodies and comments are read again when converting."""
-        copy = Item(**{**self.__dict__, "content": "", "comments": []})
+        copy = Item(**{**self.__dict__, "content": "", "content_filtered": "", "comments": []})
         copy.meta = [(k, v) for k, v in self.meta if not k.startswith("_oembed")]
         return copy
 

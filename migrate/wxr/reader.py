@@ -153,6 +153,7 @@ _ITEM_TEXT = {
     ("", "guid"): "guid",
     ("content", "encoded"): "content",
     ("excerpt", "encoded"): "excerpt",
+    ("wp", "post_content_filtered"): "content_filtered",
     ("dc", "creator"): "creator",
     ("wp", "post_type"): "type",
     ("wp", "status"): "status",

@@ -64,7 +64,7 @@ def front_matter(
 ) -> dict[str, Any]:
     """The page's front matter; `media_url` gives the URL a file has on the new site (featured image)."""
     fm: dict[str, Any] = {"title": title_text(item.title)}
-    description = plain_text(item.excerpt)
+    description = plain_text(item.excerpt) or _seo_description(item, mappings)
     if description:
         fm["description"] = description
     date = item_date(item, ctx, "date")
@@ -91,6 +91,20 @@ def front_matter(
         warn(Notice(item.source, f"{', '.join(beyond)} beyond 64 bits: written as a string", item.id))
         fm["extra"].update((key, toml_int(fm["extra"][key])) for key in beyond)
     return fm
+
+
+def _seo_description(item: Item, mappings: Mappings) -> str:
+    """The description an SEO plugin gave the page (Yoast, Rank Math, All in One SEO): what search
+    engines showed of it. Their template variables (`%%sitename%%`, `%title%`) are no text of it."""
+    for key in mappings.description_meta_keys():
+        text = plain_text(_SEO_VARIABLE.sub(" ", item.meta_value(key)))
+        if text:
+            return text
+    return ""
+
+
+# Yoast's %%title%%, Rank Math's %title%, AIOSEO's #post_title: filled in by the plugin at display time
+_SEO_VARIABLE = re.compile(r"%%[\w-]+%%|%[a-z_]+%|#(?:post|site|tagline|separator)_?[a-z_]*\b")
 
 
 def _channel_date(ctx: SiteContext) -> datetime | None:

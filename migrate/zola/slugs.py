@@ -4,6 +4,9 @@ Zola slugifies term names with the `slug` crate (deunicode, then lowercase ASCII
 `-`; zola.md §4): `Café`→`cafe`, `日本語`→`ri-ben-yu`, `😀`→`grinning`, `C++`→`c`. anyascii gives the
 same transliterations per character; each non-ASCII character that becomes a word is its own word,
 as in deunicode.
+
+Character references are decoded first: a title stored as `Wait&nbsp;&hellip;` is the words "Wait …",
+and its slug is `wait`, never `wait-nbsp-hellip`.
 """
 
 from __future__ import annotations
@@ -12,12 +15,14 @@ import re
 
 from anyascii import anyascii
 
+from migrate.zola.text import decode_entities
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def zola_slug(name: str) -> str:
     parts = []
-    for char in name:
+    for char in decode_entities(name) if "&" in name else name:
         if char.isascii():
             parts.append(char)
         else:
