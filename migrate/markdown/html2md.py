@@ -321,6 +321,7 @@ class Converter:
         just before, when the container is transparent (its blocks sit among its neighbours)."""
         out: list[str] = []
         run: list[str] = []  # inline Markdown of the paragraph being gathered
+        after: list[str] = []  # scripts met inside that paragraph: written after it
         if last_list is None:
             last_list = [None]
 
@@ -330,6 +331,8 @@ class Converter:
             if text:
                 out.append(text)
                 last_list[0] = None
+            out.extend(after)
+            after.clear()
 
         if parent.text:
             run.append(self.text(parent.text))
@@ -349,6 +352,9 @@ class Converter:
             tag = child.tag.lower()
             if tag in DROP_TAGS:
                 pass
+            elif tag in ("script", "style") and run_has_text(run):
+                # invisible where it stands: the paragraph around it stays one paragraph
+                after.extend(b for b in self.block(child, [None]) if b.strip())
             elif (
                 tag in BLOCK_TAGS
                 or (tag == "img" and _alone(child) and not run_has_text(run))
@@ -419,6 +425,8 @@ class Converter:
         return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el) or self._holds_blocks(el)
 
     def heading(self, el, level: int) -> list[str]:
+        if self._has_block_child(el):
+            return self.split_heading(el, level)
         text = self.inline_children(el, True).replace("\\\n", " ").strip()
         text = _WS.sub(" ", text)
         if not text:
@@ -436,6 +444,31 @@ class Converter:
         else:
             self.heading_ids.append("")  # an id we cannot be sure of (alt text, breaks, raw HTML)
         return ["#" * level + " " + text + attrs]
+
+    def split_heading(self, el, level: int) -> list[str]:
+        """A heading holding blocks (a `<div>`, a `<p>`, a list): a Markdown heading is one line, so
+        each run of its text is a heading of its level, a text block inside it too (it showed in the
+        heading's type), and other blocks (lists, tables, images, code) stay what they are, in order.
+        The first heading keeps the element's id."""
+        out: list[str] = []
+        part = lxml.html.Element(el.tag, {k: v for k, v in el.attrib.items() if k == "id"})
+        part.text = el.text
+        for child in el:
+            if isinstance(child.tag, str) and (child.tag.lower() in BLOCK_TAGS or self._holds_blocks(child)):
+                out.extend(self.heading(part, level))
+                part = lxml.html.Element(el.tag)
+                part.text = child.tail
+                inner = deepcopy(child)
+                inner.tail = None
+                if inner.tag.lower() in _TEXT_BLOCKS:
+                    inner.tag = el.tag  # its words were in the heading's type: a heading, at its level
+                    out.extend(self.heading(inner, level))
+                else:
+                    out.extend(b for b in self.block(inner, [None]) if b.strip())
+            else:
+                part.append(deepcopy(child))
+        out.extend(self.heading(part, level))
+        return out
 
     def block_hr(self, el) -> list[str]:
         return ["---"]
@@ -534,9 +567,14 @@ class Converter:
         start = 1
         if ordered:
             try:
-                start = int(el.get("start", "1"))
+                start = int(el.get("start", "1").strip())
             except ValueError:
                 start = 1
+            if start < 0 or start + max(_item_count(el) - 1, 0) > _MAX_START:
+                # CommonMark numbers a list with 1 to 9 digits, never negative: an HTML list keeps
+                # the numbers the reader saw, its items still Markdown (blank lines around them)
+                last_list[0] = None
+                return self.numbered_html(el, start)
         items: list[str] = []
         loose = False
         number = start
@@ -570,6 +608,17 @@ class Converter:
             return intro
         listed = ("\n\n" if loose else "\n").join(items)
         return f"{intro}\n\n{listed}" if intro else listed
+
+    def numbered_html(self, el, start: int) -> str:
+        """An ordered list as `<ol start>`: each `<li>` around its Markdown blocks."""
+        out = [f'<ol start="{start}"' + (" reversed" if el.get("reversed") is not None else "") + ">"]
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            body = "\n\n".join(self.blocks(_wrap_as_div(child) if child.tag.lower() != "li" else child))
+            if body.strip():
+                out.append(f"<li>\n\n{body}\n\n</li>")
+        return "\n".join(out) + "\n</ol>"
 
     def footnote_definitions(self, el) -> list[str]:
         """WordPress's footnotes list → Markdown footnote definitions, labelled as their markers."""
@@ -705,13 +754,12 @@ class Converter:
         aligns += ["---"] * (width - len(aligns))
         lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(aligns) + " |"]
         lines += ["| " + " | ".join(r) + " |" for r in body]
-        out = ["\n".join(lines)]
+        # the caption shows above the table (CSS caption-side: top): a paragraph before it
         caption = next((c for c in el.iter("caption")), None)
-        if caption is not None:
-            text = self._paragraph(self.inline_children(caption, True))
-            if text:
-                out.append(f"*{text}*")
-        return out
+        text = "\n\n".join(self.blocks(caption)) if caption is not None else ""
+        if text and "\n" not in text and not re.match(r"[*_\s]|.*[*_\\\s]$", text, re.S):
+            text = f"*{text}*"
+        return ([text] if text else []) + ["\n".join(lines)]
 
     def _pipe_table_ok(self, table, rows) -> bool:
         if any(t is not table for t in table.iter("table")):
@@ -729,6 +777,7 @@ class Converter:
                         inner is not cell
                         and isinstance(inner.tag, str)
                         and (inner.tag in BLOCK_TAGS or inner.tag == "br")
+                        and inner.tag not in ("script", "style")  # invisible, left out of the cell
                     ):
                         return False
         header_rows = [
@@ -743,17 +792,38 @@ class Converter:
         return text.replace("|", "\\|")
 
     def block_dl(self, el) -> list[str]:
-        """A definition list (no CommonMark form): each term in bold, its definitions below it."""
+        """A definition list (no CommonMark form): each term in bold, its definitions below it.
+        Text and inline elements standing in the list itself (outside any dt/dd) show as a line of
+        their own in a browser: they become a paragraph where they stand."""
         out = []
+        run: list = [_Text(el.text)] if el.text else []
+
+        def flush() -> None:
+            text = self._paragraph(resolve(run, True))
+            run.clear()
+            if text:
+                out.append(text)
+
         for child in el:
             if not isinstance(child.tag, str):
+                if child.tail:
+                    run.append(_Text(child.tail))
                 continue
-            if child.tag == "dt":
-                term = self._paragraph(self.inline_children(child, True))
-                if term:
-                    out.append(f"**{term}**" if "\n" not in term and not term.startswith("*") else term)
-            else:
-                out.extend(self.blocks(child))
+            if child.tag in ("dt", "dd") or child.tag in BLOCK_TAGS or self._holds_blocks(child):
+                flush()
+                if child.tag == "dt":
+                    term = self._paragraph(self.inline_children(child, True))
+                    if term:
+                        out.append(f"**{term}**" if "\n" not in term and not term.startswith("*") else term)
+                elif child.tag == "dd":
+                    out.extend(self.blocks(child))
+                else:
+                    out.extend(self.blocks(_wrap_as_div(child)))
+            elif child.tag not in DROP_TAGS:
+                _add(run, self.inline(child))
+            if child.tail:
+                run.append(_Text(child.tail))
+        flush()
         return out
 
     def block_details(self, el) -> list[str]:
@@ -765,9 +835,50 @@ class Converter:
 
     def block_textarea(self, el) -> list[str]:
         """A textarea in a post holds text to copy: a code block. (wpautop put <br /> and <p> into
-        it, which WordPress then showed as text; they are taken out.)"""
+        it, which WordPress then showed as text; they are taken out.) An empty one is a field to
+        fill in: said as one, so that the words before it ("Message:") keep what they named."""
         text = re.sub(r"<br\s*/?>|</?p>", "", el.text_content()).strip("\n")
-        return [code_block(text, "", self.options.fence)] if text.strip() else []
+        if text.strip():
+            return [code_block(text, "", self.options.fence)]
+        named = el.get("name") or el.get("placeholder") or el.get("id")
+        if not named and not any(a.tag in ("form", "label") for a in el.iterancestors()):
+            return []  # a bare tag, no field of any form
+        return [self._paragraph(resolve([_field(el.get("placeholder"))], True))]
+
+    # Form fields do nothing on a static site; each is said as the reader saw it, in brackets, so
+    # that a label ("Username:") is never left naming nothing.
+    def inline_input(self, el) -> Inline:
+        kind = (el.get("type") or "text").strip().lower()
+        if kind == "hidden":
+            return ""
+        if kind in ("submit", "button", "reset", "image"):
+            default = {"submit": "Submit", "reset": "Reset", "image": el.get("alt") or "Submit"}.get(kind, "")
+            label = _WS.sub(" ", el.get("value") or default).strip()
+            return _Text(f"[{label}]") if label else ""
+        if kind == "checkbox":
+            return _Text("☑" if el.get("checked") is not None else "☐")
+        if kind == "radio":
+            return _Text("◉" if el.get("checked") is not None else "○")
+        if kind == "file":
+            return _Text("[📎]")
+        return _field(None if kind == "password" else el.get("value") or el.get("placeholder"))
+
+    def inline_textarea(self, el) -> Inline:
+        text = _WS.sub(" ", el.text_content()).strip()
+        return _Text(f"[{text}]") if text else _field(el.get("placeholder"))
+
+    def inline_button(self, el) -> Inline:
+        label = _WS.sub(" ", el.text_content()).strip()
+        return _Text(f"[{label}]") if label else ""
+
+    def inline_select(self, el) -> Inline:
+        """A drop-down: every option, the chosen one (or the first) first, as `[a ▾ / b / c]`."""
+        options = [o for o in el.iter("option") if _WS.sub(" ", o.text_content()).strip()]
+        if not options:
+            return _field(None)
+        chosen = next((o for o in options if o.get("selected") is not None), options[0])
+        names = [_WS.sub(" ", o.text_content()).strip() for o in [chosen, *(o for o in options if o is not chosen)]]
+        return _Text("[" + " / ".join([names[0] + " ▾", *names[1:]]) + "]")
 
     def block_iframe(self, el) -> list[str]:
         return [self.raw_html(el)]
@@ -807,7 +918,11 @@ class Converter:
         parts: list[str] = [_Text(el.text)] if el.text else []
         for child in el:
             if isinstance(child.tag, str) and child.tag.lower() not in DROP_TAGS:
-                if child.tag.lower() in BLOCK_TAGS:  # a block inside inline content: flattened
+                if child.tag.lower() in ("script", "style"):
+                    pass  # invisible: its code is no text of the line it stands in
+                elif child.tag.lower() == "textarea":
+                    _add(parts, self.inline_textarea(child))
+                elif child.tag.lower() in BLOCK_TAGS:  # a block inside inline content: flattened
                     parts += [_Text(" "), *self._parts(child), _Text(" ")]
                 else:
                     _add(parts, self.inline(child))
@@ -821,10 +936,6 @@ class Converter:
         if rule is not None:
             return rule(el)
         if tag in FORM_TAGS:  # forms do not work on a static site: their visible words stay, as text
-            if tag == "select":
-                return _Text(", ".join(_WS.sub(" ", o.text_content()).strip() for o in el.iter("option")))
-            if tag == "input":
-                return _Text(el.get("value", "") if el.get("type", "") in ("button", "submit", "reset") else "")
             return _Unwrapped(self._parts(el))
         if tag in KEEP_INLINE_HTML:
             attrs = _attrs(el, _SAFE_ATTRS.get(tag, ()))
@@ -1306,6 +1417,16 @@ def _is_list(block: str) -> bool:
     return bool(re.match(r"^(?:[-*]|\d+[.)])(?: |$)", block))
 
 
+# blocks of text that, inside a heading, are more of the heading (split_heading)
+_TEXT_BLOCKS = {"p", "div", "section", "article", "header", "footer", "center", "address", "hgroup", "h1", "h2", "h3"}
+_TEXT_BLOCKS |= {"h4", "h5", "h6", "summary", "figcaption", "caption", "dt", "dd"}
+_MAX_START = 999_999_999  # CommonMark: an ordered list marker has at most 9 digits
+
+
+def _item_count(el) -> int:
+    return sum(1 for c in el if isinstance(c.tag, str) and c.tag.lower() == "li")
+
+
 def _indent(text: str, prefix: str) -> str:
     return "\n".join(prefix + line if line else "" for line in text.split("\n"))
 
@@ -1327,6 +1448,12 @@ class _Without:
 
     def __iter__(self):
         return (c for c in self.el if c is not self.skip)
+
+
+def _field(value: str | None) -> _Text:
+    """A text field as a reader saw it: its text (value or placeholder), or a blank to fill in."""
+    text = _WS.sub(" ", value or "").strip()
+    return _Text(f"[{text}]" if text else "[______]")
 
 
 def _attr(value: str) -> str:
