@@ -159,3 +159,16 @@ def test_entities_never_reach_titles_or_slugs():
     assert title_text("Wait&amp;nbsp;for it&amp;hellip;") == "Wait for it…"
     assert zola_slug("Wait&nbsp;for it&hellip;") == "wait-for-it"
     assert title_text("AT&T &lt;3") == "AT&T <3"
+
+
+def test_option_groups_that_wpautop_cut_out_of_their_select_stay_drop_downs():
+    """wpautop closes a <p> inside a <select> whose options stand on lines of their own: the second
+    group ends up outside the select. Its options are still shown apart, never run together."""
+    from migrate.markdown.document import html_markdown
+
+    html = (
+        "<p><select name=x><br><optgroup label=G><option>Option 1</option><option>Option 2</option></optgroup></p>"
+        "<p><optgroup label=H><option>Option 3</option><option>Option 4</option></optgroup><br></select></p>"
+        "<p>A lone <option>choice</option> too.</p>"
+    )
+    assert html_markdown(html) == "[Option 1 ▾ / Option 2]\n\n[Option 3 ▾ / Option 4]\n\nA lone [choice] too.\n"

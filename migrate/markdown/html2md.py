@@ -880,6 +880,14 @@ class Converter:
         names = [_WS.sub(" ", o.text_content()).strip() for o in [chosen, *(o for o in options if o is not chosen)]]
         return _Text("[" + " / ".join([names[0] + " ▾", *names[1:]]) + "]")
 
+    # wpautop cuts a <select> whose options stand on lines of their own (a <p> closes inside it): the
+    # option groups left outside it are still drop-downs to a reader, not their labels run together
+    inline_optgroup = inline_select
+
+    def inline_option(self, el) -> Inline:
+        text = _WS.sub(" ", el.text_content()).strip()
+        return _Text(f"[{text}]") if text else ""
+
     def block_iframe(self, el) -> list[str]:
         return [self.raw_html(el)]
 
