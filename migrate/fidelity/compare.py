@@ -408,6 +408,14 @@ def _is_footnote_list(el) -> bool:
     return parent is not None and "footnotes" in _classes(parent)
 
 
+def _empty_header_row(row) -> bool:
+    return (
+        row is not None
+        and _tag(row.getparent()) == "thead"
+        and not any(_text(c) or _has_image(c) for c in row if _tag(c) in ("td", "th"))
+    )
+
+
 def _is_footnote_definition(el) -> bool:
     return "footnote-definition" in _classes(el)
 
@@ -474,7 +482,8 @@ def _structure(root: etree._Element) -> Structure:
             s.code_blocks.append(_code_text(el))
             children = []  # a <pre> inside a <pre> is the same block of code
         elif tag in ("td", "th"):
-            s.table_cells.append(_text(el))
+            if not _empty_header_row(el.getparent()):  # shows nothing: Markdown's stand-in for no header
+                s.table_cells.append(_text(el))
         elif tag == "a" and el.get("href") is not None:
             text = _text(el)
             if not (

@@ -747,6 +747,9 @@ class Converter:
             return []
         cells = [r + [""] * (width - len(r)) for r in cells]
         header, body = cells[0], cells[1:]
+        if not any(isinstance(c.tag, str) and c.tag == "th" for c in rows[0]):
+            # a table without a header row: Markdown must have one, so an empty one, not the first row made a header
+            header, body = [""] * width, cells
         aligns = []
         for c in (c for c in rows[0] if isinstance(c.tag, str)):
             align = (c.get("align") or _style_align(c.get("style") or "") or "").lower()
