@@ -88,6 +88,14 @@ def _shape_problem(user: Any, default: Any, where: str) -> str:
     return ""
 
 
+def _choice_problem(user: dict) -> str:
+    """A value of the user's outside the few a key takes."""
+    markup = user.get("content", {}).get("markup")
+    if markup is not None and markup not in MARKUP_CHOICES:
+        return f"content.markup must be one of {', '.join(MARKUP_CHOICES)}, not {markup!r}"
+    return ""
+
+
 def _pattern_problem(user: dict) -> str:
     """A regular expression of the user's that does not compile (embed providers' patterns)."""
     for i, provider in enumerate(user.get("providers", [])):
@@ -122,7 +130,7 @@ class Mappings:
                 raise ConfigError(
                     f"{user_file}: unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(tables))}"
                 )
-            problem = _shape_problem(user, tables, "") or _pattern_problem(user)
+            problem = _shape_problem(user, tables, "") or _pattern_problem(user) or _choice_problem(user)
             if problem:
                 raise ConfigError(f"{user_file}: {problem}")
             tables = _merge(tables, user)

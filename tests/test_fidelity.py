@@ -533,3 +533,29 @@ def test_raw_emphasis_is_deliberate_only_where_markdown_cannot_say_it():
     assert said.raw_html == ["strong"]
     cjk = compare("<p>的<strong>《书》</strong>和</p>", "的<strong>《书》</strong>和\n")
     assert cjk.raw_html == []
+
+
+def test_a_textile_site_is_measured_as_its_plugin_showed_it(tmp_path):
+    """The harness converts a Textile site's posts as the migration does (python-textile), so its
+    words are measured, not its markup."""
+    from migrate.fidelity.measure import measure_export
+    from migrate.mappings import Mappings
+
+    from .conftest import wxr, wxr_item
+
+    posts = [
+        wxr_item(
+            i,
+            f"Post {i}",
+            f"post-{i}",
+            content=f'h2. Title {i}\n\nSome *bold* words and "a link":http://example.org/{i}.',
+        )
+        for i in range(1, 5)
+    ]
+    path = tmp_path / "textile.xml"
+    path.write_text(wxr(*posts), "utf-8")
+    measured = list(measure_export(path, Mappings.load()))
+    assert len(measured) == 4
+    for m in measured:
+        assert "<h2>" in m.wordpress_html and "## Title" in m.markdown
+        assert m.result.words_kept == m.result.words_wordpress

@@ -208,3 +208,10 @@ def test_a_pattern_that_is_no_regular_expression(tmp_path):
     config.write_text('[[providers]]\nname = "x"\npatterns = ["^https://x/(unclosed"]\n')
     line = one_line(run(tmp_path / "site", "--config", str(config)))
     assert "providers[0].patterns[0] is not a regular expression" in line
+
+
+def test_a_markup_the_tool_does_not_know_names_the_config_file(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[content]\nmarkup = "rst"\n')
+    line = one_line(run(tmp_path / "site", "--config", str(config)))
+    assert str(config) in line and "content.markup must be one of" in line

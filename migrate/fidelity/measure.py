@@ -5,7 +5,7 @@ independently too (`stored.py`), so that a loss of the render cannot hide behind
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -16,6 +16,7 @@ from migrate.site.content import item_body
 from migrate.site.outcomes import SKIP, classify
 from migrate.wordpress.render import Renderer
 from migrate.wxr.index import SiteContext, build_context
+from migrate.wxr.markup import AUTO, stored_html
 from migrate.wxr.model import Item, Notice
 from migrate.wxr.reader import read_export
 
@@ -53,9 +54,16 @@ def measure_export(path: str | Path, mappings: Mappings) -> Iterator[Measured]:
     rules = ShortcodeRules.from_tables(mappings.tables)
     hosts = site_hosts(ctx)
     decisions = {i.source: classify(i, mappings, quiet.append)[0] for i in ctx.items}
+    markup = mappings.markup()
+    markup = ctx.markup if markup == AUTO else markup
     for item in read_export(path, quiet.append, str(path)):
         if not isinstance(item, Item) or decisions.get(item.source, SKIP) == SKIP:
             continue
+        # a Textile or Markdown site: its HTML as its plugin made it (python-textile or pulldown-cmark, not
+        # our code), as the migration converts it
+        content = stored_html(item, markup)
+        if content is not item.content:
+            item = replace(item, content=content)
         body = item_body(item, renderer)  # the Markdown the migration writes, its fallback included
         try:
             shown, _ = renderer.render(item)
