@@ -85,7 +85,7 @@ def test_a_users_code_tag_mapping_is_used(tmp_path):
     )
     renderer = Renderer(SiteContext(), Mappings.load(user))
     assert markdown('<pre data-raw="c">a <b> c</pre>', renderer) == "```c\na <b> c\n```\n"
-    assert markdown('<pre data-raw="c">a <b> c</pre>') == "```\na  c\n```\n"  # without it: HTML
+    assert markdown('<pre data-raw="c">a <b> c</pre>') == "<pre>a <b> c</b></pre>\n"  # without it: HTML
 
 
 def test_an_unclosed_highlighter_pre_is_left_to_wpautop():

@@ -15,6 +15,7 @@ from __future__ import annotations
 import html
 import itertools
 import re
+import unicodedata
 from copy import deepcopy
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -147,12 +148,14 @@ class _List:
 
 # --- text escaping ------------------------------------------------------------------------------
 
-_INLINE_SPECIAL = re.compile(r"[\\`*_\[\]<>&!|~{]")
+_INLINE_SPECIAL = re.compile(r"_+|~+|[\\`*\[\]<>&!|{]")
 
 
 def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: bool = True) -> str:
-    """Escape what would change meaning inside a line of Markdown text (not at line starts).
-    `before`/`after` are the characters around the text in the output (a letter when unknown)."""
+    """Escape what would change meaning inside a line of Markdown text (not at line starts), and
+    nothing else: a backslash whose removal would not change pulldown-cmark's HTML is noise.
+    `before`/`after` are the characters around the text in the output ("a" when unknown: it may
+    stand for a letter or for the punctuation of the marks around the text)."""
 
     stop = [-1, -1]  # [searched from, index of the next "]" or NUL there (len(text): none)]
 
@@ -168,7 +171,7 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
         j = stop[1]
         if j == len(text):
             return more_follows
-        return text[j] == "\x00" or text[j + 1 : j + 2] in ("(", "[", ":")
+        return text[j] == "\x00" or text[j + 1 : j + 2] in ("(", ":")
 
     def repl(m: re.Match) -> str:
         ch = m.group(0)
@@ -180,18 +183,18 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
         if ch == "&":
             return "&amp;" if _ENTITY.match(text, i) else "&"
         if ch == "<":
-            return "\\<" if nxt.isalpha() or nxt in "/!?" else "<"
+            return "\\<" if _may_open_html(text, i, more_follows or after != " ") else "<"
         if ch == ">":
             return ">"
-        if ch == "_":
-            # intraword underscores never make emphasis in CommonMark
-            if prev.isalnum() and nxt.isalnum():
-                return "_"
-            return "_" if prev.isspace() and nxt.isspace() else "\\_"
+        if ch[0] in "_~":
+            mark, run, nxt = ch[0], len(ch), text[m.end() : m.end() + 1] or after
+            if mark == "~" and run > 1:  # `~~` strikes through like `*`, inside words too
+                return ch if prev.isspace() and nxt.isspace() else "\\~" * run
+            # `_` (and a single `~`) never pair while no run of them can close one: a run that can
+            # only open (`$_GET`) or neither (`G_Foo`) stays as it is
+            return ("\\" + mark) * run if _may_close(prev, nxt) else ch
         if ch == "*":
             return "*" if prev.isspace() and nxt.isspace() else "\\*"
-        if ch == "~":  # pulldown-cmark (Zola >= 0.19) strikes through with a single ~ too
-            return "~" if prev.isspace() and nxt.isspace() else "\\~"
         if ch == "!":
             return "\\!" if nxt == "[" else "!"
         if ch == "|":
@@ -200,16 +203,58 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
             return "]"
         if ch == "{":  # Zola 0.23 renders content holding "{{" or "{%" as a template (zola.md §6)
             return "&#123;" if nxt in "{%" else "{"
-        if ch == "[":  # only where a link, image, reference or footnote could start
+        if ch == "[":  # only where a link, image or footnote could start
             return "\\[" if linkish(i) else "["
         return "\\" + ch
 
     return _INLINE_SPECIAL.sub(repl, text)
 
 
-# `linkish`: a "[" that could open a link, image, reference or footnote ("[^", "[ ]", "[x]"; the next
-# "]" followed by "(", "[" or ":"; or no "]" before the text ends and more inline content follows)
-# — the regex `\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(\[:]|\x00))` on the text + "\x00" when more follows
+def _punct(ch: str) -> bool:
+    """Punctuation as CommonMark's flanking rules read it (ASCII punctuation, Unicode P and S);
+    the marks of escaped link-text brackets are `\\[`/`\\]` in the output."""
+    if ch.isascii():
+        return not ch.isalnum() and not ch.isspace() and ch.isprintable()
+    return ch in "\ufdd0\ufdd1" or unicodedata.category(ch)[0] in "PS"
+
+
+def _may_close(prev: str, nxt: str) -> bool:
+    """Whether a run of `_` between `prev` and `nxt` can close emphasis (CommonMark: right-flanking,
+    and not left-flanking unless punctuation follows). An unknown side ("a") may be a letter or
+    the punctuation of a mark: it can close if either would let it."""
+    for p in ("a", "*") if prev == "a" else (prev,):
+        for n in ("a", "*") if nxt == "a" else (nxt,):
+            p_space, n_space, p_punct, n_punct = p.isspace(), n.isspace(), _punct(p), _punct(n)
+            right = not p_space and (not p_punct or n_space or n_punct)
+            left = not n_space and (not n_punct or p_space or p_punct)
+            if right and (not left or n_punct):
+                return True
+    return False
+
+
+# what may follow "<" for pulldown-cmark to read inline HTML or an autolink there (or an HTML block at
+# a line start): a tag name then a space, "/", ">" or the end (an open tag, a closing tag, `<pre`,
+# `<div` alone), a comment, declaration or CDATA, a processing instruction, a scheme and ":"
+# (`<https:`), an e-mail address's local part and "@". Anything else (`< 5`, `<-`, `<i)`,
+# `<scr"+"ipt`, `<要>`) is text; so is a start of those cut by the end of the line (`<`, `<!`,
+# `<1`), but not where more inline Markdown follows, which could complete it.
+_HTML_AFTER_LT = re.compile(
+    r"""/?[A-Za-z][A-Za-z0-9-]*(?:[\s/>]|$)|![A-Za-z\[-]|\?|[A-Za-z][A-Za-z0-9+.-]{1,31}:"""
+    r"""|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"""
+)
+_HTML_START_AT_END = re.compile(r"""(?:/|!|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+)?$""")
+
+
+def _may_open_html(text: str, i: int, more_follows: bool) -> bool:
+    if _HTML_AFTER_LT.match(text, i + 1):
+        return True
+    return more_follows and _HTML_START_AT_END.match(text, i + 1) is not None
+
+
+# `linkish`: a "[" that could open a link, image, definition or footnote ("[^", "[ ]", "[x]"; the next
+# "]" followed by "(" or ":"; or no "]" before the text ends and more inline content follows) — the
+# regex `\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(:]|\x00))` on the text + "\x00" when more follows. Not
+# `[a][b]`: a reference link needs a definition of `b`, and text never makes one (its `[b]:` is escaped)
 _LINK_STOP = re.compile(r"[\]\x00]")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.S)  # edge spaces and hard breaks
@@ -494,6 +539,10 @@ class Converter:
     def block_pre(self, el) -> list[str]:
         if any((n.get("src" if n.tag == "img" else "href") or "").strip() for n in el.iterdescendants("a", "img")):
             return [self.pre_html(el)]
+        # Markdown cannot say formatting inside a code block: a <pre> with bold, italic, … in it
+        # (preformatted and verse blocks, which the editor formats) stays HTML that keeps it
+        if any(n.text_content().strip() for n in el.iterdescendants(*_PRE_FORMATTING)):
+            return [self.pre_html(el)]
         for inner in list(el.iterdescendants("pre")):  # a <pre> in a <pre> shows on lines of its own
             prev = inner.getprevious()
             before = (prev.tail if prev is not None else inner.getparent().text) or ""
@@ -509,10 +558,11 @@ class Converter:
         return [code_block(code, self._language(el), self.options.fence)]
 
     def pre_html(self, el) -> str:
-        """A <pre> holding links or images (preformatted blocks, pasted terminal output, a <pre>
-        nested in one): plain HTML keeps them, where a code block would keep only the text. Links
-        and images stay, a nested <pre> (or other block) starts its own lines, other tags go. The one
-        `</pre>` is the last line: CommonMark ends such an HTML block at the first line holding it."""
+        """A <pre> holding links, images or formatting (preformatted and verse blocks, pasted
+        terminal output, a <pre> nested in one): plain HTML keeps them, where a code block would
+        keep only the text. Links, images and formatting (`_PRE_FORMATTING`) stay, a nested <pre>
+        (or other block) starts its own lines, other tags go. The one `</pre>` is the last line:
+        CommonMark ends such an HTML block at the first line holding it."""
         parts: list[str] = []
 
         def walk(node) -> None:
@@ -528,6 +578,10 @@ class Converter:
                     parts.append(f'<a href="{_attr(child.get("href").strip())}">')
                     walk(child)
                     parts.append("</a>")
+                elif tag in _PRE_FORMATTING:
+                    parts.append(f"<{tag}>")
+                    walk(child)
+                    parts.append(f"</{tag}>")
                 elif tag in BLOCK_TAGS and tag not in DROP_TAGS and tag not in ("script", "style"):
                     if parts and not parts[-1].endswith("\n"):
                         parts.append("\n")
@@ -1171,18 +1225,13 @@ def _hoist_more(root) -> None:
             _drop_keeping_tail(comment)
             continue
         first = False
+        levels = []  # the marker's parent, the inline elements around it, up to its paragraph
         parent = comment.getparent()
+        while parent is not None and isinstance(parent.tag, str) and parent.tag in _SPLIT_INLINE:
+            levels.append(parent)
+            parent = parent.getparent()
         if parent is not None and parent.tag == "p" and parent.getparent() is not None:
-            rest = lxml.html.Element("p")  # the paragraph's words after the marker
-            rest.text = comment.tail
-            comment.tail = None
-            for sibling in list(comment.itersiblings()):
-                rest.append(sibling)
-            parent.addnext(comment)
-            comment.tail, parent.tail = parent.tail, None
-            if len(rest) or not _is_blank(rest.text or ""):
-                comment.addnext(rest)
-                rest.tail, comment.tail = comment.tail, None
+            _split_paragraph(comment, [*levels, parent])
         holders = [a for a in comment.iterancestors() if a is not root]
         if all(isinstance(a.tag, str) and a.tag in _TRANSPARENT for a in holders):
             continue  # at the top level already (containers are transparent)
@@ -1190,6 +1239,43 @@ def _hoist_more(root) -> None:
         _drop_keeping_tail(comment)
         top.addnext(comment)
         comment.tail, top.tail = top.tail, None
+
+
+# inline elements a paragraph may be split through at the marker, each copied on the other side
+_SPLIT_INLINE = {"strong", "b", "em", "i", "u", "ins", "del", "s", "strike", "a", "span", "font", "small", "big"}
+_SPLIT_INLINE |= {"mark", "sup", "sub", "code", "tt", "kbd", "q", "cite", "abbr", "dfn", "var", "samp"}
+
+
+def _split_paragraph(comment, levels: list) -> None:
+    """Split the paragraph `levels[-1]` at the marker, which then stands between the two halves.
+    Inline elements open across the marker (`levels[:-1]`, innermost first: `<strong>a <!--more-->
+    b</strong>`) are closed before it and copied, without their id, around the words after it, so
+    the formatting goes on there."""
+    copies = [lxml.html.Element(el.tag, {k: v for k, v in el.attrib.items() if k != "id"}) for el in levels]
+    for inner, outer in itertools.pairwise(copies):
+        outer.append(inner)
+    node = comment
+    for el, copy in zip(levels, copies, strict=True):
+        # what follows `node` in `el` moves to `el`'s copy, after the copy of `node` (if any)
+        if node is comment:
+            copy.text = node.tail
+        else:
+            copies[levels.index(node)].tail = node.tail
+        node.tail = None
+        for sibling in list(node.itersiblings()):
+            copy.append(sibling)
+        node = el
+    paragraph, rest = levels[-1], copies[-1]
+    comment.getparent().remove(comment)
+    paragraph.addnext(comment)
+    comment.tail, paragraph.tail = paragraph.tail, None
+    if len(rest) or not _is_blank(rest.text or ""):
+        comment.addnext(rest)
+        rest.tail, comment.tail = comment.tail, None
+
+
+# formatting a <pre> keeps as HTML (pre_html): what shows in a code block's text
+_PRE_FORMATTING = ("strong", "b", "em", "i", "u", "ins", "del", "s", "strike", "mark", "sub", "sup", "big", "small")
 
 
 def _drop_keeping_tail(node) -> None:
@@ -1509,8 +1595,9 @@ def _inner_html(el) -> str:
 
 
 def _escape_label(text: str) -> str:
-    """Alt text is read as Markdown too: its active characters are escaped."""
-    return re.sub(r"([\\`*_\[\]<>&!~])", r"\\\1", text)
+    """Alt text is read as Markdown too: what would change it is escaped (as in any text, and
+    every bracket, which could end the label)."""
+    return escape_inline(text.translate(_BRACKET_MARKS), "[", "]", False).translate(_BRACKET_ESCAPES)
 
 
 def _destination(url: str) -> str:

@@ -17,13 +17,22 @@ class Provider:
     name: str
     patterns: tuple[re.Pattern, ...]
     html: str | None
+    movies: tuple[re.Pattern, ...] = ()  # its old Flash player's movie URLs (<object>/<embed> only)
 
 
 class Embeds:
     def __init__(self, mappings: Mappings):
         self.providers = [
-            Provider(p["name"], tuple(re.compile(rx, re.I) for rx in p.get("patterns", [])), p.get("html"))
+            Provider(
+                p["name"],
+                tuple(re.compile(rx, re.I) for rx in p.get("patterns", [])),
+                p.get("html"),
+                tuple(re.compile(rx, re.I) for rx in p.get("movies", [])),
+            )
             for p in mappings.tables.get("providers", [])
+        ]
+        self.widget_scripts = [
+            (str(w["name"]), re.compile(w["src"], re.I)) for w in mappings.tables.get("widget_scripts", [])
         ]
         media = mappings.tables.get("media", {})
         self.audio = {e.lower() for e in media.get("audio", [])}
@@ -55,7 +64,27 @@ class Embeds:
         provider, fields = found
         if not provider.html:
             return provider.name, link_html(url)
-        return provider.name, _FIELD.sub(lambda m: html.escape(fields.get(m.group(1), ""), quote=True), provider.html)
+        return provider.name, _fill(provider.html, fields)
+
+    def movie_html(self, url: str) -> tuple[str, str] | None:
+        """(provider name, HTML) for a Flash `<object>`/`<embed>` movie URL of a known provider
+        (its `movies` patterns, e.g. vimeo.com/moogaloop.swf?clip_id=N, or its embed patterns,
+        e.g. youtube.com/v/ID) or a media file; None for any other movie."""
+        url = html.unescape(url.strip())
+        for provider in self.providers:
+            m = next((m for rx in provider.movies if (m := rx.search(url))), None)
+            if m and provider.html:
+                return provider.name, _fill(provider.html, {k: v or "" for k, v in m.groupdict().items()})
+        return self.html_for(url)
+
+    def widget_script(self, src: str) -> str | None:
+        """The name of the embed widget whose script `src` is (`widget_scripts`), else None."""
+        src = html.unescape(src.strip())
+        return next((name for name, rx in self.widget_scripts if rx.search(src)), None)
+
+
+def _fill(template: str, fields: dict[str, str]) -> str:
+    return _FIELD.sub(lambda m: html.escape(fields.get(m.group(1), ""), quote=True), template)
 
 
 def link_html(url: str, text: str | None = None) -> str:

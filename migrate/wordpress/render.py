@@ -134,6 +134,8 @@ class Renderer:
         else:
             out = self._classic(content, notes)
         out = self._shortcodes(out, item, notes, protected)
+        out = self._flash(out, notes)
+        out = self._widget_scripts(out, notes)
         # a code shortcode typed inside <pre> (Live Writer did this): the shortcode's block replaces it
         out = _PRE_AROUND_PLACEHOLDER.sub(r"\1", out)
         while _PLACEHOLDER_RE.search(out):
@@ -154,6 +156,13 @@ class Renderer:
             # the text after the first one, without any other (WordPress shows them as nothing)
             starts = [start for start, _ in spans[1:]] + [len(content)]
             tail = "".join(content[end:start] for (_, end), start in zip(spans, starts, strict=True))
+            # WordPress shows the post whole, the marker a mere point inside: inline formatting open
+            # across it (`<strong>a <!--more--> b</strong>`) is closed before it and opened again
+            # after it, where wpautop's paragraphs would end it (blocks around it, a table or a
+            # list, are read whole by the HTML parser, the marker inside: html2md moves it out)
+            opened = _open_inline(head)
+            head += "".join(f"</{name}>" for name, _ in reversed(opened))
+            tail = "".join(tag for _, tag in opened) + tail
             return self._classic_part(head, notes) + "\n<!--more-->\n" + self._classic_part(tail, notes)
         return self._classic_part(content, notes)
 
@@ -323,6 +332,62 @@ class Renderer:
             while pos < len(content) and content[pos] in " \t":
                 pos += 1
         out.append(content[pos:])
+        return "".join(out)
+
+    def _flash(self, text: str, notes: RenderNotes) -> str:
+        """Flash `<object>`/`<embed>` embed codes (no browser plays Flash since 2021, and raw they
+        would stay in the Markdown): one whose movie is a known provider's becomes its embed (its
+        `movies` or embed patterns in mappings/embeds.toml), any other a link to the movie, named by
+        its title or alt text; each with a note. Not inside code or a textarea, where it is text."""
+        if "<object" not in text.lower() and "<embed" not in text.lower():
+            return text
+        out: list[str] = []
+        pos = 0
+        for start, end in _flash_spans(text):
+            element = text[start:end]
+            url = _movie_url(element)
+            if not url or _inside(_text_spans(text), start):
+                continue
+            found = self.embeds.movie_html(url)
+            if found and found[1].startswith("<p>"):  # a provider without an iframe: its link, inline
+                found = (found[0], found[1][3:-4])
+            title = next((v for k, v in _tag_attrs(element) if k in ("title", "alt") and v.strip()), "")
+            replacement = found[1] if found else _link_inline(url, title.strip())
+            # wpautop took the spaces around an <embed> (its box kept the words apart): put them back
+            if text[start - 1 : start] not in ("", ">") and not text[start - 1].isspace():
+                replacement = " " + replacement
+            if text[end : end + 1] not in ("", "<") and not text[end].isspace():
+                replacement += " "
+            notes.dropped[f"Flash <object>/<embed> (now {f'the {found[0]} embed' if found else 'a link'})"] += 1
+            out.append(text[pos:start] + replacement)
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
+
+    def _widget_scripts(self, text: str, notes: RenderNotes) -> str:
+        """An embed widget's script (`widget_scripts` in mappings/embeds.toml: Twitter's widgets.js
+        after a tweet's `<blockquote>`, …) is dropped: the embed's HTML reads without it, and a
+        static site should not run it. Not inside a textarea, where it is text."""
+        if "<script" not in text.lower() or not self.embeds.widget_scripts:
+            return text
+
+        out: list[str] = []
+        pos = 0
+        textareas = _text_spans(text)
+        for m in _SCRIPT_OPEN.finditer(text):
+            if m.start() < pos:
+                continue
+            close = _SCRIPT_CLOSE.search(text, m.end())
+            if close is None:
+                break  # no later script is closed either
+            src = next((v for k, v in _tag_attrs(m.group(1)) if k == "src"), "")
+            name = self.embeds.widget_script(src) if src else None  # with a src, its content never runs
+            if name is None or _inside(textareas, m.start()):
+                continue
+            notes.dropped[f"script {name} (its embed stays as HTML)"] += 1
+            out.append(text[pos : m.start()])
+            pos = close.end()
+        out.append(text[pos:])
         return "".join(out)
 
     def _codecolorer(self, m: re.Match, protected: list[str]) -> str:
@@ -609,9 +674,147 @@ def _verbatim_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+_SCRIPT_OPEN = re.compile(r"<script\b([^>]*)>", re.I)
+_SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
+_FLASH_TAG = re.compile(r"<(/?)(object|embed)\b[^>]*?(/?)>", re.I)
+_ATTR = re.compile(r"""(?<![^\s"'])([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""")
+_PARAM = re.compile(r"<param\b([^>]*)>", re.I)
+
+
+def _tag_attrs(tag: str) -> list[tuple[str, str]]:
+    """(lowercase name, decoded value) of each attribute in the text of a tag (the first tag of
+    `tag`), names matched exactly: `data-src` is not `src`."""
+    m = re.match(r"\s*<?[\w:-]*([^>]*)", tag)
+    attrs = m.group(1) if m else tag
+    return [
+        (a.group(1).lower(), html.unescape(a.group(2) or a.group(3) or a.group(4) or "")) for a in _ATTR.finditer(attrs)
+    ]
+
+
+def _flash_spans(text: str) -> list[tuple[int, int]]:
+    """Where each outermost `<object>…</object>` and each `<embed>` outside one is: an `<object>`
+    holds its `<param>`s, an `<embed>` (for other browsers) and maybe another `<object>`; an
+    `<embed>` is void, its stray `</embed>` part of it. An unclosed `<object>` runs to the end."""
+    spans: list[tuple[int, int]] = []
+    depth, start = 0, 0
+    for m in _FLASH_TAG.finditer(text):
+        closing, kind = m.group(1), m.group(2).lower()
+        if kind == "object":
+            if closing and depth:
+                depth -= 1
+                if depth == 0:
+                    spans.append((start, m.end()))
+            elif not closing:
+                if depth == 0:
+                    start = m.start()
+                depth += 1
+        elif depth == 0 and not closing:
+            end = m.end()
+            close = re.match(r"\s*</embed\s*>", text[end:], re.I)
+            spans.append((m.start(), end + (close.end() if close else 0)))
+    if depth:
+        spans.append((start, len(text)))
+    return spans
+
+
+def _movie_url(element: str) -> str:
+    """The movie a Flash `<object>`/`<embed>` plays: its `movie` (or `src`, `url`, `filename`)
+    `<param>`, the object's `data`, or the inner `<embed>`'s `src`."""
+    for m in _PARAM.finditer(element):
+        attrs = dict(_tag_attrs(m.group(1)))
+        if attrs.get("name", "").lower() in ("movie", "src", "url", "filename") and attrs.get("value", "").strip():
+            return attrs["value"].strip()
+    for m in _FLASH_TAG.finditer(element):
+        attrs = dict(_tag_attrs(m.group(0)))
+        value = attrs.get("data" if m.group(2).lower() == "object" else "src", "").strip()
+        if value and not m.group(1):
+            return value
+    return ""
+
+
+def _link_inline(url: str, text: str) -> str:
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(text or url, quote=False)}</a>'
+
+
+def _text_spans(text: str) -> list[tuple[int, int]]:
+    """Where the `<textarea>`s are (their content is text, tags and all), in linear time: once one
+    has no closer after it, neither has any later one."""
+    lower = text.lower()
+    spans: list[tuple[int, int]] = []
+    start = lower.find("<textarea")
+    while start >= 0:
+        end = lower.find("</textarea", start)
+        if end < 0:
+            break
+        spans.append((start, end))
+        start = lower.find("<textarea", end)
+    return spans
+
+
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
     i = bisect.bisect_right(spans, (offset, float("inf"))) - 1
     return i >= 0 and spans[i][0] <= offset < spans[i][1]
+
+
+_TAG_START = re.compile(r"<(/?)([A-Za-z][\w:-]*)")
+_ID_ATTR = re.compile(r"""(?<![^\s"'])id\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.I)
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source"})
+_VOID |= {"track", "wbr"}
+_RAW_TEXT = frozenset(("script", "style", "textarea"))
+
+
+_INLINE_FORMATTING = frozenset({"a", "abbr", "b", "big", "cite", "code", "del", "dfn", "em", "font", "i", "ins", "kbd"})
+_INLINE_FORMATTING |= {"mark", "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "tt", "u", "var"}
+
+
+def _open_inline(text: str) -> list[tuple[str, str]]:
+    """The inline elements open at the end of `text` inside its innermost open block, outermost
+    first (see `_open_elements`)."""
+    opened = _open_elements(text)
+    k = len(opened)
+    while k and opened[k - 1][0] in _INLINE_FORMATTING:
+        k -= 1
+    return opened[k:]
+
+
+def _open_elements(text: str) -> list[tuple[str, str]]:
+    """The elements still open at the end of `text` (name, opening tag without its id: the copy
+    must not repeat it), outermost first, read as leniently as a browser: a closer closes the
+    nearest open element of its name and those inside it; stray closers, void elements, comments
+    and the content of scripts, styles and textareas count for nothing. Linear: the next `>` is
+    searched for again only once passed."""
+    stack: list[tuple[str, str]] = []
+    raw = ""
+    pos, gt = 0, -1
+    while (lt := text.find("<", pos)) >= 0:
+        if text.startswith("<!--", lt):
+            end = text.find("-->", lt + 4)
+            if end < 0:
+                break
+            pos = end + 3
+            continue
+        m = _TAG_START.match(text, lt)
+        if m is None:
+            pos = lt + 1
+            continue
+        if gt < m.end():
+            gt = text.find(">", m.end())
+            if gt < 0:
+                break
+        closing, name, attrs = m.group(1), m.group(2).lower(), text[m.end() : gt]
+        pos = gt + 1
+        if raw and not (closing and name == raw):
+            continue
+        if closing:
+            for k in range(len(stack) - 1, -1, -1):
+                if stack[k][0] == name:
+                    del stack[k:]
+                    break
+            raw = ""
+        elif name not in _VOID and not attrs.rstrip().endswith("/"):
+            stack.append((name, f"<{name}{_ID_ATTR.sub('', attrs)}>"))
+            raw = name if name in _RAW_TEXT else ""
+    return stack
 
 
 def _more_spans(text: str) -> list[tuple[int, int]]:
