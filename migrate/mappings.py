@@ -96,14 +96,22 @@ def _choice_problem(user: dict) -> str:
     return ""
 
 
+# arrays of tables whose keys hold regular expressions (a string, or an array of them)
+_REGEX_KEYS = {"providers": ("patterns", "movies"), "widget_scripts": ("src",), "code_tags": ("match", "skip")}
+
+
 def _pattern_problem(user: dict) -> str:
-    """A regular expression of the user's that does not compile (embed providers' patterns)."""
-    for i, provider in enumerate(user.get("providers", [])):
-        for j, pattern in enumerate(provider.get("patterns", [])):
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                return f"providers[{i}].patterns[{j}] is not a regular expression: {err}"
+    """A regular expression of the user's that does not compile."""
+    for table, keys in _REGEX_KEYS.items():
+        for i, entry in enumerate(user.get(table, [])):
+            for key in keys:
+                value = entry.get(key, [])
+                for j, pattern in enumerate([value] if isinstance(value, str) else value):
+                    try:
+                        re.compile(pattern)
+                    except re.error as err:
+                        where = f"{table}[{i}].{key}" + ("" if isinstance(value, str) else f"[{j}]")
+                        return f"{where} is not a regular expression: {err}"
     return ""
 
 

@@ -215,3 +215,18 @@ def test_a_markup_the_tool_does_not_know_names_the_config_file(tmp_path):
     config.write_text('[content]\nmarkup = "rst"\n')
     line = one_line(run(tmp_path / "site", "--config", str(config)))
     assert str(config) in line and "content.markup must be one of" in line
+
+
+@pytest.mark.parametrize(
+    ("toml", "said"),
+    [
+        ('[[providers]]\nname = "x"\npatterns = []\nmovies = ["(x"]\n', "providers[0].movies[0]"),
+        ('[[widget_scripts]]\nname = "x"\nsrc = "(x"\n', "widget_scripts[0].src"),
+        ('[[code_tags]]\nname = "x"\ntag = "pre"\nmatch = "(x"\n', "code_tags[0].match"),
+    ],
+)
+def test_every_regular_expression_of_a_config_is_checked(tmp_path, toml, said):
+    config = tmp_path / "config.toml"
+    config.write_text(toml)
+    line = one_line(run(tmp_path / "site", "--config", str(config)))
+    assert f"{said} is not a regular expression" in line
