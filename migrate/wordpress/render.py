@@ -238,6 +238,8 @@ class Renderer:
             return self._footnotes(item)
         if kind == "code" and attrs.get("language"):
             return self._code_block(block.inner_html, str(attrs["language"]))
+        if kind == "paragraph":  # the_content's autoembed runs over block markup too: `<p>URL</p>`
+            return self._autoembed(self._inner(block, item, notes, seen_refs))
         if not block.inner_html.strip() and not block.inner_blocks:
             notes.dropped[f"block {name}"] += 1  # dynamic blocks (latest posts, archives…) have no stored HTML
             return ""
