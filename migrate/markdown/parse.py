@@ -38,56 +38,6 @@ _DOC_TAGS = re.compile(r"</?(?:html|head|body)(?:\s[^<>]*)?/?>|<!doctype[^<>]*>"
 _NOT_XML = re.compile("[\x00\ud800-\udfff]")  # NUL (as libxml2 reads it) and lone surrogates: U+FFFD
 _CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
 
-# elements whose tags, once left out, must still keep the words on either side apart
-_BLOCKISH = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "br",
-        "caption",
-        "center",
-        "dd",
-        "details",
-        "dialog",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hgroup",
-        "hr",
-        "li",
-        "main",
-        "menu",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "summary",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
-)
-
 
 def parse_html(html_text: str):
     """The HTML as an lxml tree under one `<div>` (None when there is nothing): what the URL
@@ -252,6 +202,8 @@ _CLOSES_P = frozenset(
         "ul",
     ]
 )
+# elements whose tags, once left out, must still keep the words on either side apart
+_BLOCKISH = (_CLOSES_P - {"dir"}) | {"br", "caption", "dialog", "tbody", "td", "tfoot", "th", "thead", "tr"}
 _AUTO_CLOSE = {
     "li": frozenset({"li"}),
     "dt": frozenset({"dt", "dd"}),
