@@ -60,23 +60,51 @@ class UnsafePath(Exception):
 
 def safe_path(site: Path, rel: str) -> Path:
     """`site/rel`, refusing anything that would resolve outside `site` (.., absolute, symlinks)."""
-    pure = PurePosixPath(rel)
-    if (
-        pure.is_absolute()
-        or not rel
-        or any(part in ("..", "", ".") for part in rel.split("/"))
-        or "\\" in rel
-        or "\x00" in rel
-    ):
-        raise UnsafePath(f"refusing to write {rel!r}: not a plain path inside the site")
-    try:
-        root = site.resolve()
-        target = (root / pure).resolve()
-    except (RuntimeError, OSError) as err:  # Python < 3.13 says RuntimeError for a symlink loop
-        raise SiteError(f"{site / pure}: cannot resolve the path: {_loop_or(err)}") from None
-    if target != root and root not in target.parents:
-        raise UnsafePath(f"refusing to write {rel!r}: it resolves outside {root}")
-    return root / pure
+    return SitePaths(site)(rel)
+
+
+class SitePaths:
+    """`safe_path` for the many files of one run: each folder is resolved once, each file only looked
+    at (a symlink is followed), instead of resolving every path component of every file."""
+
+    def __init__(self, site: Path):
+        self.site = Path(site)
+        self._root: Path | None = None
+        self._folders: dict[str, Path] = {}
+
+    def __call__(self, rel: str) -> Path:
+        pure = PurePosixPath(rel)
+        if (
+            pure.is_absolute()
+            or not rel
+            or any(part in ("..", "", ".") for part in rel.split("/"))
+            or "\\" in rel
+            or "\x00" in rel
+        ):
+            raise UnsafePath(f"refusing to write {rel!r}: not a plain path inside the site")
+        root = self._root or self._resolve(self.site, rel)
+        self._root = root
+        parent, _, name = rel.rpartition("/")
+        folder = self._folders.get(parent)
+        if folder is None:
+            folder = self._resolve(root / parent, rel) if parent else root
+            self._inside(folder, root, rel)
+            self._folders[parent] = folder
+        target = folder / name
+        if target.is_symlink():
+            self._inside(self._resolve(target, rel), root, rel)
+        return root / pure
+
+    def _resolve(self, path: Path, rel: str) -> Path:
+        try:
+            return path.resolve()
+        except (RuntimeError, OSError) as err:  # Python < 3.13 says RuntimeError for a symlink loop
+            raise SiteError(f"{self.site / rel}: cannot resolve the path: {_loop_or(err)}") from None
+
+    @staticmethod
+    def _inside(target: Path, root: Path, rel: str) -> None:
+        if target != root and root not in target.parents:
+            raise UnsafePath(f"refusing to write {rel!r}: it resolves outside {root}")
 
 
 def _loop_or(err: BaseException) -> str:
@@ -145,6 +173,7 @@ def compare(
     """What applying the plan would do to the site as it is now. `download=False`: media that are
     neither on disk nor in a local copy are listed as missing instead of fetched."""
     site = Path(site)
+    paths = SitePaths(site)
     manifest = manifest if manifest is not None else Manifest.read(site)
     key = plan.origin or origin_key(plan.exports)
     result = Changes(site, exports=sorted(plan.exports), origin=key)
@@ -152,7 +181,7 @@ def compare(
     earlier = manifest.by_source()  # media already fetched, maybe to another place (the layout changed)
     for rel in sorted(plan.files):
         planned = plan.files[rel]
-        target = safe_path(site, rel)
+        target = paths(rel)
         if planned.ref is not None:
             result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result, earlier))
             continue
@@ -178,7 +207,7 @@ def compare(
             result.kept_from_other_exports += 1
             continue
         try:
-            target = safe_path(site, rel)
+            target = paths(rel)
         except UnsafePath:
             continue  # a tampered manifest names nothing we would touch
         if not target.is_file():
@@ -290,6 +319,12 @@ class _Run:
     stop: Stop
     total: int
     done: int = 0
+    paths: SitePaths | None = None
+
+    def path(self, rel: str) -> Path:
+        if self.paths is None:
+            self.paths = SitePaths(self.site)
+        return self.paths(rel)
 
 
 def apply(
@@ -316,7 +351,7 @@ def apply(
     except OSError as err:
         log.close()
         raise SiteError.from_os(site / journal.JOURNAL, err, "cannot write the journal") from None
-    run = _Run(site, manifest, key, changes, Writer(tmp_dir, log, tmp_dir.parent.parent), stop, todo)
+    run = _Run(site, manifest, key, changes, Writer(tmp_dir, log, tmp_dir.parent.parent, sync_each=False), stop, todo)
     stop.writing = True
     try:
         _carry_out(run, fetch or FetchSettings())
@@ -341,7 +376,7 @@ def _carry_out(run: _Run, fetch: FetchSettings) -> None:
     for change in run.changes.changes:
         if run.stop.requested:
             raise Interrupted(run.stop.requested, run.done, run.total, between_files=True)
-        target = safe_path(run.site, change.path)
+        target = run.path(change.path)
         try:
             _apply_one(run, change, target, remote)
         except OSError as err:
@@ -354,7 +389,7 @@ def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) ->
     """Carry out one change (a fetch is only queued)."""
     planned, manifest = change.planned, run.manifest
     if change.action in (CREATE, CHANGE) and planned is not None and planned.ref is not None:
-        local = safe_path(run.site, change.copy_from) if change.copy_from else planned.ref.local
+        local = run.path(change.copy_from) if change.copy_from else planned.ref.local
         if not local:
             remote.append(change)
             return
@@ -406,9 +441,9 @@ def _commit(run: _Run, tmp_dir: Path, log: journal.Journal, clear_journal: bool,
     data = run.manifest.to_bytes()
     target = safe_path(run.site, MANIFEST)
     try:
-        run.writer.sync()
+        run.writer.sync()  # every file written is durable before the manifest says so
         if _read(target) != data:
-            run.writer.write(target, data)
+            write_atomic(target, data, tmp_dir)
             sync_folder(target.parent)
     except OSError as err:
         if quiet:
@@ -426,7 +461,7 @@ def _fetch(run: _Run, remote: list[Change], settings: FetchSettings) -> None:
     requests = []
     for change in remote:
         assert change.planned is not None and change.planned.ref is not None
-        requests.append(FetchRequest(change.planned.ref.url, safe_path(run.site, change.path)))
+        requests.append(FetchRequest(change.planned.ref.url, run.path(change.path)))
     by_dest = {r.dest: c for r, c in zip(requests, remote)}
     changes, manifest = run.changes, run.manifest
 

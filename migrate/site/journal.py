@@ -141,11 +141,33 @@ def replay(site: Path, manifest: Manifest) -> Replay | None:
             result.started = int(header.get("started") or 0)
             if entry is not None:
                 _replay_entry(site, manifest, str(header.get("origin", "")), entry, result)
+                if result.started and entry[0] == "w":
+                    _torn(site, manifest, str(header.get("origin", "")), entry, result)
     except (ValueError, TypeError, IndexError) as err:
         result.unreadable = str(err)[:80] or type(err).__name__
     except OSError as err:
         result.unreadable = err.strerror or str(err)
     return result
+
+
+def _torn(site: Path, manifest: Manifest, origin: str, entry: Entry, result: Replay) -> None:
+    """A file the dead run meant to write, on disk empty (or zero-filled) and changed since the run
+    began: what a power cut leaves of a file renamed before the run's one sync. It is the tool's, not
+    the user's (no one saves an empty post): recorded as it is, so the next plan writes it again."""
+    rel = str(entry[1])
+    target = site / rel
+    try:
+        st = target.stat()
+        if manifest.files.get(rel) == entry[2] or st.st_mtime < result.started - 1 or not target.is_file():
+            return
+        with open(target, "rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return
+    if head.strip(b"\0"):
+        return  # real bytes: an edit of the user's, kept
+    manifest.record(rel, file_digest(target), origin)
+    result.recorded += 1
 
 
 def _replay_entry(site: Path, manifest: Manifest, origin: str, entry: Entry, result: Replay) -> None:

@@ -1,7 +1,8 @@
 """Putting files into the site so that no crash leaves half a file, nor a temporary file where Zola
 publishes: each is filled in `.wp2zola/tmp/`, fsynced, and renamed into place.
 
-A medium's digest goes into the journal just before its rename, so the next run, after a kill, can tell
+A run's files are renamed into place unsynced, and made durable all at once before the manifest
+(the commit point) is written: one sync, not one per file. A medium's digest goes into the journal just before its rename, so the next run, after a kill, can tell
 the bytes this run placed from a file the user put there. A folder of the site on another file system
 (static/ mounted from elsewhere) cannot take a rename from `.wp2zola/tmp/`: the file then goes
 through a temporary file beside it, named in the journal first, so the next run removes it if need be.
@@ -34,9 +35,13 @@ def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
 
 
 class Writer:
-    def __init__(self, tmp_dir: Path, journal: Journal | None = None, site: Path | None = None):
-        self.tmp_dir, self.journal, self.site = tmp_dir, journal, site
+    """`sync_each`: fsync every file before its rename (one file on its own). A run writes thousands:
+    it renames them unsynced and makes them all durable at once with `sync()` before the manifest."""
+
+    def __init__(self, tmp_dir: Path, journal: Journal | None = None, site: Path | None = None, sync_each: bool = True):
+        self.tmp_dir, self.journal, self.site, self.sync_each = tmp_dir, journal, site, sync_each
         self.touched: set[Path] = set()  # folders whose entries changed
+        self.unsynced: list[Path] = []  # files renamed without an fsync (where os.sync() does not exist)
 
     def write(self, target: Path, data: bytes) -> None:
         tmp = self._fill(lambda fh: fh.write(data))
@@ -72,13 +77,23 @@ class Writer:
             _unlink(tmp)
             raise
         self.touched.add(target.parent)
+        if not self.sync_each and not hasattr(os, "sync"):
+            self.unsynced.append(target)
 
     def remove(self, target: Path) -> None:
         target.unlink(missing_ok=True)
         self.touched.add(target.parent)
 
     def sync(self) -> None:
-        """fsync every folder that changed (and the folders that newly hold them)."""
+        """Make what was written durable: the files renamed unsynced, then every folder that changed (and
+        the folders that newly hold them). One os.sync() does it all where it exists (POSIX)."""
+        if not self.sync_each and hasattr(os, "sync"):
+            os.sync()
+            self.touched.clear()
+            return
+        for path in self.unsynced:
+            _fsync_file(path)
+        self.unsynced.clear()
         folders = set(self.touched)
         for folder in self.touched:
             if self.site is not None:
@@ -94,8 +109,9 @@ class Writer:
         try:
             with os.fdopen(fd, "wb") as fh:
                 fill(fh)
-                fh.flush()
-                os.fsync(fh.fileno())
+                if self.sync_each:
+                    fh.flush()
+                    os.fsync(fh.fileno())
         except BaseException:
             _unlink(Path(name))
             raise
@@ -119,6 +135,14 @@ class Writer:
 
     def _rel(self, path: Path) -> str:
         return path.relative_to(self.site).as_posix() if self.site is not None else str(path)
+
+
+def _fsync_file(path: Path) -> None:
+    try:
+        with open(path, "rb+") as fh:
+            os.fsync(fh.fileno())
+    except OSError:
+        pass  # gone or unreadable since: nothing of ours to make durable there
 
 
 def _unlink(path: Path) -> None:
