@@ -468,7 +468,7 @@ def test_a_file_a_power_cut_left_empty_is_written_again(tmp_path):
     pages = sorted(p for p in (site / "content").rglob("*.md") if p.name != "_index.md")
     assert len(pages) >= 2
     pages[0].write_bytes(b"")  # what the power cut left
-    pages[1].write_text("+++\ntitle = \"mine\"\n+++\nMy own words.\n")  # the user's, saved after the crash
+    pages[1].write_text('+++\ntitle = "mine"\n+++\nMy own words.\n')  # the user's, saved after the crash
     result = migrate([SAMPLE], site, media=OFFLINE)
     rel = {str(p.relative_to(site)) for p in pages[:2]}
     actions = {c.path: c.action for c in result.changes.changes if c.path in rel}
