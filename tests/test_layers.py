@@ -20,7 +20,7 @@ LAYERS = [
     ["media"],
     ["links"],
     ["site"],
-    ["fidelity", "report"],
+    ["fidelity", "report", "audit"],
     ["pipeline"],
     ["cli"],
     ["__init__", "__main__"],

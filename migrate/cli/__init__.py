@@ -482,3 +482,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+from migrate.cli import inspect as _inspect  # noqa: E402, F401 - registers `wp2zola inspect` on app

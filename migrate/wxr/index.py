@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -135,8 +135,12 @@ def _same_item(a: Item, b: Item) -> bool:
     return (a.type, a.link, a.slug, a.title, a.date) == (b.type, b.link, b.slug, b.title, b.date)
 
 
-def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
-    """First pass over all exports of one site: merge headers, index items without bodies."""
+def build_context(
+    paths: Iterable[str | Path], warn: Warn, on_item: Callable[[Item], None] | None = None
+) -> SiteContext:
+    """First pass over all exports of one site: merge headers, index items without bodies.
+    `on_item` sees every item read, bodies included, before it is indexed (an audit counts what the
+    bodies hold in this same pass instead of reading the exports again)."""
     ctx = SiteContext()
     offsets: Counter[timedelta] = Counter()
     for n, path in enumerate(paths):  # n: the export's index, part of each item's identity
@@ -170,6 +174,8 @@ def build_context(paths: Iterable[str | Path], warn: Warn) -> SiteContext:
                 if key not in ctx.terms:
                     ctx.terms[key] = record
             elif isinstance(record, Item):
+                if on_item is not None:
+                    on_item(record)
                 light = record.without_bodies()
                 first = ctx.by_id.get(light.id) if light.id is not None and not light.damage else None
                 if first is not None:
