@@ -7,9 +7,15 @@ fetching).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import multiprocessing
+import multiprocessing.pool
+import signal
+import sys
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -63,8 +69,10 @@ def migrate(
     fetch: FetchSettings | None = None,
     stop: Stop | None = None,
     markup: str | None = None,
+    jobs: int = 1,
 ) -> Result:
     """Plan the Zola site for `exports` in `out`, and write it (fetching its media) unless `dry_run`.
+    `jobs`: processes converting items (the output is the same for any number).
 
     A run that writes holds the site's lock from reading the site to writing its manifest; a dry run
     reads only. Either first replays the journal of a run that was interrupted (in memory for a dry run).
@@ -92,7 +100,7 @@ def migrate(
                 commit_recovery(site, manifest, replayed)
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
         existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
-        plan = plan_site(exports, mappings, existing, progress, media, markup)
+        plan = plan_site(exports, mappings, existing, progress, media, markup, jobs)
         plan.notices[:0] = notices
         if manifest.version < 3 and _same_site_as_config(site, plan.origin):
             manifest.adopt(plan.origin)  # older manifests named export files: a renamed export is the same site
@@ -141,6 +149,7 @@ def plan_site(
     progress: Progress | None = None,
     media: MediaOptions | None = None,
     markup: str | None = None,
+    jobs: int = 1,
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
     `markup`: what the posts are written in (`--markup`); by default the config's, or the site's guess."""
@@ -164,14 +173,20 @@ def plan_site(
             warn(Notice(None, f"the posts are written in {markup.title()}: converted as such (--markup html if not)"))
     converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout, markup)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
-    for n_export, path in enumerate(exports):  # convert
-        for record in read_export(path, lambda n: None, str(path), n_export):  # the index pass reported the problems
-            if isinstance(record, Item):
-                plan.outcomes.append(converter.item(record))
-                done += 1
-                if progress:
-                    progress(done, total)
-    converter.finish()
+
+    def records() -> Iterator[Item]:
+        for n_export, path in enumerate(exports):  # the index pass reported the problems
+            for record in read_export(path, lambda n: None, str(path), n_export):
+                if isinstance(record, Item):
+                    yield record
+
+    with _Bodies(converter, jobs) as bodies:  # convert: bodies in a pool, the rest in export order
+        for item, body in bodies.map(records(), converter.needs_body):
+            plan.outcomes.append(converter.item(item, body))
+            done += 1
+            if progress:
+                progress(done, total)
+        converter.finish(bodies)
 
     for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
         placed = layout.attachment_file(att)
@@ -420,7 +435,10 @@ class _Converter:
         self.external_hosts: set[str] = set()
         self.redirects: list[Redirect] = []
 
-    def item(self, item: Item) -> Outcome:
+    def needs_body(self, item: Item) -> bool:
+        return self.decisions.get(item.source, (SKIP, ""))[0] != SKIP
+
+    def item(self, item: Item, body: Body | None = None) -> Outcome:
         plan, warn = self.plan, self.plan.notices.append
         title = title_text(item.title)
         if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
@@ -438,7 +456,7 @@ class _Converter:
             item, place, self.ctx, self.mappings, outcome == DRAFT, warn, lambda att: self._featured(att, featured)
         )
         self.taxonomies.update(fm.get("taxonomies", {}))
-        body = self._body(item)
+        body = body if body is not None else self.first_body(item)
         if body.failed:
             warn(Notice(item.source, f"content could not be converted ({body.failed}); kept as HTML", item.id))
         if body.flattened:
@@ -484,19 +502,27 @@ class _Converter:
         self._write(item, place, fm, body)
         return result
 
-    def finish(self) -> None:
-        """Convert again the pages that link to anchors of pages converted after them: every page's
-        anchors are known now."""
-        for pending in self.pending:
-            body = self._body(pending.item)
+    def finish(self, bodies: _Bodies) -> None:
+        """Convert again the pages that link to anchors of other pages: every page's anchors are known now."""
+        items = [p.item for p in self.pending]
+        for pending, (_, body) in zip(self.pending, bodies.map(iter(items), lambda i: True, again=True), strict=True):
+            assert body is not None
             self._account(pending.item, body.links, body.markdown)
             self._write(pending.item, self.placements[pending.item.source], pending.fm, body, again=True)
 
-    def _body(self, item: Item) -> Body:
+    def first_body(self, item: Item) -> Body:
+        """An item's body before any page's anchors are known (its links to anchors are then pending):
+        a pure function of the item, so any worker may compute it, in any order."""
+        return self._body(item, _no_anchors)
+
+    def final_body(self, item: Item) -> Body:
+        return self._body(item, self.anchors.get)
+
+    def _body(self, item: Item, anchors: Callable[[str], frozenset[str] | None]) -> Body:
         html_content = stored_html(item, self.markup)
         if html_content is not item.content:
             item = replace(item, content=html_content)
-        return item_body(item, self.renderer, lambda root, it: self.rewriter(root, it, self.anchors.get))
+        return item_body(item, self.renderer, lambda root, it: self.rewriter(root, it, anchors))
 
     def _write(self, item: Item, place: Placement, fm: dict, body: Body, again: bool = False) -> None:
         self.anchors[place.file] = body.anchors
@@ -534,6 +560,86 @@ class _Converter:
             return ""
         seen.append(placed)
         return placed.url
+
+
+def _no_anchors(file: str) -> frozenset[str] | None:
+    return None
+
+
+_WORKER: _Converter | None = None  # the converter a forked worker inherited
+
+
+def _first_body_in_worker(item: Item) -> Body:
+    assert _WORKER is not None
+    return _WORKER.first_body(item)
+
+
+def _final_body_in_worker(args: tuple[Item, dict[str, frozenset[str]]]) -> Body:
+    assert _WORKER is not None
+    item, anchors = args
+    return _WORKER._body(item, anchors.get)
+
+
+def _quiet_worker() -> None:
+    """A worker leaves signals to the run: Ctrl-C (sent to the whole process group) is the parent's to
+    handle, and the parent ends the workers with SIGTERM, which must end them without a word (a fork
+    inherits the parent's handlers, which would print a traceback in each)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class _Bodies:
+    """Items' bodies, computed by `jobs` forked workers (each inherits the converter, read-only) and
+    handed back in export order; a window of items in flight keeps memory flat. One job, or a
+    system without fork: in this process, the same functions, so the output is the same."""
+
+    def __init__(self, converter: _Converter, jobs: int):
+        self.converter = converter
+        self.jobs = jobs if jobs > 1 and sys.platform.startswith("linux") else 1
+        self.pool: multiprocessing.pool.Pool | None = None
+
+    def __enter__(self) -> _Bodies:
+        global _WORKER
+        if self.jobs > 1:
+            _WORKER = self.converter
+            try:
+                self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_quiet_worker)
+            finally:
+                _WORKER = None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate() if exc[0] is not None else self.pool.close()
+            self.pool.join()
+
+    def map(
+        self, items: Iterator[Item], wanted: Callable[[Item], bool], again: bool = False
+    ) -> Iterator[tuple[Item, Body | None]]:
+        """(item, body) for each item, in order; body None where `wanted` says no body is needed."""
+        converter = self.converter
+        if self.pool is None:
+            for item in items:
+                body = (converter.final_body(item) if again else converter.first_body(item)) if wanted(item) else None
+                yield item, body
+            return
+        window: deque[tuple[Item, AsyncResult | None]] = deque()
+        anchors = dict(converter.anchors) if again else {}
+        for item in items:
+            job = None
+            if wanted(item):
+                job = (
+                    self.pool.apply_async(_final_body_in_worker, ((item, anchors),))
+                    if again
+                    else self.pool.apply_async(_first_body_in_worker, (item,))
+                )
+            window.append((item, job))
+            if len(window) >= self.jobs * 16:
+                done, result = window.popleft()
+                yield done, result.get() if result is not None else None
+        while window:
+            done, result = window.popleft()
+            yield done, result.get() if result is not None else None
 
 
 def _label(item: Item) -> str:

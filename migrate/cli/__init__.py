@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections import Counter
@@ -162,6 +163,13 @@ def migrate_command(
         help="What the posts are written in: html, textile or markdown (a plugin's); default: guessed per site.",
         show_default=False,
     ),
+    jobs: int = typer.Option(
+        os.cpu_count() or 1,
+        "--jobs",
+        "-j",
+        min=1,
+        help="Processes converting items (default: the cores); the output is the same for any number.",
+    ),
 ) -> None:
     """Migrate WordPress export(s) into a Zola site that builds, with its media.
 
@@ -183,7 +191,7 @@ def migrate_command(
     signals = _Signals(Stop())
     try:
         _migrate_and_report(
-            exports, out, dry_run, force, config, quiet, report, no_download, strict, media, signals, markup
+            exports, out, dry_run, force, config, quiet, report, no_download, strict, media, signals, markup, jobs
         )
     finally:
         signals.finished = True
@@ -203,6 +211,7 @@ def _migrate_and_report(
     media: MediaOptions,
     signals: _Signals,
     markup: str | None = None,
+    jobs: int = 1,
 ) -> None:
     stop = signals.stop
     stdout = Console(highlight=False, soft_wrap=True)
@@ -221,6 +230,7 @@ def _migrate_and_report(
                 fetch=bars.fetch_settings(),
                 stop=stop,
                 markup=markup,
+                jobs=jobs,
             )
     except (ExportError, ConfigError, UnsafePath, SiteError) as err:
         _fail(str(err))
@@ -482,5 +492,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-from migrate.cli import inspect as _inspect  # noqa: E402, F401 - registers `wp2zola inspect` on app
