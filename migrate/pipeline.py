@@ -174,14 +174,14 @@ def plan_site(
     converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout, markup)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
 
-    def records() -> Iterator[Item]:
+    def records(pool: multiprocessing.pool.Pool | None) -> Iterator[Item]:
         for n_export, path in enumerate(exports):  # the index pass reported the problems
-            for record in read_export(path, lambda n: None, str(path), n_export):
+            for record in read_export(path, lambda n: None, str(path), n_export, pool):
                 if isinstance(record, Item):
                     yield record
 
-    with _Bodies(converter, jobs) as bodies:  # convert: bodies in a pool, the rest in export order
-        for item, body in bodies.map(records(), converter.needs_body):
+    with _Bodies(converter, jobs) as bodies:  # convert: items parsed and bodies made in a pool, the rest in order
+        for item, body in bodies.map(records(bodies.pool), converter.needs_body):
             plan.outcomes.append(converter.item(item, body))
             done += 1
             if progress:

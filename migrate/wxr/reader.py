@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 from lxml import etree
@@ -222,9 +224,13 @@ def _item(el: etree._Element, source: Source) -> Item:
     return item
 
 
-def read_export(path: str | Path, warn: Warn, label: str | None = None, export: int = 0) -> Iterator[Record]:
+def read_export(
+    path: str | Path, warn: Warn, label: str | None = None, export: int = 0, pool: Pool | None = None
+) -> Iterator[Record]:
     """Yield the records of one export file, in file order. Problems go to `warn`. `export` is the
     file's index in the run (part of each record's Source: every pass must give the same one).
+    With `pool` (a process pool), items are parsed by its workers while this process scans on; the
+    records and warnings are the same, in the same order.
 
     Raises ExportError when the file cannot be read at all.
     """
@@ -239,33 +245,64 @@ def read_export(path: str | Path, warn: Warn, label: str | None = None, export: 
         scanner = xmlstream.Scanner(stream)
         seen_notes = 0
         said: set[str] = set()
+        # fragments in flight: the scanner's notes before each, and its item being parsed (or its raw text)
+        window: deque[tuple[list[tuple[int, str]], xmlstream._Raw, AsyncResult | None]] = deque()
+
+        def emit() -> Iterator[Record]:
+            notes, raw, parsing = window.popleft()
+            for line, message in notes:
+                warn(Notice(Source(label, line, export=export), message))
+            if raw.kind == "item":
+                notices, item = (
+                    parsing.get() if parsing is not None else _parsed_item(raw, scanner.encoding, label, export)
+                )
+                for notice in notices:
+                    warn(notice)
+                yield item
+                return
+            frag = xmlstream.parse_fragment(raw, scanner.encoding)
+            source = Source(label, frag.line, raw.ordinal, export)
+            message = "; ".join(frag.problems or (["unreadable XML"] if frag.element is None else []))
+            if frag.element is None:
+                message = f"header element skipped: {message}"
+            if message and message not in said:  # header repairs repeat: say each once
+                said.add(message)
+                warn(Notice(source, message))
+            if frag.element is not None:
+                record = _channel_record(frag.element, source)
+                if record is not None:
+                    yield record
+
         try:
             for raw in scanner.fragments():
                 found = True
-                for line, message in scanner.notes[seen_notes:]:
-                    warn(Notice(Source(label, line, export=export), message))
+                notes = scanner.notes[seen_notes:]
                 seen_notes = len(scanner.notes)
-                frag = xmlstream.parse_fragment(raw, scanner.encoding)
-                source = Source(label, frag.line, raw.ordinal, export)
-                if raw.kind == "item":
-                    yield _item_record(frag, source, warn)
-                    continue
-                message = "; ".join(frag.problems or (["unreadable XML"] if frag.element is None else []))
-                if frag.element is None:
-                    message = f"header element skipped: {message}"
-                if message and message not in said:  # header repairs repeat: say each once
-                    said.add(message)
-                    warn(Notice(source, message))
-                if frag.element is not None:
-                    record = _channel_record(frag.element, source)
-                    if record is not None:
-                        yield record
+                parsing = None
+                if raw.kind == "item" and pool is not None:
+                    parsing = pool.apply_async(_parsed_item, (raw, scanner.encoding, label, export))
+                window.append((notes, raw, parsing))
+                while len(window) > (_IN_FLIGHT if pool is not None else 0):
+                    yield from emit()
+            while window:
+                yield from emit()
         except OSError as err:
             raise ExportError(f"{label}: read error: {err.strerror or err}") from None
         for line, message in scanner.notes[seen_notes:]:
             warn(Notice(Source(label, line, export=export), message))
     if not (found or scanner.saw_wxr):
         raise ExportError(f"{label}: not a WordPress export (no <channel> or <item> element found)")
+
+
+_IN_FLIGHT = 64  # items parsed ahead by a pool: enough to keep its workers busy, few enough to hold
+
+
+def _parsed_item(raw: xmlstream._Raw, encoding: str, label: str, export: int) -> tuple[list[Notice], Item]:
+    """One item fragment parsed (in a worker, or here), with the warnings it gave."""
+    frag = xmlstream.parse_fragment(raw, encoding)
+    notices: list[Notice] = []
+    item = _item_record(frag, Source(label, frag.line, raw.ordinal, export), notices.append)
+    return notices, item
 
 
 def _item_record(frag: xmlstream.Fragment, source: Source, warn: Warn) -> Item:
