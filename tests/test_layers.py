@@ -22,6 +22,7 @@ LAYERS = [
     ["site"],
     ["fidelity", "report", "audit"],
     ["pipeline"],
+    ["batch"],
     ["cli"],
     ["__init__", "__main__"],
 ]

@@ -492,3 +492,5 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+from migrate.cli import batch as _batch  # noqa: E402, F401 - registers `wp2zola batch` on app

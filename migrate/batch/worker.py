@@ -1,0 +1,251 @@
+"""One job, in a process of its own: skip it when nothing changed since its last success, else migrate.
+
+`run_job` is the entry function of the pool's processes: a module-level function of picklable
+arguments, so that it works with the `spawn` start method (the only one on Windows and macOS, and
+the safe one beside threads). Whatever goes wrong in one job becomes its result, never an exception
+that would reach the other jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from migrate.batch.jobs import Job
+from migrate.mappings import ConfigError
+from migrate.media.options import MediaOptions
+from migrate.pipeline import migrate
+from migrate.report import as_json, summary
+from migrate.site.apply import Interrupted, SiteError, Stop, UnsafePath
+from migrate.site.errors import SiteBusy
+from migrate.site.lock import TMP_DIR, SiteLock
+from migrate.site.manifest import MANIFEST
+from migrate.wxr.reader import ExportError
+
+OK, SKIPPED, FAILED, INTERRUPTED = "ok", "skipped", "failed", "interrupted"
+STATE = ".wp2zola/batch.json"  # the record of the job's last success, in the site it describes
+STATE_VERSION = 1
+
+
+def tool_version() -> str:
+    try:
+        return metadata.version("wp2zola")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
+@dataclass
+class JobResult:
+    name: str
+    status: str
+    seconds: float = 0.0
+    message: str = ""  # why it failed, was skipped or stopped; empty when it ran to the end
+    digest: str | None = None  # of its inputs; None when one could not be read
+    summary: dict[str, Any] | None = field(default=None)  # migrate's counts, when it ran
+
+
+def file_digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def inputs_digest(job: Job) -> str | None:
+    """sha256 over what the job's site is made from: each export's bytes, the options as written, the
+    config file's bytes and the tool's version. None when an input cannot be read (migrate says why)."""
+    try:
+        inputs = {
+            "tool_version": tool_version(),
+            "options": job.options,
+            "exports": [file_digest(p) for p in job.exports],
+            "config": file_digest(job.config) if job.config is not None else None,
+        }
+    except OSError:
+        return None
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def _manifest_digest(site: Path) -> str | None:
+    try:
+        return file_digest(site / MANIFEST)
+    except OSError:
+        return None
+
+
+def read_state(site: Path) -> dict[str, Any] | None:
+    try:
+        state = json.loads((site / STATE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
+def why_run(job: Job, digest: str | None) -> str | None:
+    """None when the job can be skipped; otherwise why it runs."""
+    if job.dry_run:
+        return "a dry run"
+    if digest is None:
+        return "an input cannot be read"
+    state = read_state(job.out)
+    if state is None:
+        return "no earlier success"
+    if state.get("digest") != digest:
+        return "its inputs or options changed"
+    # the site is as that success left it: no other run (a `migrate` by hand, a restore) wrote it since
+    if state.get("manifest") is None or state.get("manifest") != _manifest_digest(job.out):
+        return "its site changed since"
+    if state.get("missing") and not job.no_download:
+        return f"{state['missing']} file(s) were missing: fetching them again"
+    return None
+
+
+def _record(job: Job, digest: str, missing: int) -> None:
+    """Write the job's record of success, atomically, under the site's lock (so it matches the
+    manifest it names). A site another run took meanwhile is left unrecorded: the job runs next time."""
+    state = {
+        "schema_version": STATE_VERSION,
+        "job": job.name,
+        "digest": digest,
+        "manifest": _manifest_digest(job.out),
+        "missing": missing,
+        "tool_version": tool_version(),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    try:
+        with SiteLock(job.out):
+            tmp = job.out / TMP_DIR / "batch.json"
+            tmp.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", "utf-8")
+            os.replace(tmp, job.out / STATE)
+    except (SiteBusy, SiteError, OSError):
+        pass
+
+
+_batch_stopping: Any = None  # the batch's Event, in a process of its pool
+
+
+def init_worker(stopping: Any) -> None:
+    """The pool's initializer. Ctrl-C reaches every process of the terminal's group; only the batch
+    acts on it, and stops the running jobs itself (SIGTERM, handled while a job runs), so that each
+    stops once and cleanly."""
+    global _batch_stopping
+    _batch_stopping = stopping
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+class _Stopped(BaseException):
+    """SIGTERM from the batch while nothing is being written: this job ends at once."""
+
+    def __init__(self, message: str = "stopped before writing anything"):
+        super().__init__(message)
+        self.message = message
+
+
+def run_job(job: Job, rerun: bool = False) -> JobResult:
+    """Run one job to its result. The batch stops a job with SIGTERM: as `wp2zola migrate` does, the
+    file in hand is finished and the manifest written (or, while planning, the job ends at once)."""
+    started = time.monotonic()
+    stop = Stop()
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        if stop.finished:
+            return  # the manifest is written: the site is complete
+        if not stop.writing:
+            raise _Stopped
+        if stop.requested:
+            raise KeyboardInterrupt  # a second signal: at once (the journal covers it)
+        stop.requested = signal.Signals(signum).name
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    result = JobResult(job.name, FAILED)
+    try:
+        # checked once the handler is in place: a stop that came earlier was ignored (SIG_IGN)
+        if _batch_stopping is not None and _batch_stopping.is_set():
+            raise _Stopped("not started: the batch was stopped")
+        result = _run(job, rerun, stop)
+    except _Stopped as stopped:
+        result = JobResult(job.name, INTERRUPTED, message=stopped.message)
+    except KeyboardInterrupt:
+        result = JobResult(job.name, INTERRUPTED, message="stopped within a file; its journal lets the next run finish")
+    finally:
+        stop.finished = True
+        signal.signal(signal.SIGTERM, previous)
+    result.seconds = round(time.monotonic() - started, 3)
+    return result
+
+
+def _run(job: Job, rerun: bool, stop: Stop) -> JobResult:
+    digest = inputs_digest(job)
+    reason = "run again (--rerun)" if rerun else why_run(job, digest)
+    if reason is None:
+        return JobResult(job.name, SKIPPED, message="unchanged since its last success", digest=digest)
+    if job.uploads_dir is not None and not job.uploads_dir.is_dir():
+        return JobResult(job.name, FAILED, message=f"{job.uploads_dir}: uploads_dir is not a folder", digest=digest)
+    media = MediaOptions(
+        download=not job.no_download,
+        uploads_dir=job.uploads_dir,
+        originals=job.originals,
+        bundles=job.bundles,
+        fetch_external=job.fetch_external,
+        allow_hosts=job.allow_host,
+        workers=job.downloads,
+    )
+    try:
+        result = migrate(
+            job.exports,
+            job.out,
+            dry_run=job.dry_run,
+            force=job.force,
+            config=job.config,
+            media=media,
+            stop=stop,
+            markup=job.markup,
+        )
+    except (ExportError, ConfigError, UnsafePath, SiteError) as err:
+        return JobResult(job.name, FAILED, message=str(err), digest=digest)
+    except Interrupted as err:
+        return JobResult(
+            job.name,
+            INTERRUPTED,
+            message=f"stopped after {err.done} of {err.total} file changes (recorded in its manifest)",
+            digest=digest,
+        )
+    except OSError as err:  # what no stage turned into a message of its own, as `migrate` says it
+        reason = (err.strerror or str(err)).lower()
+        return JobResult(job.name, FAILED, message=f"{err.filename or job.out}: {reason}", digest=digest)
+    except Exception as err:  # a bug of ours in one site must not take the batch down with it
+        return JobResult(job.name, FAILED, message=f"internal error: {type(err).__name__}: {err}", digest=digest)
+    plan, changes = result.plan, result.changes
+    counts = summary(plan, changes)
+    if job.report is not None:
+        try:
+            job.report.parent.mkdir(parents=True, exist_ok=True)
+            job.report.write_text(as_json(plan, changes, job.dry_run), "utf-8")
+        except OSError as err:
+            return JobResult(
+                job.name, FAILED, message=f"{job.report}: cannot write the report: {err.strerror or err}", digest=digest
+            )
+    missing = len(changes.missing)
+    if job.strict and missing:
+        return JobResult(
+            job.name,
+            FAILED,
+            message=f"{missing} file(s) the site uses are missing (strict)",
+            digest=digest,
+            summary=counts,
+        )
+    if not job.dry_run and digest is not None:
+        _record(job, digest, missing)
+    return JobResult(job.name, OK, message=f"ran: {reason}", digest=digest, summary=counts)
