@@ -486,11 +486,14 @@ def fidelity_command(
         typer.echo(text)
 
 
+# the other commands, each in a module of its own, register on `app` as they are imported
+from migrate.cli import batch as _batch  # noqa: E402, F401 - registers `wp2zola batch` on app
+from migrate.cli import inspect as _inspect  # noqa: E402, F401 - registers `wp2zola inspect` on app
+
+
 def main() -> None:
     app()
 
 
 if __name__ == "__main__":
     main()
-
-from migrate.cli import batch as _batch  # noqa: E402, F401 - registers `wp2zola batch` on app
