@@ -122,6 +122,7 @@ class Change:
     reason: str = ""
     planned: PlannedFile | None = None
     copy_from: str = ""  # a medium: a file of the site with the same origin, copied instead of fetched
+    sha: str = ""  # sha256 of `new`, computed once
 
 
 @dataclass
@@ -186,19 +187,24 @@ def compare(
             result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result, earlier))
             continue
         data = planned.data or b""
+        sha = digest(data)
+        if manifest.files.get(rel) == sha and manifest.unchanged_on_disk(rel, target):
+            # the bytes wp2zola wrote last, untouched since (size and time): not read again
+            result.changes.append(Change(rel, UNCHANGED, data, data, planned=planned, sha=sha))
+            continue
         if target.is_dir():  # never replaced, not even with --force: a folder holds files of its own
             result.changes.append(Change(rel, CONFLICT, data, None, "a folder is in its place", planned))
             continue
         old = _read(target)
         if old is None:
-            result.changes.append(Change(rel, CREATE, data, planned=planned))
+            result.changes.append(Change(rel, CREATE, data, planned=planned, sha=sha))
         elif old == data:
-            result.changes.append(Change(rel, UNCHANGED, data, old, planned=planned))
+            result.changes.append(Change(rel, UNCHANGED, data, old, planned=planned, sha=sha))
         elif planned.keep_existing and not manifest.wrote(rel):
             result.changes.append(Change(rel, KEPT, data, old, "the site's own file", planned))
         elif manifest.files.get(rel) == digest(old) or force:
             reason = "forced" if manifest.files.get(rel) != digest(old) else ""
-            result.changes.append(Change(rel, CHANGE, data, old, reason, planned))
+            result.changes.append(Change(rel, CHANGE, data, old, reason, planned, sha=sha))
         else:
             why = "edited since wp2zola wrote it" if manifest.wrote(rel) else "not written by wp2zola"
             result.changes.append(Change(rel, CONFLICT, data, old, why, planned))
@@ -213,7 +219,8 @@ def compare(
         if not target.is_file():
             continue
         if manifest.still_ours(rel, target) or force:
-            result.changes.append(Change(rel, REMOVE, None, None if rel in manifest.stats else _read(target)))
+            medium = rel in manifest.sources  # a medium's bytes are not shown in a diff; a page's are
+            result.changes.append(Change(rel, REMOVE, None, None if medium else _read(target)))
         else:
             result.changes.append(
                 Change(rel, CONFLICT, None, None, "no longer planned, but edited since wp2zola wrote it")
@@ -302,7 +309,7 @@ def _intents(changes: Changes) -> Iterator[journal.Entry]:
     for change in changes.changes:
         planned = change.planned
         if change.action in (CREATE, CHANGE) and (planned is None or planned.ref is None):
-            yield ["w", change.path, digest(change.new or b"")]
+            yield ["w", change.path, change.sha or digest(change.new or b"")]
         elif change.action == REMOVE:
             yield ["r", change.path]
 
@@ -406,13 +413,17 @@ def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) ->
         run.done += 1
     elif change.action in (CREATE, CHANGE):
         run.writer.write(target, change.new or b"")
-        manifest.record(change.path, digest(change.new or b""), run.key)
+        manifest.record(change.path, change.sha or digest(change.new or b""), run.key, target)
         run.done += 1
     elif change.action == UNCHANGED:
         if planned is not None and planned.ref is not None:
             manifest.record(change.path, manifest.files[change.path], run.key, target, planned.ref.url)
         else:
-            manifest.record(change.path, digest(change.new or b""), run.key)
+            sha = change.sha or digest(change.new or b"")
+            if manifest.files.get(change.path) == sha and change.path in manifest.stats:
+                manifest.origins[change.path] = run.key  # size and time already recorded, and still true
+            else:
+                manifest.record(change.path, sha, run.key, target)
     elif change.action == REMOVE:
         run.writer.remove(target)
         manifest.forget(change.path)
