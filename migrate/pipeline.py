@@ -13,7 +13,7 @@ import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
@@ -157,7 +157,8 @@ def plan_site(
     markup = markup or mappings.markup()
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
     warn = plan.notices.append
-    site = index_site(exports, mappings, media, warn)  # read, index, place
+    with _pool(jobs) as pool:
+        site = index_site(exports, mappings, media, warn, pool)  # read, index, place
     ctx, home, decisions, placements = site.ctx, site.home, site.decisions, site.placements
     library, layout, published = site.library, site.layout, site.published
     parts = parse_url(ctx.home_url) or urlsplit("")
@@ -254,10 +255,14 @@ class Site:
 
 
 def index_site(
-    exports: Sequence[str | Path], mappings: Mappings, media: MediaOptions, warn: Callable[[Notice], None]
+    exports: Sequence[str | Path],
+    mappings: Mappings,
+    media: MediaOptions,
+    warn: Callable[[Notice], None],
+    pool: multiprocessing.pool.Pool | None = None,
 ) -> Site:
     """Read the exports once (no bodies kept), decide each item's fate and place, and build the resolver."""
-    ctx = build_context(exports, warn)
+    ctx = build_context(exports, warn, pool=pool)
     home = home_path(ctx)
     decisions = {item.source: classify(item, mappings, warn) for item in ctx.items}
     content = [i for i in ctx.items if decisions[i.source][0] != SKIP]
@@ -578,6 +583,25 @@ def _final_body_in_worker(args: tuple[Item, dict[str, frozenset[str]]]) -> Body:
     assert _WORKER is not None
     item, anchors = args
     return _WORKER._body(item, anchors.get)
+
+
+@contextmanager
+def _pool(jobs: int) -> Iterator[multiprocessing.pool.Pool | None]:
+    """A pool of `jobs` forked workers for work that needs nothing but its arguments (parsing items);
+    None for one job, or where there is no fork."""
+    if jobs <= 1 or not sys.platform.startswith("linux"):
+        yield None
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
+    try:
+        yield pool
+    except BaseException:
+        pool.terminate()
+        raise
+    else:
+        pool.close()
+    finally:
+        pool.join()
 
 
 def _quiet_worker() -> None:

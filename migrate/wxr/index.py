@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from multiprocessing.pool import Pool
 from pathlib import Path
 
 from migrate.wxr import phpserial
@@ -136,18 +137,22 @@ def _same_item(a: Item, b: Item) -> bool:
 
 
 def build_context(
-    paths: Iterable[str | Path], warn: Warn, on_item: Callable[[Item], None] | None = None
+    paths: Iterable[str | Path],
+    warn: Warn,
+    on_item: Callable[[Item], None] | None = None,
+    pool: Pool | None = None,
 ) -> SiteContext:
     """First pass over all exports of one site: merge headers, index items without bodies.
     `on_item` sees every item read, bodies included, before it is indexed (an audit counts what the
-    bodies hold in this same pass instead of reading the exports again)."""
+    bodies hold in this same pass instead of reading the exports again). `pool`: items are parsed
+    by its workers (the result is the same)."""
     ctx = SiteContext()
     offsets: Counter[timedelta] = Counter()
     for n, path in enumerate(paths):  # n: the export's index, part of each item's identity
         label = str(path)
         ctx.files.append(label)
         version: ChannelField | None = None
-        for record in read_export(path, warn, label, n):
+        for record in read_export(path, warn, label, n, pool):
             if isinstance(record, ChannelField):
                 if record.name == "wxr_version" and version is None:
                     version = record
