@@ -100,7 +100,7 @@ def migrate(
                 commit_recovery(site, manifest, replayed)
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
         existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
-        plan = plan_site(exports, mappings, existing, progress, media, markup, jobs)
+        plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop)
         plan.notices[:0] = notices
         if manifest.version < 3 and _same_site_as_config(site, plan.origin):
             manifest.adopt(plan.origin)  # older manifests named export files: a renamed export is the same site
@@ -150,6 +150,7 @@ def plan_site(
     media: MediaOptions | None = None,
     markup: str | None = None,
     jobs: int = 1,
+    stop: Stop | None = None,
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
     `markup`: what the posts are written in (`--markup`); by default the config's, or the site's guess."""
@@ -157,8 +158,9 @@ def plan_site(
     markup = markup or mappings.markup()
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
     warn = plan.notices.append
-    with _pool(jobs) as pool:
-        site = index_site(exports, mappings, media, warn, pool)  # read, index, place
+    stop = stop or Stop()
+    with _pool(jobs, stop) as pool:
+        site = index_site(exports, mappings, media, warn, pool, stop)  # read, index, place
     ctx, home, decisions, placements = site.ctx, site.home, site.decisions, site.placements
     library, layout, published = site.library, site.layout, site.published
     parts = parse_url(ctx.home_url) or urlsplit("")
@@ -181,8 +183,9 @@ def plan_site(
                 if isinstance(record, Item):
                     yield record
 
-    with _Bodies(converter, jobs) as bodies:  # convert: items parsed and bodies made in a pool, the rest in order
+    with _Bodies(converter, jobs, stop) as bodies:  # convert: items parsed and bodies made in a pool, the rest in order
         for item, body in bodies.map(records(bodies.pool), converter.needs_body):
+            stop.check()
             plan.outcomes.append(converter.item(item, body))
             done += 1
             if progress:
@@ -260,9 +263,10 @@ def index_site(
     media: MediaOptions,
     warn: Callable[[Notice], None],
     pool: multiprocessing.pool.Pool | None = None,
+    stop: Stop | None = None,
 ) -> Site:
     """Read the exports once (no bodies kept), decide each item's fate and place, and build the resolver."""
-    ctx = build_context(exports, warn, pool=pool)
+    ctx = build_context(exports, warn, on_item=(lambda item: stop.check()) if stop else None, pool=pool)
     home = home_path(ctx)
     decisions = {item.source: classify(item, mappings, warn) for item in ctx.items}
     content = [i for i in ctx.items if decisions[i.source][0] != SKIP]
@@ -586,12 +590,14 @@ def _final_body_in_worker(args: tuple[Item, dict[str, frozenset[str]]]) -> Body:
 
 
 @contextmanager
-def _pool(jobs: int) -> Iterator[multiprocessing.pool.Pool | None]:
+def _pool(jobs: int, stop: Stop) -> Iterator[multiprocessing.pool.Pool | None]:
     """A pool of `jobs` forked workers for work that needs nothing but its arguments (parsing items);
-    None for one job, or where there is no fork."""
+    None for one job, or where there is no fork. While it runs, a signal only asks the run to stop
+    (`stop.deferred`): raised inside the pool's own locks, it could leave the pool unable to end."""
     if jobs <= 1 or not sys.platform.startswith("linux"):
         yield None
         return
+    stop.deferred = True
     pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
     try:
         yield pool
@@ -602,6 +608,7 @@ def _pool(jobs: int) -> Iterator[multiprocessing.pool.Pool | None]:
         pool.close()
     finally:
         pool.join()
+        stop.deferred = False
 
 
 def _quiet_worker() -> None:
@@ -617,14 +624,16 @@ class _Bodies:
     handed back in export order; a window of items in flight keeps memory flat. One job, or a
     system without fork: in this process, the same functions, so the output is the same."""
 
-    def __init__(self, converter: _Converter, jobs: int):
+    def __init__(self, converter: _Converter, jobs: int, stop: Stop):
         self.converter = converter
         self.jobs = jobs if jobs > 1 and sys.platform.startswith("linux") else 1
         self.pool: multiprocessing.pool.Pool | None = None
+        self.stop = stop
 
     def __enter__(self) -> _Bodies:
         global _WORKER
         if self.jobs > 1:
+            self.stop.deferred = True
             _WORKER = self.converter
             try:
                 self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_quiet_worker)
@@ -636,6 +645,7 @@ class _Bodies:
         if self.pool is not None:
             self.pool.terminate() if exc[0] is not None else self.pool.close()
             self.pool.join()
+            self.stop.deferred = False
 
     def map(
         self, items: Iterator[Item], wanted: Callable[[Item], bool], again: bool = False

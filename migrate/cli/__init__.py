@@ -94,6 +94,9 @@ class _Signals:
         if self.finished or self.stop.finished:
             return
         if not self.stop.writing:
+            if self.stop.deferred and not self.stop.requested:
+                self.stop.requested = name  # worker processes are running: the run stops at its next item
+                return
             raise _Signalled(name)
         if self.stop.requested:
             raise KeyboardInterrupt
@@ -239,6 +242,9 @@ def _migrate_and_report(
         _fail(f"{err.filename or out}: {(err.strerror or str(err)).lower()}")
         return
     except Interrupted as err:  # between two files: the manifest records what was written
+        if not err.total:  # stopped while planning, at a safe point: nothing was written
+            typer.echo(f"wp2zola: interrupted by {err.signal} before writing anything; the site is as it was", err=True)
+            raise typer.Exit(_EXIT[err.signal]) from None
         typer.echo(
             f"wp2zola: interrupted by {err.signal} after {err.done} of {err.total} file changes; what was written "
             f"is recorded in {out / MANIFEST}, and the same command again finishes the site",

@@ -294,6 +294,12 @@ class Stop:
     requested: str = ""
     writing: bool = False
     finished: bool = False  # every change made and the manifest written: nothing left to stop
+    deferred: bool = False  # planning with worker processes: stop at the next item, not inside the pool's locks
+
+    def check(self) -> None:
+        """While planning: end the run here if a stop was asked for (nothing is written yet)."""
+        if self.requested and not self.writing:
+            raise Interrupted(self.requested, 0, 0)
 
 
 class Interrupted(Exception):
