@@ -502,3 +502,24 @@ def test_a_signal_while_worker_processes_plan_ends_the_run_cleanly(tmp_path):
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("wp2zola: interrupted by"), err
     assert stopped >= 2
+
+
+def test_a_forked_worker_that_inherited_the_handlers_still_dies_by_the_signal():
+    """A pool worker is forked with the run's handlers and sets its own a moment later: a SIGTERM in
+    that moment (the pool ending it) must end it, or the pool would wait for it forever."""
+    from migrate.cli import _Signals
+    from migrate.site.apply import Stop
+
+    stop = Stop(deferred=True)  # planning with workers: in the run itself, a signal only asks to stop
+    signals = _Signals(stop)
+    try:
+        pid = os.fork()
+        if pid == 0:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+            os._exit(0)  # not reached when the signal ends the child
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == -signal.SIGTERM
+        assert stop.requested == ""
+    finally:
+        signals.restore()

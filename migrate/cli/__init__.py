@@ -87,9 +87,16 @@ class _Signals:
     def __init__(self, stop: Stop):
         self.stop = stop
         self.finished = False
+        self.pid = os.getpid()
         self.previous = {sig: signal.signal(sig, self.handler) for sig in (signal.SIGINT, signal.SIGTERM)}
 
     def handler(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self.pid:
+            # a worker forked before it set its own handlers: the signal (the pool ending it) ends it,
+            # as it would have without ours; ignoring it would leave the pool waiting for it forever
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         name = signal.Signals(signum).name
         if self.finished or self.stop.finished:
             return
