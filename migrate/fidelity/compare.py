@@ -920,6 +920,22 @@ def _top_blocks(markdown: str) -> tuple[bytes, list[tuple[int, int]], list[tuple
     return data, blocks, definitions
 
 
+def _blocks_holding(markdown: str, holds: Callable[[str], bool]) -> Iterator[tuple[str, str, str]]:
+    """(block, the document's definitions to render after it, its HTML) for each top-level block that
+    `holds` something to try: a change tried in one block renders with just that block and the
+    definitions (footnotes, links) it may use, not the whole document each time."""
+    if not holds(markdown):
+        return
+    data, blocks, definitions = _top_blocks(markdown)
+    for start, end in blocks:
+        chunk = data[start:end].decode("utf-8", "replace")
+        if not holds(chunk):
+            continue
+        context = b"\n\n".join(data[a:b] for a, b in definitions if (a, b) != (start, end)).decode("utf-8", "replace")
+        suffix = "\n\n" + context if context else ""
+        yield chunk, suffix, pyromark.html(chunk + suffix, options=ZOLA_OPTIONS)
+
+
 def needless_backslashes(markdown: str) -> list[str]:
     """The backslashes of `markdown` that could go without changing what pulldown-cmark renders,
     each as a few characters around it ("a\\. b").
@@ -931,18 +947,8 @@ def needless_backslashes(markdown: str) -> list[str]:
     backslash cannot reach beyond its block without changing that block too (an opened fence or
     HTML block changes it first), except through a definition, which is there.
     """
-    markdown = _clean(markdown)
-    if "\\" not in markdown:
-        return []
-    data, blocks, definitions = _top_blocks(markdown)
     found: list[str] = []
-    for start, end in blocks:
-        chunk = data[start:end].decode("utf-8", "replace")
-        if "\\" not in chunk:
-            continue
-        context = b"\n\n".join(data[a:b] for a, b in definitions if (a, b) != (start, end)).decode("utf-8", "replace")
-        suffix = "\n\n" + context if context else ""
-        shown = pyromark.html(chunk + suffix, options=ZOLA_OPTIONS)
+    for chunk, suffix, shown in _blocks_holding(_clean(markdown), lambda text: "\\" in text):
         i = 0
         while (i := chunk.find("\\", i)) >= 0:
             if i + 1 < len(chunk) and chunk[i + 1] in _ESCAPABLE:
@@ -963,18 +969,8 @@ def needed_emphasis(markdown: str) -> Counter[str]:
     """Raw `<strong>`/`<em>`/… runs that Markdown could not say (by tag name): where `**run**` would not
     render as emphasis (CommonMark's flanking rules, next to CJK punctuation, say), raw HTML is the only
     way to keep it, and that is deliberate. A run whose Markdown form renders the same is not."""
-    markdown = _clean(markdown)
     found: Counter[str] = Counter()
-    if not _EMPHASIS_TAG.search(markdown):
-        return found
-    data, blocks, definitions = _top_blocks(markdown)
-    for start, end in blocks:
-        chunk = data[start:end].decode("utf-8", "replace")
-        if not _EMPHASIS_TAG.search(chunk):
-            continue
-        context = b"\n\n".join(data[a:b] for a, b in definitions if (a, b) != (start, end)).decode("utf-8", "replace")
-        suffix = "\n\n" + context if context else ""
-        shown = pyromark.html(chunk + suffix, options=ZOLA_OPTIONS)
+    for chunk, suffix, shown in _blocks_holding(_clean(markdown), lambda text: bool(_EMPHASIS_TAG.search(text))):
         for m in _EMPHASIS_TAG.finditer(chunk):
             name, mark = m.group(1), _EMPHASIS_MARK[m.group(1)]
             trial = chunk[: m.start()] + mark + m.group(2) + mark + chunk[m.end() :]
