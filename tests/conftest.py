@@ -7,6 +7,8 @@ import os
 import shutil
 import socket
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,32 @@ def write_export(tmp_path):
         return path
 
     return write
+
+
+def refuse_renames(monkeypatch, code: int, when) -> None:
+    """Make `os.replace` fail with errno `code` where `when(src, dst, n)` says so (n: the 1-based count of
+    renames so far): a disk that fills up, goes read-only, or lies on another file system."""
+    real = os.replace
+    count = {"n": 0}
+
+    def replace(src, dst):
+        count["n"] += 1
+        if when(str(src), str(dst), count["n"]):
+            raise OSError(code, os.strerror(code))
+        return real(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+@contextmanager
+def tmpfs(mount: Path, options: str) -> Iterator[Path]:
+    """A tmpfs mounted at `mount` for the block (a real small or read-only disk); skips the test where
+    this machine lets no one mount one."""
+    mount.mkdir(parents=True, exist_ok=True)
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], capture_output=True)

@@ -28,7 +28,7 @@ from migrate.site.journal import JOURNAL
 from migrate.site.lock import LOCK, TMP_DIR, SiteLock
 from migrate.site.manifest import MANIFEST
 
-from .conftest import OFFLINE, ROOT, SAMPLES
+from .conftest import OFFLINE, ROOT, SAMPLES, refuse_renames, tmpfs
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"
 UPLOADS = SAMPLES / "uploads"
@@ -231,26 +231,12 @@ def test_a_signal_finishes_the_file_in_hand_and_says_so(tmp_path, sig):
     assert interrupted >= 1  # the moments cover the run, so some signal must land inside it
 
 
-def _failing_ops(monkeypatch, after: int, err: int) -> None:
-    """Every rename from the `after`-th on fails with `err`, as on a disk that filled up (or went read-only)."""
-    real = os.replace
-    count = {"n": 0}
-
-    def replace(src, dst):
-        count["n"] += 1
-        if count["n"] > after:
-            raise OSError(err, os.strerror(err))
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
-
-
 @pytest.mark.parametrize("after", [0, 1, 5, 17])
 def test_a_full_disk_gives_one_line_and_the_next_run_completes(tmp_path, monkeypatch, after):
     reference = tmp_path / "reference"
     migrate([SAMPLE], reference, media=OFFLINE)
     site = tmp_path / "site"
-    _failing_ops(monkeypatch, after, errno.ENOSPC)
+    refuse_renames(monkeypatch, errno.ENOSPC, lambda src, dst, n: n > after)  # the disk is full from then on
     result = runner.invoke(app, ["migrate", str(SAMPLE), "--out", str(site), "--uploads-dir", str(UPLOADS)])
     monkeypatch.undo()
     assert result.exit_code == 1
@@ -264,12 +250,7 @@ def test_a_full_disk_gives_one_line_and_the_next_run_completes(tmp_path, monkeyp
 
 def test_a_real_full_disk(tmp_path):
     """A tmpfs of 64 KB (where this machine lets us mount one): the same, without any injection."""
-    mount = tmp_path / "small"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with tmpfs(tmp_path / "small", "size=64k") as mount:
         site = mount / "site"
         result = runner.invoke(app, ["migrate", str(SAMPLE), "--out", str(site), "--uploads-dir", str(UPLOADS)])
         assert result.exit_code == 1, result.output
@@ -282,8 +263,6 @@ def test_a_real_full_disk(tmp_path):
         reference = tmp_path / "reference"
         migrate([SAMPLE], reference, media=OFFLINE)
         assert snapshot(moved) == snapshot(reference)
-    finally:
-        subprocess.run(["umount", str(mount)], capture_output=True)
 
 
 def test_temporary_files_of_older_versions_are_removed(tmp_path):
@@ -357,14 +336,7 @@ def test_a_killed_fetching_run_is_finished_by_the_next(tmp_path):
 
 def _no_room_for(name: str, monkeypatch) -> None:
     """A disk with room for every file but the one named (the manifest, say)."""
-    real = os.replace
-
-    def replace(src, dst):
-        if str(dst).endswith(name):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
+    refuse_renames(monkeypatch, errno.ENOSPC, lambda src, dst, n: dst.endswith(name))
 
 
 def test_no_room_for_the_manifest_is_an_error_and_the_journal_stays(tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ from migrate.pipeline import migrate
 from migrate.site.apply import FetchSettings
 from migrate.site.journal import JOURNAL
 
-from .conftest import SAMPLES, wxr, wxr_item
+from .conftest import SAMPLES, refuse_renames, wxr, wxr_item
 from .httpserver import Response, TestServer
 
 JPEG = (SAMPLES / "uploads/2023/04/moon-300x200.jpg").read_bytes()
@@ -357,19 +357,11 @@ def test_fetched_files_reach_a_folder_on_another_file_system(tmp_path, server, m
     """static/ mounted from elsewhere: a rename from .wp2zola/tmp fails with EXDEV; fetched files still
     arrive whole, through a temporary file beside them that does not stay."""
     import errno
-    import os
-
-    real = os.replace
-
-    def replace(src, dst):
-        if "/.wp2zola/tmp/" in str(src) and "/static/" in str(dst):
-            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
-        return real(src, dst)
 
     path = export(tmp_path, server.url("/blog").rstrip("/"))
     whole = tmp_path / "whole"
     migrate([path], whole)
-    monkeypatch.setattr(os, "replace", replace)
+    refuse_renames(monkeypatch, errno.EXDEV, lambda src, dst, n: "/.wp2zola/tmp/" in src and "/static/" in dst)
     site = tmp_path / "site"
     result = migrate([path], site)
     monkeypatch.undo()

@@ -14,7 +14,7 @@ from migrate.cli import app
 from migrate.pipeline import migrate
 from migrate.site.manifest import MANIFEST
 
-from .conftest import OFFLINE, SAMPLES
+from .conftest import OFFLINE, SAMPLES, refuse_renames, tmpfs
 
 SAMPLE = SAMPLES / "example-blog.wordpress.xml"
 UPLOADS = SAMPLES / "uploads"
@@ -81,16 +81,7 @@ def test_write_errors_name_the_file(tmp_path, monkeypatch, code):
     """A file system that refuses a write, at the fifth file: one line naming the planned file (not a
     temporary one), and the next run completes the site."""
     site = tmp_path / "site"
-    real = os.replace
-    count = {"n": 0}
-
-    def replace(src, dst):
-        count["n"] += 1
-        if count["n"] == 5:
-            raise OSError(code, os.strerror(code))
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
+    refuse_renames(monkeypatch, code, lambda src, dst, n: n == 5)
     line = one_line(run(site))
     monkeypatch.undo()
     assert ".part" not in line and ("content/" in line or "static/" in line or "templates/" in line or ".toml" in line)
@@ -171,14 +162,7 @@ def test_a_well_typed_config_with_new_entries_is_accepted(tmp_path):
 def test_a_folder_on_another_file_system_is_written_through_a_file_there(tmp_path, monkeypatch):
     """static/ mounted from elsewhere: a rename from .wp2zola/tmp fails with EXDEV; the file still
     arrives whole (copied through a temporary file in its own folder), with nothing left beside it."""
-    real = os.replace
-
-    def replace(src, dst):
-        if "/.wp2zola/tmp/" in str(src) and "/static/" in str(dst):
-            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
-        return real(src, dst)
-
-    monkeypatch.setattr(os, "replace", replace)
+    refuse_renames(monkeypatch, errno.EXDEV, lambda src, dst, n: "/.wp2zola/tmp/" in src and "/static/" in dst)
     site = tmp_path / "site"
     migrate([SAMPLE], site, media=OFFLINE)
     monkeypatch.undo()
@@ -189,18 +173,9 @@ def test_a_folder_on_another_file_system_is_written_through_a_file_there(tmp_pat
 
 def test_a_real_read_only_file_system(tmp_path):
     """A read-only tmpfs (where this machine lets us mount one): root or not, nothing can be written."""
-    import subprocess
-
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip("cannot mount a tmpfs here")
-    try:
+    with tmpfs(tmp_path / "ro", "size=1m,ro") as mount:
         line = one_line(run(mount / "site"))
         assert str(mount / "site") in line and "read-only" in line, line
-    finally:
-        subprocess.run(["umount", str(mount)], capture_output=True)
 
 
 def test_a_pattern_that_is_no_regular_expression(tmp_path):
