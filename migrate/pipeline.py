@@ -183,14 +183,17 @@ def plan_site(
                 if isinstance(record, Item):
                     yield record
 
-    with _Bodies(converter, jobs, stop) as bodies:  # convert: items parsed and bodies made in a pool, the rest in order
-        for item, body in bodies.map(records(bodies.pool), converter.needs_body):
+    with _pool(jobs, stop, converter) as pool:  # convert: items parsed and bodies made in a pool, the rest in order
+        for item, body in _bodies(pool, converter, records(pool), converter.needs_body, final=False, jobs=jobs):
             stop.check()
             plan.outcomes.append(converter.item(item, body))
             done += 1
             if progress:
                 progress(done, total)
-        converter.finish(bodies)
+    # pages linking to other pages' anchors, again: in workers forked now, which know every page's anchors
+    with _pool(jobs if converter.pending else 1, stop, converter) as pool:
+        converter.finish(lambda items: _bodies(pool, converter, items, lambda item: True, final=True, jobs=jobs))
+    stop.check()  # a signal while the workers made them: the run ends here, nothing written
 
     for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
         placed = layout.attachment_file(att)
@@ -511,10 +514,10 @@ class _Converter:
         self._write(item, place, fm, body)
         return result
 
-    def finish(self, bodies: _Bodies) -> None:
+    def finish(self, final_bodies: Callable[[Iterator[Item]], Iterator[tuple[Item, Body | None]]]) -> None:
         """Convert again the pages that link to anchors of other pages: every page's anchors are known now."""
-        items = [p.item for p in self.pending]
-        for pending, (_, body) in zip(self.pending, bodies.map(iter(items), lambda i: True, again=True), strict=True):
+        items = iter([p.item for p in self.pending])
+        for pending, (_, body) in zip(self.pending, final_bodies(items), strict=True):
             assert body is not None
             self._account(pending.item, body.links, body.markdown)
             self._write(pending.item, self.placements[pending.item.source], pending.fm, body, again=True)
@@ -583,22 +586,27 @@ def _first_body_in_worker(item: Item) -> Body:
     return _WORKER.first_body(item)
 
 
-def _final_body_in_worker(args: tuple[Item, dict[str, frozenset[str]]]) -> Body:
+def _final_body_in_worker(item: Item) -> Body:
     assert _WORKER is not None
-    item, anchors = args
-    return _WORKER._body(item, anchors.get)
+    return _WORKER.final_body(item)
 
 
 @contextmanager
-def _pool(jobs: int, stop: Stop) -> Iterator[multiprocessing.pool.Pool | None]:
-    """A pool of `jobs` forked workers for work that needs nothing but its arguments (parsing items);
-    None for one job, or where there is no fork. While it runs, a signal only asks the run to stop
-    (`stop.deferred`): raised inside the pool's own locks, it could leave the pool unable to end."""
+def _pool(jobs: int, stop: Stop, converter: _Converter | None = None) -> Iterator[multiprocessing.pool.Pool | None]:
+    """A pool of `jobs` forked workers, each inheriting `converter` as it is now (read-only: the
+    functions *_in_worker use it); None for one job, or where there is no fork. While it runs, a signal
+    only asks the run to stop (`stop.deferred`): raised inside the pool's own locks, it could leave the
+    pool unable to end."""
+    global _WORKER
     if jobs <= 1 or not sys.platform.startswith("linux"):
         yield None
         return
     stop.deferred = True
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
+    _WORKER = converter
+    try:
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
+    finally:
+        _WORKER = None
     try:
         yield pool
     except BaseException:
@@ -619,61 +627,32 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-class _Bodies:
-    """Items' bodies, computed by `jobs` forked workers (each inherits the converter, read-only) and
-    handed back in export order; a window of items in flight keeps memory flat. One job, or a
-    system without fork: in this process, the same functions, so the output is the same."""
-
-    def __init__(self, converter: _Converter, jobs: int, stop: Stop):
-        self.converter = converter
-        self.jobs = jobs if jobs > 1 and sys.platform.startswith("linux") else 1
-        self.pool: multiprocessing.pool.Pool | None = None
-        self.stop = stop
-
-    def __enter__(self) -> _Bodies:
-        global _WORKER
-        if self.jobs > 1:
-            self.stop.deferred = True
-            _WORKER = self.converter
-            try:
-                self.pool = multiprocessing.get_context("fork").Pool(self.jobs, initializer=_quiet_worker)
-            finally:
-                _WORKER = None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.terminate() if exc[0] is not None else self.pool.close()
-            self.pool.join()
-            self.stop.deferred = False
-
-    def map(
-        self, items: Iterator[Item], wanted: Callable[[Item], bool], again: bool = False
-    ) -> Iterator[tuple[Item, Body | None]]:
-        """(item, body) for each item, in order; body None where `wanted` says no body is needed."""
-        converter = self.converter
-        if self.pool is None:
-            for item in items:
-                body = (converter.final_body(item) if again else converter.first_body(item)) if wanted(item) else None
-                yield item, body
-            return
-        window: deque[tuple[Item, AsyncResult | None]] = deque()
-        anchors = dict(converter.anchors) if again else {}
+def _bodies(
+    pool: multiprocessing.pool.Pool | None,
+    converter: _Converter,
+    items: Iterator[Item],
+    wanted: Callable[[Item], bool],
+    final: bool,
+    jobs: int,
+) -> Iterator[tuple[Item, Body | None]]:
+    """(item, body) for each item, in order; body None where `wanted` says no body is needed. With a
+    pool, its workers make the bodies and a window of items in flight keeps memory flat; without, this
+    process does, with the same functions, so the output is the same."""
+    if pool is None:
         for item in items:
-            job = None
-            if wanted(item):
-                job = (
-                    self.pool.apply_async(_final_body_in_worker, ((item, anchors),))
-                    if again
-                    else self.pool.apply_async(_first_body_in_worker, (item,))
-                )
-            window.append((item, job))
-            if len(window) >= self.jobs * 16:
-                done, result = window.popleft()
-                yield done, result.get() if result is not None else None
-        while window:
+            body = (converter.final_body(item) if final else converter.first_body(item)) if wanted(item) else None
+            yield item, body
+        return
+    work = _final_body_in_worker if final else _first_body_in_worker
+    window: deque[tuple[Item, AsyncResult | None]] = deque()
+    for item in items:
+        window.append((item, pool.apply_async(work, (item,)) if wanted(item) else None))
+        if len(window) >= jobs * 16:
             done, result = window.popleft()
             yield done, result.get() if result is not None else None
+    while window:
+        done, result = window.popleft()
+        yield done, result.get() if result is not None else None
 
 
 def _label(item: Item) -> str:
