@@ -87,6 +87,8 @@ class Writer:
     def sync(self) -> None:
         """Make what was written durable: the files renamed unsynced, then every folder that changed (and
         the folders that newly hold them). One os.sync() does it all where it exists (POSIX)."""
+        if not self.touched and not self.unsynced:
+            return  # nothing written: a re-run that changes nothing syncs nothing (os.sync is machine-wide)
         if not self.sync_each and hasattr(os, "sync"):
             os.sync()
             self.touched.clear()
