@@ -72,6 +72,8 @@ def _name(el: etree._Element) -> tuple[str, str]:
 
 
 def _text(el: etree._Element) -> str:
+    if not len(el):  # most values are one text or CDATA node
+        return (el.text or "").strip()
     return etree.tostring(el, method="text", encoding=str, with_tail=False).strip()
 
 

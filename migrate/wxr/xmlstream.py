@@ -45,6 +45,15 @@ _TAG = re.compile(rb"<(/?)([A-Za-z_][\w.:-]*)((?:[^<>\"']|\"[^<\"]*\"|'[^<']*')*
 # Where a comment, PI, DOCTYPE or CDATA section opened outside an item's value must have ended:
 # an item or channel tag. A special not closed before it is damage of its own fragment only.
 _BOUNDARY = re.compile(rb"</?(?:[A-Za-z_][\w.-]*:)?(?:item|channel)(?=[\s/>])")
+# An item's body of the common kind: text, tags, and CDATA sections that hold no other opener and no
+# item or channel tag. Over such a body the careful walk of _item_end takes every CDATA section to its
+# first "]]>" and ends at the first "</item>"; one possessive match (no backtracking) finds the same end.
+_NAME_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_PLAIN_ITEM_BODY = re.compile(
+    rb"(?:[^<]++|<(?![!?]|/?" + _NAME_PREFIX + rb"item(?=[\s/>]))"
+    rb"|<!\[CDATA\[(?:[^\]<]++|\](?!\]>)|<(?!!\[CDATA\[|/?" + _NAME_PREFIX + rb"(?:item|channel)(?=[\s/>])))*+\]\]>)*+"
+)
+_ITEM_CLOSE = re.compile(rb"</" + _NAME_PREFIX + rb"item\s*>")
 _CDATA_AFTER = re.compile(rb"\]\]>\s*(?:(<!\[CDATA\[)|</([A-Za-z_][\w.:-]*)\s*>)")
 _START_TAG = re.compile(rb"<([A-Za-z_][\w.:-]*)(?:\s[^<>]*)?>")
 _DECL_STOP = re.compile(rb"[\[<>]")
@@ -54,6 +63,7 @@ _XMLNS = re.compile(rb"""xmlns(?::([\w.-]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _C1 = re.compile("[\x80-\x9f]")
+_C1_UTF8 = re.compile(b"\xc2[\x80-\x9f]")  # a C1 control character, encoded
 _AMP = re.compile(r"&(?:([A-Za-z][A-Za-z0-9]*);|#([0-9]+);|#[xX]([0-9A-Fa-f]+);)?")
 _PREFIX_USE = re.compile(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
@@ -456,9 +466,24 @@ class Scanner:
                 stack.append((local, decls))
             pos = m.end()
 
+    def _plain_item_end(self, pos: int) -> int | None:
+        """Index just after the `</item>` of an item whose body is of the common kind (see
+        _PLAIN_ITEM_BODY), found in one match; None for any other, left to the careful walk."""
+        for _ in range(8):  # an item larger than a few blocks is rare: then the walk reads on
+            m = _PLAIN_ITEM_BODY.match(self.buf, pos)
+            end = m.end() if m else pos
+            if end + 16 < len(self.buf) or self.eof:  # the match did not stop at the end of the buffer
+                close = _ITEM_CLOSE.match(self.buf, end)
+                return close.end() if close else None
+            self._more()
+        return None
+
     def _item_end(self, pos: int) -> tuple[int, str]:
         """Index just after the `</item>` that closes the item started before pos. Only CDATA,
         comments, PIs and item tags matter here, so one regex search skips everything else."""
+        plain = self._plain_item_end(pos)
+        if plain is not None:
+            return plain, ""
         while True:
             m = _ITEM_TOKEN.search(self.buf, pos)
             if m is None:
@@ -681,6 +706,20 @@ def _wrap(text: str, decls: dict[str, str]) -> str:
     return f"<wp2zola-fragment{attrs}>{text}</wp2zola-fragment>"
 
 
+def _wrap_bytes(data: bytes, decls: dict[str, str]) -> bytes:
+    wrapper = _wrap("", decls).encode("utf-8")
+    cut = len(wrapper) - len(b"</wp2zola-fragment>")
+    return wrapper[:cut] + data + wrapper[cut:]
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")  # stricter than libxml2 (no encoded surrogates), and fast
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _attr(value: str) -> str:
     return value.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
@@ -707,6 +746,19 @@ def _apply_fixes(raw: _Raw, problems: list[str]) -> bytes:
 
 def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
     problems: list[str] = []
+    if (
+        not (raw.fixes or raw.truncated)
+        and encoding in ("utf-8", "utf8")
+        and _utf8(raw.data)
+        and not _C1_UTF8.search(raw.data)
+    ):
+        # the common case, parsed from the bytes as they are: lxml checks the UTF-8 itself (and any
+        # other damage sends the fragment down the careful path below, which decodes and repairs)
+        try:
+            root = etree.fromstring(_wrap_bytes(raw.data, raw.scope), _PARSER)
+            return Fragment(raw.kind, raw.line, root[0] if len(root) else None, problems)
+        except etree.XMLSyntaxError:
+            pass
     text = _decode(_apply_fixes(raw, problems) if raw.fixes else raw.data, encoding, problems)
     text, n = _C1.subn(lambda m: bytes([ord(m.group(0))]).decode("cp1252", "ignore"), text)
     if n:
