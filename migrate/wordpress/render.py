@@ -19,7 +19,7 @@ from migrate.mappings import Mappings
 from migrate.wordpress import blocks as wpblocks
 from migrate.wordpress import shortcodes as sc
 from migrate.wordpress.embeds import Embeds, link_html, media_html
-from migrate.wordpress.wpautop import shortcode_unautop, wpautop
+from migrate.wordpress.wpautop import lone_shortcode_unwrapper, wpautop
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Attachment, Item, ascii_int
 
@@ -118,6 +118,9 @@ class Renderer:
         self.codecolorer = bool(code.get("codecolorer", True))
         self.registered = set(self.table)
         self.code_tags = [CodeTag.from_table(t) for t in mappings.tables.get("code_tags", [])]
+        # shortcode_unautop's patterns, built once: classic text knows the code shortcodes too
+        self.unautop = lone_shortcode_unwrapper(self.registered | self.code_names)
+        self.unautop_registered = lone_shortcode_unwrapper(self.registered)
 
     # -- entry --------------------------------------------------------------------------------
     def render(self, item: Item) -> tuple[str, RenderNotes]:
@@ -172,7 +175,7 @@ class Renderer:
         rendered = []
         for page in pages:
             page = self._autoembed(page)
-            rendered.append(shortcode_unautop(wpautop(page), self.registered | self.code_names))
+            rendered.append(self.unautop(wpautop(page)))
         return "\n<hr />\n".join(r for r in rendered if r.strip())
 
     def _autoembed(self, text: str) -> str:
@@ -222,7 +225,7 @@ class Renderer:
             # as WordPress renders any static block's inner content (they were lost before)
             return self._inner(block, item, notes, seen_refs)
         if kind == "shortcode":
-            return shortcode_unautop(wpautop(block.inner_html), self.registered)
+            return self.unautop_registered(wpautop(block.inner_html))
         if kind in ("more",):
             return "\n<!--more-->\n"
         if kind == "nextpage":

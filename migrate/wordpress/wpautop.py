@@ -28,8 +28,9 @@ returns null, and WordPress's output is lost; Python just takes longer.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 __all__ = ["BLOCK_TAGS", "shortcode_unautop", "wpautop"]
 
@@ -329,7 +330,8 @@ _SPACES = "(?:[\\r\\n\\t ]|\u00a0|&nbsp;)"
 _INVALID_SHORTCODE_NAME = re.compile(r"[<>&/\[\]\x00-\x20=]")
 
 
-def _lone_shortcode_pattern(names: list[str]) -> re.Pattern[str]:
+@functools.lru_cache(maxsize=16)
+def _lone_shortcode_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     alternatives = "|".join(re.escape(name) for name in names)
     return _rx(
         "<p>"
@@ -365,11 +367,25 @@ def shortcode_unautop(html: str, registered: Collection[str]) -> str:
     sorted first so the result never depends on hashing (the order only matters for exotic names
     where one is a prefix of another followed by a non-word character, like `a` and `a.b`).
     """
+    return lone_shortcode_unwrapper(registered)(html)
+
+
+def lone_shortcode_unwrapper(registered: Collection[str]) -> Callable[[str], str]:
+    """`shortcode_unautop` for one set of names, its pattern built once (a renderer keeps it)."""
     if isinstance(registered, (set, frozenset)):
         ordered = sorted(registered)
     else:
         ordered = list(registered)
-    names = [name for name in dict.fromkeys(ordered) if name and not _INVALID_SHORTCODE_NAME.search(name)]
+    names = tuple(name for name in dict.fromkeys(ordered) if name and not _INVALID_SHORTCODE_NAME.search(name))
     if not names:
-        return html
-    return _lone_shortcode_pattern(names).sub(r"\1", html)
+        return _unchanged
+    pattern = _lone_shortcode_pattern(names)
+
+    def unwrap(html: str) -> str:
+        return pattern.sub(r"\1", html) if "[" in html else html  # no `[`, no shortcode to unwrap
+
+    return unwrap
+
+
+def _unchanged(html: str) -> str:
+    return html
