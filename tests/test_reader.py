@@ -16,6 +16,8 @@ from migrate.wxr import xmlstream
 from migrate.wxr.model import Author, Item, ItemTerm, Notice, Term
 from migrate.wxr.reader import ChannelField, ExportError, read_export
 
+from .conftest import SAMPLES, corpus_files
+
 WP10 = "http://wordpress.org/export/1.0/"
 WP11 = "http://wordpress.org/export/1.1/"
 WP12 = "http://wordpress.org/export/1.2/"
@@ -852,3 +854,43 @@ def test_memory_stays_flat_on_a_large_export(tmp_path):
     assert total_content == n * len(body.strip())
     assert peak < 30_000_000, f"peak {peak / 1e6:.1f} MB for a {file_size / 1e6:.1f} MB file"
     assert peak < file_size / 5
+
+
+# -- the fast paths read what the careful ones read --------------------------------------------------
+
+_TRICKY_BODIES = [
+    "plain <b>bold</b> &amp; more",
+    "a ]] b ]> c ]]]",
+    "holds <item> and </item> as text",
+    "holds <![CDATA[ nested",
+    "<!-- a comment --> and <?php echo 1; ?>",
+    "x]]>y",  # a literal "]]>" of a pre-3.4 export
+    "<script>//]]></script>",
+    "caf\u00e9 \u0085 control",
+    "</channel> inside",
+]
+
+
+def _records(path: Path) -> list:
+    warnings: list = []
+    records = [repr(r) for r in read_export(path, warnings.append)]
+    return records + [repr(w) for w in warnings]
+
+
+@pytest.mark.parametrize("fast", ["_plain_item_end", "_utf8"])
+def test_fast_paths_give_the_records_of_the_careful_paths(tmp_path, monkeypatch, fast):
+    """Each shortcut (one regex over an item of the common kind; parsing its bytes undecoded) only
+    skips work: switched off, every record and warning is the same, on tricky items and the corpus."""
+    tricky = tmp_path / "tricky.xml"
+    outside = ["<!-- </item> -->", "<?pi </item> ?>", "<wp:note>a &amp; b</wp:note>", "<!-- unclosed"]
+    items = [item(n, content=c) for n, c in enumerate(_TRICKY_BODIES, 1)]
+    items += [item(n, extra=e) for n, e in enumerate(outside, 100)]
+    tricky.write_text(export("\n".join(items)))
+    files = [tricky, *sorted(SAMPLES.glob("*.xml")), *corpus_files()]
+    fast_reads = [_records(f) for f in files]
+    if fast == "_plain_item_end":
+        monkeypatch.setattr(xmlstream.Scanner, "_plain_item_end", lambda self, pos: None)
+    else:
+        monkeypatch.setattr(xmlstream, "_utf8", lambda data: False)
+    for path, read_fast in zip(files, fast_reads, strict=True):
+        assert _records(path) == read_fast, path.name
