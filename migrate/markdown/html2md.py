@@ -264,6 +264,22 @@ _LINE_START = re.compile(
 )
 
 
+_BREAK_SPACES = re.compile(r"[ \t]*\\\n[ \t]*")  # spaces around hard breaks
+
+
+def _strip_breaks(text: str) -> str:
+    """The text without spaces and hard breaks (`\\` + newline) at its edges: what
+    `re.sub(r"^(?:\\s|\\\\\\n)+|(?:\\s|\\\\\\n)+$", "", text)` gives, without trying the
+    pattern at every position of the text."""
+    text = text.lstrip()
+    while text.startswith("\\\n"):
+        text = text[2:].lstrip()
+    end = text.rstrip()
+    while end.endswith("\\") and len(end) < len(text) and text[len(end)] == "\n":
+        end = end[:-1].rstrip()  # a backslash before a stripped newline was a hard break
+    return end
+
+
 def escape_line_start(line: str) -> str:
     """Escape a block marker at the start of a text line (heading, quote, list item, fence, setext)."""
     m = _LINE_START.match(line)
@@ -453,10 +469,12 @@ class Converter:
         return self.blocks(el, last_list)
 
     def _paragraph(self, inline_md: str) -> str:
-        text = re.sub(r"[ \t]*\\\n[ \t]*", "\\\n", inline_md)  # spaces around hard breaks
-        text = re.sub(r"^(?:\s|\\\n)+|(?:\s|\\\n)+$", "", text)  # no break or space at the edges
+        text = _BREAK_SPACES.sub("\\\n", inline_md) if "\\\n" in inline_md else inline_md
+        text = _strip_breaks(text)  # no break or space at the edges
         if _is_blank(text.replace("\\\n", "")):
             return ""  # spacer paragraphs (&nbsp;) and empty ones are not content
+        if "\n" not in text:
+            return escape_line_start(text)
         return "\n".join(escape_line_start(line) for line in text.split("\n"))
 
     def block_p(self, el) -> list[str]:

@@ -22,6 +22,7 @@ What a browser shows survives parsing:
 
 from __future__ import annotations
 
+import functools
 import re
 
 import lxml.html
@@ -265,6 +266,8 @@ class _OpenElements:
 def limit_depth(text: str, limit: int) -> tuple[str, int]:
     """The text with every tag left out that would open an element deeper than `limit` (with its
     end tag), and how many elements that was. Text that never gets that deep is returned as it is."""
+    if text.count("<") <= limit:  # each open element took a "<": the limit cannot be reached
+        return text, 0
     stack = _OpenElements()
     cuts: list[tuple[int, int, str]] = []  # (start, end, replacement) of tags left out
     left_out = 0
@@ -329,17 +332,18 @@ def limit_depth(text: str, limit: int) -> tuple[str, int]:
 _HIDDEN = frozenset({"script", "style", "template", "noscript", "head", "title"})
 
 
+@functools.cache
+def _at_depth(depth: int) -> etree.XPath:
+    """The elements `depth` levels below the context element."""
+    return etree.XPath("/".join(["*"] * depth))
+
+
 def flatten_deep(root, limit: int) -> int:
     """Every element at depth `limit` below the root keeps its text and the text of everything in
     it, in order, but no child elements: the tree is at most `limit + 1` levels deep. Block
     boundaries become spaces; script and style text stays invisible. Returns the elements removed."""
     removed = 0
-    todo = [(root, 0)]
-    while todo:
-        el, depth = todo.pop()
-        if depth < limit:
-            todo.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
-            continue
+    for el in _at_depth(limit)(root):  # found in C: walking every element in Python costs more
         if not len(el):
             continue
         pieces = [el.text or ""]
