@@ -149,6 +149,33 @@ def test_safe_path_refuses_symlink_out(tmp_path):
         safe_path(site, "content/x.md")
 
 
+@pytest.mark.parametrize(
+    ("link", "points_to", "rel", "leaves"),
+    [
+        ("content/x.md", "outside/x.md", "content/x.md", True),  # the file itself
+        ("content/a", "outside", "content/a/b/c.md", True),  # a folder deep in the path
+        ("content/a", "site/other", "content/a/b/c.md", False),  # a link that stays inside is followed
+        ("content/a", "site/other/../../outside", "content/a/c.md", True),
+        ("content/a/b", "site/content", "content/a/b/c.md", False),
+    ],
+)
+def test_site_paths_follow_links_like_a_full_resolve(tmp_path, link, points_to, rel, leaves):
+    """Each folder is resolved once from its parent and listed once for links: the verdict is the one
+    resolving the whole path gives, for a link anywhere in it."""
+    site = tmp_path / "site"
+    (site / "other").mkdir(parents=True)
+    (tmp_path / "outside").mkdir()
+    (site / link).parent.mkdir(parents=True, exist_ok=True)
+    (site / link).symlink_to(tmp_path / points_to)
+    full = (site / rel).resolve()
+    assert leaves == (site.resolve() not in full.parents)
+    if leaves:
+        with pytest.raises(UnsafePath):
+            safe_path(site, rel)
+    else:
+        assert safe_path(site, rel).resolve() == full
+
+
 def test_apply_refuses_a_plan_that_leaves_the_site(tmp_path):
     plan = Plan()
     plan.files["../evil.md"] = PlannedFile("../evil.md", "content", b"x")

@@ -14,7 +14,7 @@ import errno
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from migrate.media.fetch import Fetcher, FetchRequest, FetchResult
 from migrate.site import journal
@@ -64,36 +64,62 @@ def safe_path(site: Path, rel: str) -> Path:
 
 
 class SitePaths:
-    """`safe_path` for the many files of one run: each folder is resolved once, each file only looked
-    at (a symlink is followed), instead of resolving every path component of every file."""
+    """`safe_path` for the many files of one run: each folder is resolved once, from its resolved parent
+    (a component is resolved again only when it is a symbolic link), and each folder is listed once for
+    the links in it, instead of resolving every component of every file."""
 
     def __init__(self, site: Path):
         self.site = Path(site)
         self._root: Path | None = None
         self._folders: dict[str, Path] = {}
+        self._links: dict[Path, frozenset[str]] = {}  # resolved folder → the names of the symlinks in it
 
     def __call__(self, rel: str) -> Path:
-        pure = PurePosixPath(rel)
         if (
-            pure.is_absolute()
-            or not rel
-            or any(part in ("..", "", ".") for part in rel.split("/"))
+            not rel
+            or rel.startswith("/")
             or "\\" in rel
             or "\x00" in rel
+            or any(part in ("..", "", ".") for part in rel.split("/"))
         ):
             raise UnsafePath(f"refusing to write {rel!r}: not a plain path inside the site")
         root = self._root or self._resolve(self.site, rel)
         self._root = root
         parent, _, name = rel.rpartition("/")
+        folder = self._folder(parent, rel)
+        if self._is_link(folder, name):
+            self._inside(self._resolve(folder / name, rel), root, rel)
+        return root / rel
+
+    def _folder(self, parent: str, rel: str) -> Path:
+        """The folder `parent` (relative to the site) resolved, checked to be inside the site."""
         folder = self._folders.get(parent)
-        if folder is None:
-            folder = self._resolve(root / parent, rel) if parent else root
-            self._inside(folder, root, rel)
-            self._folders[parent] = folder
-        target = folder / name
-        if target.is_symlink():
-            self._inside(self._resolve(target, rel), root, rel)
-        return root / pure
+        if folder is not None:
+            return folder
+        assert self._root is not None
+        if not parent:
+            return self._root
+        up, _, name = parent.rpartition("/")
+        above = self._folder(up, rel)
+        folder = above / name
+        if self._is_link(above, name):
+            folder = self._resolve(folder, rel)
+            self._inside(folder, self._root, rel)
+        self._folders[parent] = folder
+        return folder
+
+    def _is_link(self, folder: Path, name: str) -> bool:
+        names = self._links.get(folder)
+        if names is None:
+            try:
+                with os.scandir(folder) as entries:
+                    names = frozenset(e.name for e in entries if e.is_symlink())
+            except (FileNotFoundError, NotADirectoryError):
+                names = frozenset()  # a folder still to be made holds no link
+            except OSError:  # not listable (no read permission): ask about each name
+                return os.path.islink(folder / name)
+            self._links[folder] = names
+        return name in names
 
     def _resolve(self, path: Path, rel: str) -> Path:
         try:
