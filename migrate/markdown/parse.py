@@ -38,6 +38,8 @@ _MORE_AHEAD = re.compile(r"\s*more\s*-->")
 _DOC_TAGS = re.compile(r"</?(?:html|head|body)(?:\s[^<>]*)?/?>|<!doctype[^<>]*>", re.I)
 _NOT_XML = re.compile("[\x00\ud800-\udfff]")  # NUL (as libxml2 reads it) and lone surrogates: U+FFFD
 _CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
+_ASCII_CONTROL = bytes([*range(1, 9), 0x0B, *range(0x0E, 0x20), 0x7F])  # _CONTROL's ASCII characters
+_ASCII_SPACE = bytes.maketrans(b"\x0c", b" ")
 
 
 def parse_html(html_text: str):
@@ -45,9 +47,11 @@ def parse_html(html_text: str):
     rewriting pass walks and `Converter.convert` turns into Markdown. Never raises on any str."""
     if not html_text.strip():
         return None
-    text = _NOT_XML.sub("\ufffd", html_text)
     # invisible, and lxml refuses them in text outside an element; a form feed is a space in HTML
-    text = _CONTROL.sub("", text).replace("\x0c", " ")
+    if html_text.isascii() and "\x00" not in html_text:  # the common case, in one pass over bytes
+        text = html_text.encode().translate(_ASCII_SPACE, _ASCII_CONTROL).decode()
+    else:
+        text = _CONTROL.sub("", _NOT_XML.sub("\ufffd", html_text)).replace("\x0c", " ")
     text = _DOC_TAGS.sub(" ", without_comments(cdata_as_text(text)))
     text, dropped = limit_depth(text, TEXT_DEPTH)
     try:
