@@ -8,7 +8,7 @@ terms deduplicated by Zola's slug, a newline after the closing `+++`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -97,7 +97,8 @@ def _seo_description(item: Item, mappings: Mappings) -> str:
     """The description an SEO plugin gave the page (Yoast, Rank Math, All in One SEO): what search
     engines showed of it. Their template variables (`%%sitename%%`, `%title%`) are no text of it."""
     for key in mappings.description_meta_keys():
-        text = plain_text(_SEO_VARIABLE.sub(" ", item.meta_value(key)))
+        value = item.meta_value(key)
+        text = plain_text(_SEO_VARIABLE.sub(" ", value)) if value else ""
         if text:
             return text
     return ""
@@ -146,9 +147,78 @@ def _extra(item: Item, ctx: SiteContext, media_url: Callable[[Attachment], str])
 
 def render(fm: dict[str, Any]) -> str:
     """`+++`-delimited TOML, with datetimes written as RFC 3339 (`T`, explicit offset)."""
-    body = tomli_w.dumps(fm)
-    body = _DATETIME_SPACE.sub(r"\1T\2", body)
-    return f"+++\n{escape_toml(body)}+++\n"
+    try:
+        body = _toml(fm)
+    except _Unusual:
+        body = _DATETIME_SPACE.sub(r"\1T\2", tomli_w.dumps(fm))
+    return f"+++\n{escape_toml(body) if '{' in body else body}+++\n"
+
+
+# tomli-w's output (its `date` and `updated` then given their `T`) for what front matter holds:
+# keys and literals, then tables of them; written without tomli-w's character-by-character string
+# loop and its generators. Anything else is left to tomli-w itself.
+class _Unusual(Exception):
+    pass
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_ESCAPES = {i: f"\\u{i:04x}" for i in (*range(32), 127)}
+_TOML_ESCAPES.update({8: "\\b", 9: "\t", 10: "\\n", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\"})
+_TOML_NEEDS_ESCAPE = re.compile(r'[\x00-\x08\x0a-\x1f\x7f"\\]')
+
+
+def _toml(fm: Mapping[str, Any]) -> str:
+    lines: list[str] = []
+    tables = []
+    for key, value in fm.items():
+        if isinstance(value, Mapping):
+            tables.append((key, value))
+        else:
+            lines.append(_toml_line(key, value))
+    for key, table in tables:
+        if lines:
+            lines.append("\n")
+        lines.append(f"[{_toml_key(key)}]\n")
+        for k, v in table.items():
+            if isinstance(v, Mapping):
+                raise _Unusual
+            lines.append(_toml_line(k, v))
+    return "".join(lines)
+
+
+def _toml_line(key: object, value: object) -> str:
+    if type(value) is datetime and key in ("date", "updated"):
+        return f"{key} = {value.isoformat()}\n"  # what _DATETIME_SPACE makes of tomli-w's line
+    return f"{_toml_key(key)} = {_toml_value(value, 0)}\n"
+
+
+def _toml_key(key: object) -> str:
+    if not isinstance(key, str):
+        raise _Unusual
+    return key if _BARE_KEY.fullmatch(key) else _toml_string(key)
+
+
+def _toml_string(text: str) -> str:
+    return '"' + (text.translate(_TOML_ESCAPES) if _TOML_NEEDS_ESCAPE.search(text) else text) + '"'
+
+
+def _toml_value(value: Any, level: int) -> str:
+    kind = type(value)
+    if kind is str:
+        return _toml_string(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int or kind is datetime:
+        return str(value)
+    if kind is list or kind is tuple:
+        if not value:
+            return "[]"
+        if all(isinstance(v, Mapping) for v in value):
+            raise _Unusual  # an array of tables
+        indent = "    " * (level + 1)
+        items = ",\n".join(indent + _toml_value(v, level + 1) for v in value)
+        return f"[\n{items},\n{'    ' * level}]"
+    raise _Unusual  # floats, dates without time, inline tables, subclasses: tomli-w's own rules
 
 
 # tomli-w writes "2018-11-26 10:20:30+02:00"; Zola reads both forms, RFC 3339's `T` is the usual one.

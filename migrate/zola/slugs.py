@@ -21,6 +21,8 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def zola_slug(name: str) -> str:
+    if name.isascii() and "&" not in name:  # nothing to transliterate or decode (most names)
+        return _NON_ALNUM.sub("-", name.lower()).strip("-")
     parts = []
     for char in decode_entities(name) if "&" in name else name:
         if char.isascii():

@@ -10,6 +10,8 @@ alike become one taxonomy, whatever the order they are read in.
 
 from __future__ import annotations
 
+import functools
+
 from migrate.mappings import Mappings
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Item, ItemTerm
@@ -20,10 +22,21 @@ from migrate.zola.text import title_text
 
 def zola_taxonomy(wp_taxonomy: str, mappings: Mappings) -> str:
     """The Zola taxonomy (its name, as Zola's URL of it) for a WordPress one; "" for none."""
-    slug = zola_slug(mappings.taxonomy(wp_taxonomy))
+    return _taxonomy_slug(mappings.taxonomy(wp_taxonomy))
+
+
+# A site has few taxonomies and term names, each seen on many items (and each item's terms are
+# read twice, for the taxonomy pages and for its front matter): their slugs are computed once.
+@functools.lru_cache(maxsize=256)
+def _taxonomy_slug(name: str) -> str:
+    slug = zola_slug(name)
     return slug + "-terms" if is_windows_device(slug) else slug  # /con/ cannot be a folder on Windows
 
 
+_term_title = functools.lru_cache(maxsize=1 << 14)(title_text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
 def zola_term(name: str, taxonomy: str) -> tuple[str, str]:
     """(name to write, slug Zola gives it) of a term; a slug Windows reserves (`con`, `aux`) gets the
     taxonomy's name after it, as Zola would slugify `aux (tag)`."""
@@ -43,7 +56,7 @@ def item_terms(item: Item, ctx: SiteContext, mappings: Mappings) -> tuple[dict[s
     dropped: list[str] = []
     seen: set[tuple[str, str]] = set()
     for wp_taxonomy, raw in names:
-        taxonomy, name = zola_taxonomy(wp_taxonomy, mappings), title_text(raw)
+        taxonomy, name = zola_taxonomy(wp_taxonomy, mappings), _term_title(raw)
         if not name or not mappings.taxonomy(wp_taxonomy):
             continue
         if not taxonomy:
@@ -58,6 +71,9 @@ def item_terms(item: Item, ctx: SiteContext, mappings: Mappings) -> tuple[dict[s
     return out, dropped
 
 
+_name_slug = functools.lru_cache(maxsize=1 << 14)(zola_slug)
+
+
 def _term_name(term: ItemTerm, ctx: SiteContext) -> str:
     known = ctx.terms.get((term.taxonomy, term.slug))
     return known.name if known else term.slug
@@ -70,7 +86,7 @@ def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> di
         for taxonomy, names in item_terms(item, ctx, mappings)[0].items():
             urls.setdefault(f"/{taxonomy}/", f"the {taxonomy} list")
             for name in names:
-                urls.setdefault(f"/{taxonomy}/{zola_slug(name)}/", f"the {taxonomy} page of {name!r}")
+                urls.setdefault(f"/{taxonomy}/{_name_slug(name)}/", f"the {taxonomy} page of {name!r}")
     return urls
 
 
@@ -84,11 +100,11 @@ def term_paths(ctx: SiteContext, items: list[Item], mappings: Mappings) -> dict[
     for item in items:
         for term in item.terms:
             taxonomy = zola_taxonomy(term.taxonomy, mappings)
-            slug = zola_term(title_text(term.name or _term_name(term, ctx)), taxonomy)[1]
+            slug = zola_term(_term_title(term.name or _term_name(term, ctx)), taxonomy)[1]
             if taxonomy and slug and term.slug:
                 paths.setdefault((term.taxonomy, term.slug), f"/{taxonomy}/{slug}/")
         taxonomy = zola_taxonomy("author", mappings)
-        slug = zola_term(title_text(ctx.author_name(item.creator)), taxonomy)[1] if item.creator else ""
+        slug = zola_term(_term_title(ctx.author_name(item.creator)), taxonomy)[1] if item.creator else ""
         if taxonomy and slug:
             paths.setdefault(("author", item.creator), f"/{taxonomy}/{slug}/")
     return paths
