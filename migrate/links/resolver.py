@@ -42,6 +42,7 @@ _FEED = re.compile(r"^(.*/)(?:comments/)?feed/(?:(?:rss2?|rdf|atom)/)?$")
 _DATE_ARCHIVE = re.compile(r"^/\d{4}/(?:\d{2}/(?:\d{2}/)?)?$")
 _ARCHIVES_ID = re.compile(r"^/archives/(\d+)/$")
 _MAX_PEELED = 3  # /slug/2/comment-page-1/feed/: the most suffixes one WordPress URL can carry
+_KNOWN_MAX = 50_000  # URLs whose targets are remembered (pages of a site link to the same URLs)
 
 
 @dataclass(frozen=True)
@@ -117,25 +118,38 @@ class Resolver:
         for login, author in ctx.authors.items():
             if author.id is not None:
                 self.term_ids[("author", str(author.id))] = login
+        self.known: dict[str, Target | None] = {}  # URL → its target, when not relative to the page's
 
     def resolve(self, url: str, page: Item | None = None) -> Target | None:
         """The target of a URL written in `page`; None for what is no link to resolve (mailto:,
         data:, an in-page `#anchor`, a URL that does not parse)."""
+        if url in self.known:
+            return self.known[url]
+        target, relative = self._resolve(url, page)
+        if not relative and len(self.known) < _KNOWN_MAX:
+            self.known[url] = target
+        return target
+
+    def _resolve(self, url: str, page: Item | None) -> tuple[Target | None, bool]:
+        """The target, and whether it was read relative to the page's URL (it then depends on the page)."""
         parts = split(url)
         if parts is None or parts.scheme.lower() not in _SCHEMES or url.strip().startswith("#"):
-            return None
+            return None, False
         home_host = False
         if not parts.netloc:
             if not parts.path and not parts.query:
-                return None
+                return None, False
             if not parts.path.startswith("/"):  # relative to the page's old URL, as the browser read it
                 joined = split(urljoin(page.link.strip(), url.strip())) if page is not None and page.link else None
                 if joined is None or not joined.netloc:
-                    return None
-                parts = joined
-            home_host = not parts.netloc
+                    return None, True
+                return self._target(joined, False), True
+            home_host = True
         elif not self.hosts.is_site(parts.hostname or ""):
-            return Target(EXTERNAL)
+            return Target(EXTERNAL), False
+        return self._target(parts, home_host), False
+
+    def _target(self, parts: SplitResult, home_host: bool) -> Target | None:
         fragment = parts.fragment
         upload = self.library.find(parts, home_host=home_host) or self.library.site_file(parts)
         if upload is not None:

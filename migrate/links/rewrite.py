@@ -78,7 +78,7 @@ class Rewriter:
     def __call__(self, root, item: Item, anchors: Anchors = lambda file: None) -> PageLinks:
         page = _Page(self, item, anchors)
         for el in root.iter():
-            if not isinstance(el.tag, str):
+            if not el.attrib or not isinstance(el.tag, str):  # each rule below reads an attribute
                 continue
             tag = el.tag.lower()
             if tag == "img":
