@@ -25,6 +25,7 @@ _PLAIN_KEYS = ("p", "page_id", "attachment_id", "post_type", "preview")
 _EXT = re.compile(r"\.(html?|php|aspx?)$", re.I)
 _FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\#]')  # "#" too: Zola reads `@/a#b.md` as an anchor
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")  # dropped from a decoded path
 MAX_NAME_BYTES = 120  # file names stay well below the 255-byte limit of common file systems
 
 
@@ -44,7 +45,7 @@ def decode_path(raw: str) -> str:
     """A URL path percent-decoded, normalized, with leading and trailing slash."""
     path = unquote(raw, errors="replace")
     path = unicodedata.normalize("NFC", path)
-    path = "".join(c for c in path if c >= " " and c != "\x7f")
+    path = _CONTROL.sub("", path)
     segments = [s for s in path.split("/") if s not in ("", ".", "..")]
     return "/" + "/".join(segments) + ("/" if segments else "")
 
