@@ -131,7 +131,8 @@ class Renderer:
             content = _CODECOLORER.sub(lambda m: self._codecolorer(m, protected), content)
         content = self._verbatim_code(content, protected)
         content = self._code_shortcodes(content, item, protected)
-        content = _LATEX_INLINE.sub(lambda m: self._protect(protected, _math(html.unescape(m.group(1)))), content)
+        if "$latex" in content:
+            content = _LATEX_INLINE.sub(lambda m: self._protect(protected, _math(html.unescape(m.group(1)))), content)
         if wpblocks.has_blocks(content):
             out = self._blocks(wpblocks.parse_blocks(content), item, notes, set())
         else:
@@ -139,10 +140,11 @@ class Renderer:
         out = self._shortcodes(out, item, notes, protected)
         out = self._flash(out, notes)
         out = self._widget_scripts(out, notes)
-        # a code shortcode typed inside <pre> (Live Writer did this): the shortcode's block replaces it
-        out = _PRE_AROUND_PLACEHOLDER.sub(r"\1", out)
-        while _PLACEHOLDER_RE.search(out):
-            out = _PLACEHOLDER_RE.sub(lambda m: protected[int(m.group(1))], out)
+        if "wp2zola-protected-" in out:
+            # a code shortcode typed inside <pre> (Live Writer did this): the shortcode's block replaces it
+            out = _PRE_AROUND_PLACEHOLDER.sub(r"\1", out)
+            while _PLACEHOLDER_RE.search(out):
+                out = _PLACEHOLDER_RE.sub(lambda m: protected[int(m.group(1))], out)
         self._count_unknown(out, notes)
         return out, notes
 
@@ -170,7 +172,7 @@ class Renderer:
         return self._classic_part(content, notes)
 
     def _classic_part(self, content: str, notes: RenderNotes) -> str:
-        pages = _NEXTPAGE.split(content)
+        pages = _NEXTPAGE.split(content) if "<!--nextpage-->" in content else [content]
         notes.nextpage += len(pages) - 1
         rendered = []
         for page in pages:
@@ -186,7 +188,6 @@ class Renderer:
         a link is not made inside code, a link or a textarea, where WordPress shows the URL as text."""
         if "http" not in text:
             return text
-        kept = _verbatim_spans(text)
 
         def embed(m: re.Match, url: str, whole: str, lead: str = "", trail: str = "") -> str:
             found = self.embeds.html_for(url)
@@ -194,9 +195,14 @@ class Renderer:
                 return lead + found[1] + trail
             return whole if _inside(kept, m.start()) else lead + link_html(html.unescape(url)) + trail
 
-        text = _URL_LINE.sub(lambda m: embed(m, m.group(2), m.group(0), m.group(1), m.group(3)), text)
-        kept = _verbatim_spans(text)
-        return _P_URL.sub(lambda m: embed(m, m.group(1), m.group(0)), text)
+        # the spans are found only for a text that has a URL to embed or link (few have)
+        if _URL_LINE.search(text):
+            kept = _verbatim_spans(text)
+            text = _URL_LINE.sub(lambda m: embed(m, m.group(2), m.group(0), m.group(1), m.group(3)), text)
+        if _P_URL.search(text):
+            kept = _verbatim_spans(text)
+            text = _P_URL.sub(lambda m: embed(m, m.group(1), m.group(0)), text)
+        return text
 
     # -- blocks -------------------------------------------------------------------------------
     def _blocks(self, blocks: list, item: Item, notes: RenderNotes, seen_refs: set[int]) -> str:
@@ -445,6 +451,8 @@ class Renderer:
         """Each `[name` left in the text counts when the text also has `[/name]` or `[name key=`
         (looks like a shortcode, not a bracket in prose). Both sets are collected in one pass
         each: a search of the whole text per `[` was quadratic on a post of unclosed `[caption`."""
+        if "[" not in text:
+            return
         visible = _without_code(text)
         closed = set(_CLOSER_LIKE.findall(visible)) | set(_WITH_ATTRIBUTE.findall(visible))
         for name in _SHORTCODE_LIKE.findall(visible):
