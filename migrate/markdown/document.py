@@ -13,7 +13,7 @@ from migrate.markdown.html2md import Converter, code_block, inline_code_html, pa
 from migrate.markdown.parse import FLATTENED
 from migrate.zola.tera import TEMPLATE_OPENER, escape_html
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])  # removed by `tidy`
 
 
 @dataclass(frozen=True)
@@ -117,5 +117,9 @@ def tidy(markdown: str) -> str:
     """LF only, no control characters, no leading or trailing blank lines, one final newline.
     Lines inside are left alone: html2md already writes one blank line between blocks, and code
     keeps its own blank lines and spaces."""
-    text = _CONTROL.sub("", markdown.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    text = markdown.replace("\r\n", "\n").replace("\r", "\n")
+    # the characters are ASCII, so never part of another character's UTF-8 bytes: deleted there in
+    # one pass in C, several times faster than the regex (surrogatepass: any str round-trips)
+    text = text.encode("utf-8", "surrogatepass").translate(None, _CONTROL_BYTES).decode("utf-8", "surrogatepass")
+    text = text.strip("\n")
     return text + "\n" if text.strip() else ""

@@ -331,7 +331,9 @@ def _classes(el) -> str:
 
 
 def _is_blank(text: str) -> bool:
-    return not text.replace("\xa0", " ").replace("\u200b", "").strip()
+    """Nothing but white space (no-break spaces included) and zero-width spaces."""
+    text = text.strip()
+    return not text or (text[0] == "\u200b" and not text.replace("\u200b", "").strip())
 
 
 @dataclass
@@ -385,7 +387,7 @@ class Converter:
             last_list = [None]
 
         def flush() -> None:
-            text = self._paragraph(resolve(run, True))
+            text = "" if _blank_texts(run) else self._paragraph(resolve(run, True))
             run.clear()
             if text:
                 out.append(text)
@@ -435,7 +437,7 @@ class Converter:
     def _holds_blocks(self, el) -> bool:
         """An inline element around block content (a span around an embed, a link around a card)
         is a container: its blocks must stay blocks, not be flattened into text."""
-        return any(isinstance(d.tag, str) and d.tag in STRONG_BLOCKS for d in el.iterdescendants())
+        return len(el) > 0 and any(isinstance(d.tag, str) and d.tag in STRONG_BLOCKS for d in el.iterdescendants())
 
     def block(self, el, last_list: list) -> list[str]:
         tag = el.tag.lower()
@@ -483,6 +485,8 @@ class Converter:
         )
 
     def _has_block_child(self, el) -> bool:
+        if not len(el):
+            return False
         return any(isinstance(c.tag, str) and c.tag.lower() in BLOCK_TAGS for c in el) or self._holds_blocks(el)
 
     def heading(self, el, level: int) -> list[str]:
@@ -872,7 +876,7 @@ class Converter:
         run: list = [_Text(el.text)] if el.text else []
 
         def flush() -> None:
-            text = self._paragraph(resolve(run, True))
+            text = "" if _blank_texts(run) else self._paragraph(resolve(run, True))
             run.clear()
             if text:
                 out.append(text)
@@ -1390,6 +1394,8 @@ def _item_caption(img, gallery):
 def _is_gallery(el) -> bool:
     """Classic galleries (`div.gallery`, as `[gallery]` renders) and block galleries (`figure` or,
     before WordPress 5.9, `ul` with `wp-block-gallery` / `blocks-gallery-grid`)."""
+    if el.tag not in ("div", "figure", "ul"):
+        return False
     classes = set(_classes(el).split())
     if el.tag == "div":
         return "gallery" in classes
@@ -1537,6 +1543,12 @@ class _Emphasis(str):
     def opens_after_letter(self) -> bool:
         inner = self.lstrip("*~")
         return bool(inner) and (inner[0].isalnum() or inner[0] == "_")
+
+
+def _blank_texts(run: list[str]) -> bool:
+    """Raw texts only, and only white space: what makes no paragraph (mostly the text between
+    blocks), known without resolving and escaping it."""
+    return all(isinstance(p, _Text) for p in run) and not "".join(run).strip()
 
 
 def run_has_text(run: list[str]) -> bool:

@@ -33,6 +33,17 @@ TEXT_DEPTH = 1000  # open elements at most, as the text is parsed (libxml2 gives
 TREE_DEPTH = 80  # levels the converter sees at most (it recurses a few frames per level)
 
 _PARSER = lxml.html.HTMLParser(huge_tree=True)
+# lxml.html's own lookup is a Python method, called for every element the converter touches; this
+# one, in C, gives the same classes but for forms' special ones (FormElement, InputElement, …),
+# whose extra methods nothing here uses
+_PARSER.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+)
 _COMMENT_OPEN = "<!--"
 _MORE_AHEAD = re.compile(r"\s*more\s*-->")
 _DOC_TAGS = re.compile(r"</?(?:html|head|body)(?:\s[^<>]*)?/?>|<!doctype[^<>]*>", re.I)
@@ -48,16 +59,13 @@ def parse_html(html_text: str):
     if not html_text.strip():
         return None
     # invisible, and lxml refuses them in text outside an element; a form feed is a space in HTML
-    if html_text.isascii() and "\x00" not in html_text:  # the common case, in one pass over bytes
-        text = html_text.encode().translate(_ASCII_SPACE, _ASCII_CONTROL).decode()
-    else:
-        text = _CONTROL.sub("", _NOT_XML.sub("\ufffd", html_text)).replace("\x0c", " ")
+    text = _without_controls(html_text)
     text = _DOC_TAGS.sub(" ", without_comments(cdata_as_text(text)))
     text, dropped = limit_depth(text, TEXT_DEPTH)
     try:
         # the document around it is written here, unclosed: lxml's own wrapper would add
         # `</body></html>`, which an unclosed <textarea> or <plaintext> shows as text
-        root = lxml.html.fragment_fromstring("<html><body>" + text, create_parent="div", parser=_PARSER)
+        root = _fragment("<html><body>" + text)
     except (etree.ParserError, ValueError):  # "Document is empty" and the like: keep the words
         root = lxml.html.Element("div")
         root.text = re.sub(r"<[^>]*>", " ", text)
@@ -65,6 +73,35 @@ def parse_html(html_text: str):
     if dropped:
         root.set(FLATTENED, str(dropped))
     return root
+
+
+def _fragment(html: str):
+    """`lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)`, as lxml 6 does it,
+    except that the `<div>` is made by `_PARSER` too: the tree then keeps `_PARSER`'s lookup (the
+    elements moved into lxml's own `<div>` would take its document's, the slow one)."""
+    body = [e for e in lxml.html.document_fromstring(html, parser=_PARSER) if e.tag == "body"]
+    assert len(body) == 1  # as lxml asserts it: the text was given one <body> and has no other
+    root = _PARSER.makeelement("div")
+    if body[0].text and body[0].text.strip():
+        root.text = body[0].text
+    root.extend(body[0])
+    return root
+
+
+def _without_controls(text: str) -> str:
+    """`_NOT_XML` replaced, `_CONTROL` removed, form feeds made spaces. Text without NUL or lone
+    surrogates (nearly all) is done on its UTF-8 bytes, where an ASCII control character is never
+    part of another character: a few passes in C instead of two regex scans."""
+    try:
+        data = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        data = b"\x00"
+    if b"\x00" in data:
+        return _CONTROL.sub("", _NOT_XML.sub("\ufffd", text)).replace("\x0c", " ")
+    text = data.translate(_ASCII_SPACE, _ASCII_CONTROL).decode()
+    if "\ufffe" in text or "\uffff" in text:
+        text = text.replace("\ufffe", "").replace("\uffff", "")
+    return text
 
 
 def without_comments(text: str) -> str:
