@@ -40,7 +40,7 @@ from migrate.wxr.hosts import SiteHosts, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
 from migrate.wxr.markup import AUTO, stored_html
 from migrate.wxr.model import Attachment, Item, Notice, Source, ascii_int
-from migrate.wxr.reader import read_export
+from migrate.wxr.reader import Worked, read_export
 from migrate.zola import frontmatter, scaffold
 from migrate.zola.redirects import FILE, PATH, QUERY, Redirect, redirect_files
 from migrate.zola.sections import FrontPage, section_files
@@ -177,22 +177,25 @@ def plan_site(
     converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout, markup)
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
 
-    def records(pool: multiprocessing.pool.Pool | None) -> Iterator[Item]:
+    def converted(pool: multiprocessing.pool.Pool | None) -> Iterator[tuple[Item, _Made | None]]:
+        """Each item with what is made of it, where it is parsed (a worker of the pool)."""
+        work = converter.first_work if pool is None else _first_work_in_worker
         for n_export, path in enumerate(exports):  # the index pass reported the problems
-            for record in read_export(path, lambda n: None, str(path), n_export, pool):
-                if isinstance(record, Item):
-                    yield record
+            for record in read_export(path, lambda n: None, str(path), n_export, pool, work):
+                if isinstance(record, Worked):
+                    assert record.result is None or isinstance(record.result, _Made)
+                    yield record.item, record.result
 
-    with _pool(jobs, stop, converter) as pool:  # convert: items parsed and bodies made in a pool, the rest in order
-        for item, body in _bodies(pool, converter, records(pool), converter.needs_body, final=False, jobs=jobs):
+    with _pool(jobs, stop, converter) as pool:  # convert: in a pool, folded here in export order
+        for item, made in converted(pool):
             stop.check()
-            plan.outcomes.append(converter.item(item, body))
+            plan.outcomes.append(converter.item(item, made))
             done += 1
             if progress:
                 progress(done, total)
     # pages linking to other pages' anchors, again: in workers forked now, which know every page's anchors
     with _pool(jobs if converter.pending else 1, stop, converter) as pool:
-        converter.finish(lambda items: _bodies(pool, converter, items, lambda item: True, final=True, jobs=jobs))
+        converter.finish(lambda items: _final_bodies(pool, converter, items, jobs))
     stop.check()  # a signal while the workers made them: the run ends here, nothing written
 
     for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
@@ -415,6 +418,19 @@ def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[
 
 
 @dataclass
+class _Made:
+    """What is made of one item to convert, where it is parsed (a worker): its front matter (with the
+    featured files and warnings met making it, said later in order), its body, and the bytes of its
+    content file once they are final (not for the front page, nor a page that waits for anchors)."""
+
+    fm: dict
+    featured: list[Placed]
+    warnings: list[Notice]
+    body: Body
+    data: bytes | None
+
+
+@dataclass
 class _Pending:
     item: Item
     fm: dict
@@ -450,7 +466,7 @@ class _Converter:
     def needs_body(self, item: Item) -> bool:
         return self.decisions.get(item.source, (SKIP, ""))[0] != SKIP
 
-    def item(self, item: Item, body: Body | None = None) -> Outcome:
+    def item(self, item: Item, made: _Made | None = None) -> Outcome:
         plan, warn = self.plan, self.plan.notices.append
         title = title_text(item.title)
         if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
@@ -463,12 +479,11 @@ class _Converter:
         place = self.placements[item.source]
         if place.plain_url:
             plan.plain_urls.append((place.plain_url, place.path))
-        featured: list[Placed] = []
-        fm = frontmatter.front_matter(
-            item, place, self.ctx, self.mappings, outcome == DRAFT, warn, lambda att: self._featured(att, featured)
-        )
+        made = made if made is not None else self._make(item)
+        fm, featured, body = made.fm, made.featured, made.body
+        for notice in made.warnings:
+            warn(notice)
         self.taxonomies.update(fm.get("taxonomies", {}))
-        body = body if body is not None else self.first_body(item)
         if body.failed:
             warn(Notice(item.source, f"content could not be converted ({body.failed}); kept as HTML", item.id))
         if body.flattened:
@@ -511,7 +526,7 @@ class _Converter:
             self.pending.append(_Pending(item, fm))
         else:
             self._account(item, body.links, body.markdown)
-        self._write(item, place, fm, body)
+        self._write(item, place, fm, body, data=made.data)
         return result
 
     def finish(self, final_bodies: Callable[[Iterator[Item]], Iterator[tuple[Item, Body | None]]]) -> None:
@@ -521,6 +536,28 @@ class _Converter:
             assert body is not None
             self._account(pending.item, body.links, body.markdown)
             self._write(pending.item, self.placements[pending.item.source], pending.fm, body, again=True)
+
+    def first_work(self, item: Item) -> tuple[Item, _Made | None]:
+        """What is made of an item (if it is converted) where it is parsed; the item comes back without
+        its content (the bulk of what a worker would send back) unless `finish` converts it again."""
+        made = self._make(item) if self.needs_body(item) else None
+        if made is None or not made.body.links.pending:
+            item = replace(item, content="", content_filtered="")
+        return item, made
+
+    def _make(self, item: Item) -> _Made:
+        """Front matter, first body and (when final) the file's bytes of an item to convert: a pure
+        function of the item and the site, so any worker may make it, in any order."""
+        place = self.placements[item.source]
+        featured: list[Placed] = []
+        warnings: list[Notice] = []
+        draft = self.decisions[item.source][0] == DRAFT
+        fm = frontmatter.front_matter(
+            item, place, self.ctx, self.mappings, draft, warnings.append, lambda att: self._featured(att, featured)
+        )
+        body = self.first_body(item)
+        data = None if place.front_page or body.links.pending else _file_bytes(fm, body)
+        return _Made(fm, featured, warnings, body, data)
 
     def first_body(self, item: Item) -> Body:
         """An item's body before any page's anchors are known (its links to anchors are then pending):
@@ -536,12 +573,14 @@ class _Converter:
             item = replace(item, content=html_content)
         return item_body(item, self.renderer, lambda root, it: self.rewriter(root, it, anchors))
 
-    def _write(self, item: Item, place: Placement, fm: dict, body: Body, again: bool = False) -> None:
+    def _write(
+        self, item: Item, place: Placement, fm: dict, body: Body, again: bool = False, data: bytes | None = None
+    ) -> None:
         self.anchors[place.file] = body.anchors
         if place.front_page:
             self.front_page = FrontPage(fm["title"], body.markdown, place.aliases, fm["extra"])
             return
-        data = (frontmatter.render(fm) + ("\n" + body.markdown if body.markdown else "")).encode("utf-8")
+        data = data if data is not None else _file_bytes(fm, body)
         file = "content/" + place.file
         if again:
             self.plan.files.pop(file, None)
@@ -574,6 +613,10 @@ class _Converter:
         return placed.url
 
 
+def _file_bytes(fm: dict, body: Body) -> bytes:
+    return (frontmatter.render(fm) + ("\n" + body.markdown if body.markdown else "")).encode("utf-8")
+
+
 def _no_anchors(file: str) -> frozenset[str] | None:
     return None
 
@@ -581,9 +624,9 @@ def _no_anchors(file: str) -> frozenset[str] | None:
 _WORKER: _Converter | None = None  # the converter a forked worker inherited
 
 
-def _first_body_in_worker(item: Item) -> Body:
+def _first_work_in_worker(item: Item) -> tuple[Item, _Made | None]:
     assert _WORKER is not None
-    return _WORKER.first_body(item)
+    return _WORKER.first_work(item)
 
 
 def _final_body_in_worker(item: Item) -> Body:
@@ -627,32 +670,24 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _bodies(
-    pool: multiprocessing.pool.Pool | None,
-    converter: _Converter,
-    items: Iterator[Item],
-    wanted: Callable[[Item], bool],
-    final: bool,
-    jobs: int,
+def _final_bodies(
+    pool: multiprocessing.pool.Pool | None, converter: _Converter, items: Iterator[Item], jobs: int
 ) -> Iterator[tuple[Item, Body | None]]:
-    """(item, body) for each item, in order; body None where `wanted` says no body is needed. With a
-    pool, its workers make the bodies and a window of items in flight keeps memory flat; without, this
-    process does, with the same functions, so the output is the same."""
+    """(item, final body) for each item, in order. With a pool, its workers make the bodies and a window
+    of items in flight keeps memory flat; without, this process does, with the same function."""
     if pool is None:
         for item in items:
-            body = (converter.final_body(item) if final else converter.first_body(item)) if wanted(item) else None
-            yield item, body
+            yield item, converter.final_body(item)
         return
-    work = _final_body_in_worker if final else _first_body_in_worker
-    window: deque[tuple[Item, AsyncResult | None]] = deque()
+    window: deque[tuple[Item, AsyncResult]] = deque()
     for item in items:
-        window.append((item, pool.apply_async(work, (item,)) if wanted(item) else None))
+        window.append((item, pool.apply_async(_final_body_in_worker, (item,))))
         if len(window) >= jobs * 16:
             done, result = window.popleft()
-            yield done, result.get() if result is not None else None
+            yield done, result.get()
     while window:
         done, result = window.popleft()
-        yield done, result.get() if result is not None else None
+        yield done, result.get()
 
 
 def _label(item: Item) -> str:

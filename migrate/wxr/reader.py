@@ -38,6 +38,14 @@ class ChannelField:
     source: Source
 
 
+@dataclass
+class Worked:
+    """An item with what `read_export`'s `after` made of it (where the item was parsed)."""
+
+    item: Item
+    result: object
+
+
 Record = ChannelField | Author | Term | Item
 Warn = Callable[[Notice], None]
 
@@ -227,12 +235,19 @@ def _item(el: etree._Element, source: Source) -> Item:
 
 
 def read_export(
-    path: str | Path, warn: Warn, label: str | None = None, export: int = 0, pool: Pool | None = None
-) -> Iterator[Record]:
+    path: str | Path,
+    warn: Warn,
+    label: str | None = None,
+    export: int = 0,
+    pool: Pool | None = None,
+    after: Callable[[Item], tuple[Item, object]] | None = None,
+) -> Iterator[Record | Worked]:
     """Yield the records of one export file, in file order. Problems go to `warn`. `export` is the
     file's index in the run (part of each record's Source: every pass must give the same one).
     With `pool` (a process pool), items are parsed by its workers while this process scans on; the
-    records and warnings are the same, in the same order.
+    records and warnings are the same, in the same order. With `after`, each item is yielded as
+    Worked(*after(item)), computed where the item was parsed (so a worker's work on an item needs no
+    second trip; `after` must then be a module-level function, for the pool to send it).
 
     Raises ExportError when the file cannot be read at all.
     """
@@ -250,13 +265,13 @@ def read_export(
         # fragments in flight: the scanner's notes before each, and its item being parsed (or its raw text)
         window: deque[tuple[list[tuple[int, str]], xmlstream._Raw, AsyncResult | None]] = deque()
 
-        def emit() -> Iterator[Record]:
+        def emit() -> Iterator[Record | Worked]:
             notes, raw, parsing = window.popleft()
             for line, message in notes:
                 warn(Notice(Source(label, line, export=export), message))
             if raw.kind == "item":
                 notices, item = (
-                    parsing.get() if parsing is not None else _parsed_item(raw, scanner.encoding, label, export)
+                    parsing.get() if parsing is not None else _parsed_item(raw, scanner.encoding, label, export, after)
                 )
                 for notice in notices:
                     warn(notice)
@@ -282,7 +297,7 @@ def read_export(
                 seen_notes = len(scanner.notes)
                 parsing = None
                 if raw.kind == "item" and pool is not None:
-                    parsing = pool.apply_async(_parsed_item, (raw, scanner.encoding, label, export))
+                    parsing = pool.apply_async(_parsed_item, (raw, scanner.encoding, label, export, after))
                 window.append((notes, raw, parsing))
                 while len(window) > (_IN_FLIGHT if pool is not None else 0):
                     yield from emit()
@@ -299,12 +314,18 @@ def read_export(
 _IN_FLIGHT = 64  # items parsed ahead by a pool: enough to keep its workers busy, few enough to hold
 
 
-def _parsed_item(raw: xmlstream._Raw, encoding: str, label: str, export: int) -> tuple[list[Notice], Item]:
+def _parsed_item(
+    raw: xmlstream._Raw,
+    encoding: str,
+    label: str,
+    export: int,
+    after: Callable[[Item], tuple[Item, object]] | None = None,
+) -> tuple[list[Notice], Item | Worked]:
     """One item fragment parsed (in a worker, or here), with the warnings it gave."""
     frag = xmlstream.parse_fragment(raw, encoding)
     notices: list[Notice] = []
     item = _item_record(frag, Source(label, frag.line, raw.ordinal, export), notices.append)
-    return notices, item
+    return notices, Worked(*after(item)) if after is not None else item
 
 
 def _item_record(frag: xmlstream.Fragment, source: Source, warn: Warn) -> Item:
