@@ -244,6 +244,21 @@ def test_written_files_are_readable_like_others(tmp_path):
     assert (site / "config.toml").stat().st_mode & 0o777 == 0o644
 
 
+@pytest.mark.parametrize("mode", [0o600, 0o664, 0o755])
+def test_a_file_written_again_keeps_its_mode(tmp_path, mode):
+    """A file the tool replaces keeps the mode the user gave it, even bits the umask would take."""
+    target = tmp_path / "page.md"
+    target.write_text("old")
+    os.chmod(target, mode)
+    old = os.umask(0o022)
+    try:
+        write_atomic(target, b"new", tmp_path / "tmp")
+    finally:
+        os.umask(old)
+    assert target.read_bytes() == b"new"
+    assert target.stat().st_mode & 0o777 == mode
+
+
 def test_a_rerun_reads_no_file_it_wrote_that_is_untouched(tmp_path, monkeypatch):
     """The manifest records each file's size and time: a re-run of the same export compares digests
     and reads none of the files (a file edited since, with another size or time, is read and kept)."""

@@ -17,7 +17,6 @@ import hashlib
 import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -42,10 +41,16 @@ class Writer:
         self.tmp_dir, self.journal, self.site, self.sync_each = tmp_dir, journal, site, sync_each
         self.touched: set[Path] = set()  # folders whose entries changed
         self.unsynced: list[Path] = []  # files renamed without an fsync (where os.sync() does not exist)
+        self._folders: set[Path] = set()  # folders known to exist: a run writes many files into each
+        self._umask = os.umask(0)
+        os.umask(self._umask)
+        self._umask_mode = 0o666 & ~self._umask  # a new file's mode
+        self._count = 0
 
     def write(self, target: Path, data: bytes) -> None:
-        tmp = self._fill(lambda fh: fh.write(data))
-        self.place(tmp, target)
+        mode = self._mode_for(target)
+        tmp = self._fill(lambda fh: fh.write(data), mode)
+        self.place(tmp, target, mode=mode)
 
     def copy(self, source: BinaryIO, target: Path, url: str) -> str:
         """Copy an open local file in; its sha256."""
@@ -56,17 +61,22 @@ class Writer:
                 h.update(chunk)
                 fh.write(chunk)
 
-        tmp = self._fill(fill)
-        self.place(tmp, target, h.hexdigest(), url)
+        mode = self._mode_for(target)
+        tmp = self._fill(fill, mode)
+        self.place(tmp, target, h.hexdigest(), url, mode)
         return h.hexdigest()
 
-    def place(self, tmp: Path, target: Path, sha: str = "", url: str = "") -> None:
-        """Rename a complete temporary file over `target` (journaled first when it is a medium's)."""
+    def place(self, tmp: Path, target: Path, sha: str = "", url: str = "", mode: int | None = None) -> None:
+        """Rename a complete temporary file over `target` (journaled first when it is a medium's).
+        `mode`: the temporary file has the target's mode already (made by this writer)."""
         if sha and self.journal is not None:
             self.journal.append(["d", self._rel(target), sha, url])
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.chmod(tmp, _mode_for(target))  # temporary files are made 0600; a site's files are not
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
+            if mode is None:  # a fetcher's temporary file is 0600; a site's files are not
+                os.chmod(tmp, self._mode_for(target))
             try:
                 os.replace(tmp, target)
             except OSError as err:
@@ -105,11 +115,22 @@ class Writer:
                 sync_folder(folder)
         self.touched.clear()
 
-    def _fill(self, fill: Callable[[BinaryIO], object]) -> Path:
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix="write-", suffix=".part")
+    def _mode_for(self, path: Path) -> int:
+        try:
+            return path.stat().st_mode & 0o777  # keep the mode of the file replaced
+        except OSError:
+            return self._umask_mode
+
+    def _fill(self, fill: Callable[[BinaryIO], object], mode: int) -> Path:
+        """A new temporary file in tmp_dir, with `mode` from the start, filled by `fill`."""
+        if self.tmp_dir not in self._folders:
+            self.tmp_dir.mkdir(parents=True, exist_ok=True)
+            self._folders.add(self.tmp_dir)
+        fd, name = self._create(mode)
         try:
             with os.fdopen(fd, "wb") as fh:
+                if mode & self._umask:  # the umask took bits that the file replaced has
+                    os.chmod(fh.fileno(), mode)
                 fill(fh)
                 if self.sync_each:
                     fh.flush()
@@ -118,6 +139,18 @@ class Writer:
             _unlink(Path(name))
             raise
         return Path(name)
+
+    def _create(self, mode: int) -> tuple[int, str]:
+        """Open a temporary file of this process's own (the site's lock keeps other runs out; O_EXCL
+        and a random part keep out what an earlier run may have left)."""
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        while True:
+            self._count += 1
+            name = os.path.join(self.tmp_dir, f"write-{os.getpid()}-{self._count}-{secrets.token_hex(3)}.part")
+            try:
+                return os.open(name, flags, mode), name
+            except FileExistsError:
+                continue
 
     def _place_across(self, tmp: Path, target: Path) -> None:
         beside = target.parent / f".{target.name[:40]}.{secrets.token_hex(4)}{TEMP_BESIDE}"
