@@ -272,7 +272,7 @@ def index_site(
     stop: Stop | None = None,
 ) -> Site:
     """Read the exports once (no bodies kept), decide each item's fate and place, and build the resolver."""
-    ctx = build_context(exports, warn, on_item=(lambda item: stop.check()) if stop else None, pool=pool)
+    ctx = build_context(exports, warn, pool=pool, check=stop.check if stop else None)
     home = home_path(ctx)
     decisions = {item.source: classify(item, mappings, warn) for item in ctx.items}
     content = [i for i in ctx.items if decisions[i.source][0] != SKIP]

@@ -19,7 +19,7 @@ from migrate.wxr import phpserial
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.markup import signature, site_markup
 from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
-from migrate.wxr.reader import ChannelField, Warn, read_export
+from migrate.wxr.reader import ChannelField, Warn, Worked, read_export
 
 _WP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 
@@ -136,23 +136,52 @@ def _same_item(a: Item, b: Item) -> bool:
     return (a.type, a.link, a.slug, a.title, a.date) == (b.type, b.link, b.slug, b.title, b.date)
 
 
+@dataclass
+class Indexed:
+    """What the index takes from one item's bodies and metadata, made where the item is parsed (a
+    worker sends back this and the item without its bodies, not the bodies)."""
+
+    signature: str | None = None  # of a post's or page's stored content, when it has any
+    attachment: Attachment | None = None
+    reusable: str | None = None  # a reusable block's content
+
+
+def index_entry(item: Item) -> tuple[Item, Indexed]:
+    facts = Indexed()
+    if item.type in ("post", "page") and item.content.strip():
+        facts.signature = signature(item.content)
+    elif item.type == "attachment":
+        facts.attachment = _attachment(item)
+    elif item.type == "wp_block":
+        facts.reusable = item.content
+    return item.without_bodies(), facts
+
+
 def build_context(
     paths: Iterable[str | Path],
     warn: Warn,
     on_item: Callable[[Item], None] | None = None,
     pool: Pool | None = None,
+    check: Callable[[], None] | None = None,
 ) -> SiteContext:
     """First pass over all exports of one site: merge headers, index items without bodies.
     `on_item` sees every item read, bodies included, before it is indexed (an audit counts what the
     bodies hold in this same pass instead of reading the exports again). `pool`: items are parsed
-    by its workers (the result is the same)."""
+    by its workers, which send back only what the index keeps (unless `on_item` wants the bodies);
+    the result is the same. `check` is called for each item (a run that was asked to stop ends there)."""
     ctx = SiteContext()
     offsets: Counter[timedelta] = Counter()
     for n, path in enumerate(paths):  # n: the export's index, part of each item's identity
         label = str(path)
         ctx.files.append(label)
         version: ChannelField | None = None
-        for record in read_export(path, warn, label, n, pool):
+        for record in read_export(path, warn, label, n, pool, index_entry if on_item is None else None):
+            if check is not None:
+                check()
+            if isinstance(record, Item):  # its bodies are here for on_item: the index still keeps the same
+                if on_item is not None:
+                    on_item(record)
+                record = Worked(*index_entry(record))
             if isinstance(record, ChannelField):
                 if record.name == "wxr_version" and version is None:
                     version = record
@@ -178,10 +207,10 @@ def build_context(
                 key = (record.taxonomy, record.slug)
                 if key not in ctx.terms:
                     ctx.terms[key] = record
-            elif isinstance(record, Item):
-                if on_item is not None:
-                    on_item(record)
-                light = record.without_bodies()
+            elif isinstance(record, Worked):
+                light = record.item
+                assert isinstance(record.result, Indexed)
+                facts = record.result
                 first = ctx.by_id.get(light.id) if light.id is not None and not light.damage else None
                 if first is not None:
                     if _same_item(first, light):  # split exports repeat items: the first copy counts
@@ -201,13 +230,13 @@ def build_context(
                     offset = local_offset(light)
                     if offset is not None:
                         offsets[offset] += 1
-                    if light.type == "attachment":
-                        ctx.attachments[light.id] = _attachment(light)
-                    elif light.type in ("post", "page") and record.content.strip():
+                    if facts.attachment is not None:
+                        ctx.attachments[light.id] = facts.attachment
+                    elif facts.signature is not None:
                         ctx.posts_with_content += 1
-                        ctx.signatures[signature(record.content)] += 1
-                    if light.type == "wp_block":  # reusable blocks are content of other posts
-                        ctx.reusable_blocks[light.id] = record.content
+                        ctx.signatures[facts.signature] += 1
+                    if facts.reusable is not None:  # reusable blocks are content of other posts
+                        ctx.reusable_blocks[light.id] = facts.reusable
         if version is None or version.value not in ("1.0", "1.1", "1.2"):
             said = f"wxr_version {version.value!r} is not one WordPress writes" if version else "no wxr_version"
             where = version.source if version else Source(label, 1, export=n)
