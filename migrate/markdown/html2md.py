@@ -12,6 +12,7 @@ Markdown); elements without a rule are unwrapped, so their text is never lost.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 import re
@@ -362,19 +363,25 @@ class Converter:
         headings, and footnotes (Markdown Extra / Jetpack style lists of `li id="fn:1"`)."""
         self.anchors = set()
         self.note_ids = {}
-        for container in root.iter("div", "section", "ol"):
-            if "footnotes" in _classes(container).split() or "wp-block-footnotes" in _classes(container):
-                for li in container.iter("li"):
+        self.linked = set()
+        # one walk for the three kinds (a walk costs less than setting up its tag filter)
+        for el in root.iter("a", "div", "section", "ol", "h1", "h2", "h3", "h4", "h5", "h6"):
+            tag = el.tag
+            if tag == "a":
+                href = el.get("href", "")
+                if href.startswith("#"):
+                    self.linked.add(unquote(href[1:]))
+            elif tag[0] == "h":
+                if any(a.tag in ("table", "details", "dl", "figure") for a in el.iterancestors()):
+                    continue  # written inside raw HTML, where its id is not kept
+                ident = _heading_id(el)
+                if ident:
+                    self.anchors.add(ident)
+                self.anchors.add(_slug(el.text_content()))
+            elif "footnotes" in _classes(el).split() or "wp-block-footnotes" in _classes(el):
+                for li in el.iter("li"):
                     if li.get("id"):
-                        self.note_ids[li.get("id")] = container
-        self.linked = {unquote(a.get("href", "")[1:]) for a in root.iter("a") if a.get("href", "").startswith("#")}
-        for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
-            if any(a.tag in ("table", "details", "dl", "figure") for a in heading.iterancestors()):
-                continue  # written inside raw HTML, where its id is not kept
-            ident = _heading_id(heading)
-            if ident:
-                self.anchors.add(ident)
-            self.anchors.add(zola_slug(heading.text_content()))
+                        self.note_ids[li.get("id")] = el
 
     # -- blocks -----------------------------------------------------------------------------
     def blocks(self, parent, last_list: list | None = None) -> list[str]:
@@ -502,7 +509,7 @@ class Converter:
         # an id is written only where it matters: a link points at it (Zola checks those links)
         # the id the author gave it (its own, or an anchor inside it) is kept: other pages may link to it
         own = _heading_id(el)
-        ident = own or zola_slug(el.text_content())
+        ident = own or _slug(el.text_content())
         attrs = f" {{#{ident}}}" if (own or ident in self.linked) and _ID.match(ident) else ""
         if attrs or _plain_heading(el):
             self.heading_ids.append(ident)
@@ -1000,19 +1007,22 @@ class Converter:
         return resolve(self._parts(el), line_edges)
 
     def _parts(self, el) -> list[str]:
-        parts: list[str] = [_Text(el.text)] if el.text else []
+        text = el.text
+        parts: list[str] = [_Text(text)] if text else []
         for child in el:
-            if isinstance(child.tag, str) and child.tag.lower() not in DROP_TAGS:
-                if child.tag.lower() in ("script", "style"):
+            tag = child.tag  # each read of it makes a new str: read once
+            if isinstance(tag, str) and (tag := tag.lower()) not in DROP_TAGS:
+                if tag in ("script", "style"):
                     pass  # invisible: its code is no text of the line it stands in
-                elif child.tag.lower() == "textarea":
+                elif tag == "textarea":
                     _add(parts, self.inline_textarea(child))
-                elif child.tag.lower() in BLOCK_TAGS:  # a block inside inline content: flattened
+                elif tag in BLOCK_TAGS:  # a block inside inline content: flattened
                     parts += [_Text(" "), *self._parts(child), _Text(" ")]
                 else:
                     _add(parts, self.inline(child))
-            if child.tail:
-                parts.append(_Text(child.tail))
+            tail = child.tail
+            if tail:
+                parts.append(_Text(tail))
         return parts
 
     def inline(self, el) -> Inline:
@@ -1310,6 +1320,8 @@ def _drop_keeping_tail(node) -> None:
 
 
 _ID = re.compile(r"^[\w:.-]+$")
+# a heading's slug is wanted twice (its anchor, then its id), and headings repeat across pages
+_slug = functools.lru_cache(maxsize=4096)(zola_slug)
 
 
 _PLAIN_INLINE = {"strong", "b", "em", "i", "code", "tt", "a", "span", "del", "s", "strike", "font"}

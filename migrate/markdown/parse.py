@@ -273,6 +273,10 @@ class _OpenElements:
         self.depth = 0  # kept elements open
         self.where: dict[str, list[int]] = {}
         self.priority: dict[int, list[int]] = {p: [] for p in set(_END_PRIORITY.values())}
+        # for each end priority, the stacks of the higher ones (what `closable` looks at)
+        self.higher = {
+            mine: [pos for p, pos in self.priority.items() if p > mine] for mine in {100, *_END_PRIORITY.values()}
+        }
 
     def push(self, name: str, kept: bool) -> None:
         self.where.setdefault(name, []).append(len(self.names))
@@ -298,16 +302,19 @@ class _OpenElements:
         if not at:
             return -1
         index = at[-1]
-        mine = _END_PRIORITY.get(name, 100)
-        if any(p > mine and pos and pos[-1] > index for p, pos in self.priority.items()):
-            return -1
+        for pos in self.higher[_END_PRIORITY.get(name, 100)]:
+            if pos and pos[-1] > index:
+                return -1
         return index
 
 
 def limit_depth(text: str, limit: int) -> tuple[str, int]:
     """The text with every tag left out that would open an element deeper than `limit` (with its
     end tag), and how many elements that was. Text that never gets that deep is returned as it is."""
-    if text.count("<") <= limit:  # each open element took a "<": the limit cannot be reached
+    # each element opened takes a "<": while the elements open and the "<" left cannot reach the
+    # limit, and none was left out, the text is returned as it is (most text, long before its end)
+    ahead = text.count("<")
+    if ahead <= limit:
         return text, 0
     stack = _OpenElements()
     cuts: list[tuple[int, int, str]] = []  # (start, end, replacement) of tags left out
@@ -315,6 +322,9 @@ def limit_depth(text: str, limit: int) -> tuple[str, int]:
     pos = 0
     length = len(text)
     while True:
+        if len(stack.names) + ahead <= limit and not cuts:
+            return text, 0
+        ahead -= 1  # at least the "<" found next is behind
         m = _MARKUP.search(text, pos)
         if m is None:
             break
@@ -341,7 +351,8 @@ def limit_depth(text: str, limit: int) -> tuple[str, int]:
             if not kept:
                 cuts.append((m.start(), pos, " " if name in _BLOCKISH else ""))
             continue
-        while (name in _CLOSES_P and stack.top() == "p") or stack.top() in _AUTO_CLOSE.get(name, ()):
+        closes_p, auto_close = name in _CLOSES_P, _AUTO_CLOSE.get(name, ())
+        while (closes_p and stack.top() == "p") or stack.top() in auto_close:
             stack.pop()
         if name in _VOID or text[close - 1] == "/":
             continue
