@@ -187,9 +187,11 @@ _P_CLOSE_AFTER_BLOCK_TAG = _rx("(" + _BLOCK_TAG + r")\s*</p>")
 # Each runs to the first `</name>` after it: `<(script|style|svg|math).*?</\1>` (DOTALL).
 _RAW_NEWLINE_OPENER = _rx(r"<(script|style|svg|math)")
 _KEEP_NEWLINE = "<WPPreserveNewline />"
-# `(?<!<br />)\s*\n`, begun with its first character (a set, `\s` spelled out, which the engine
-# skips to fastest) instead of a look-behind tested at every character: the same matches
-_BARE_NEWLINE = _rx(r"[\t\n\x0b\f\r ](?<!<br />.)(?:\s*\n|(?<=\n))", re.DOTALL)
+# WordPress's `(?<!<br />)\s*\n` run over the reversed text: forward, a match may begin at any
+# space, and the engine tries each one; backward it begins at a newline, which the engine finds by
+# a fast scan. Each match is the part of one run of spaces up to its last newline (from after the
+# run's first space when `<br />` comes before the run), so the direction changes no match.
+_BARE_NEWLINE_REVERSED = _rx(r"\n\s*(?!>/ rb<)")
 
 _BR_AFTER_BLOCK_TAG = _rx("(" + _BLOCK_TAG + r")\s*<br />")
 _BR_BEFORE_SOME_TAGS = _rx(r"<br />(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)")
@@ -282,7 +284,7 @@ def _insert_line_breaks(text: str) -> str:
     text = text.replace("<br>", "<br />").replace("<br/>", "<br />")
     # Whitespace before the newline goes too; a newline right after `<br />` is left alone (but
     # `<br /> \n` still gets a second `<br />`: the look-behind is tested where the spaces start).
-    text = _BARE_NEWLINE.sub("<br />\n", text)
+    text = _BARE_NEWLINE_REVERSED.sub("\n>/ rb<", text[::-1])[::-1]  # `<br />\n`, reversed
     return text.replace(_KEEP_NEWLINE, "\n")
 
 
