@@ -350,7 +350,7 @@ class Renderer:
         would stay in the Markdown): one whose movie is a known provider's becomes its embed (its
         `movies` or embed patterns in mappings/embeds.toml), any other a link to the movie, named by
         its title or alt text; each with a note. Not inside code or a textarea, where it is text."""
-        if "<object" not in text.lower() and "<embed" not in text.lower():
+        if not _FLASH_OPENER.search(text):
             return text
         out: list[str] = []
         pos = 0
@@ -379,7 +379,7 @@ class Renderer:
         """An embed widget's script (`widget_scripts` in mappings/embeds.toml: Twitter's widgets.js
         after a tweet's `<blockquote>`, …) is dropped: the embed's HTML reads without it, and a
         static site should not run it. Not inside a textarea, where it is text."""
-        if "<script" not in text.lower() or not self.embeds.widget_scripts:
+        if not self.embeds.widget_scripts or not _SCRIPT_OPENER.search(text):
             return text
 
         out: list[str] = []
@@ -687,6 +687,10 @@ def _verbatim_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+# `"<object" in text.lower()` and the like without a lowered copy of the text (ASCII case only:
+# no other letter lowers to one of these)
+_FLASH_OPENER = re.compile(r"<(?:object|embed)", re.I | re.A)
+_SCRIPT_OPENER = re.compile(r"<script", re.I | re.A)
 _SCRIPT_OPEN = re.compile(r"<script\b([^>]*)>", re.I)
 _SCRIPT_CLOSE = re.compile(r"</script\s*>", re.I)
 _FLASH_TAG = re.compile(r"<(/?)(object|embed)\b[^>]*?(/?)>", re.I)
