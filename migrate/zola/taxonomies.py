@@ -56,11 +56,12 @@ def item_terms(item: Item, ctx: SiteContext, mappings: Mappings) -> tuple[dict[s
     dropped: list[str] = []
     seen: set[tuple[str, str]] = set()
     for wp_taxonomy, raw in names:
-        taxonomy, name = zola_taxonomy(wp_taxonomy, mappings), _term_title(raw)
-        if not name or not mappings.taxonomy(wp_taxonomy):
+        zola_name, name = mappings.taxonomy(wp_taxonomy), _term_title(raw)
+        if not name or not zola_name:
             continue
+        taxonomy = _taxonomy_slug(zola_name)
         if not taxonomy:
-            dropped.append(f"term {name!r} of taxonomy {mappings.taxonomy(wp_taxonomy)!r} dropped")
+            dropped.append(f"term {name!r} of taxonomy {zola_name!r} dropped")
             continue
         name, slug = zola_term(name, taxonomy)
         if not slug:
