@@ -394,13 +394,15 @@ class Converter:
             last_list = [None]
 
         def flush() -> None:
-            text = "" if _blank_texts(run) else self._paragraph(resolve(run, True))
-            run.clear()
-            if text:
-                out.append(text)
-                last_list[0] = None
-            out.extend(after)
-            after.clear()
+            if run:
+                text = "" if _blank_texts(run) else self._paragraph(resolve(run, True))
+                run.clear()
+                if text:
+                    out.append(text)
+                    last_list[0] = None
+            if after:
+                out.extend(after)
+                after.clear()
 
         if parent.text:
             run.append(self.text(parent.text))
@@ -413,11 +415,12 @@ class Converter:
                 if child.tail:
                     run.append(self.text(child.tail))
                 continue
-            if not isinstance(child.tag, str):
+            tag = child.tag
+            if not isinstance(tag, str):
                 if child.tail:
                     run.append(self.text(child.tail))
                 continue
-            tag = child.tag.lower()
+            tag = tag.lower()
             if tag in DROP_TAGS:
                 pass
             elif tag in ("script", "style") and run_has_text(run):
@@ -436,8 +439,9 @@ class Converter:
                 out.extend(produced)
             else:
                 _add(run, self.inline(child))
-            if child.tail:
-                run.append(self.text(child.tail))
+            tail = child.tail
+            if tail:
+                run.append(self.text(tail))
         flush()
         return out
 
@@ -1469,13 +1473,15 @@ def _squeeze(text: str) -> str:
 def resolve(parts: list[str], line_edges: bool) -> str:
     """Join inline pieces: adjacent raw texts merge (an empty element between them vanishes), then
     each is escaped knowing the characters around it."""
+    edge = " " if line_edges else "a"
+    if len(parts) == 1 and isinstance(parts[0], _Text):  # one text (most paragraphs): what the loop gives
+        return str(escape_inline(_squeeze(parts[0]), edge, edge, not line_edges))  # str: never a _Text
     merged: list[str] = []
     for part in parts:
         if isinstance(part, _Text) and merged and isinstance(merged[-1], _Text):
             merged[-1] = _Text(merged[-1] + part)
         elif part:
             merged.append(part)
-    edge = " " if line_edges else "a"
     out: list[str] = []
     # the last piece with visible content: whether more follows a text, without looking at every
     # piece after it again (quadratic in a paragraph of thousands of pieces)
