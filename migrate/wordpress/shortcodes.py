@@ -226,7 +226,7 @@ def _names_in(text: str, names: Collection[str]) -> list[str]:
         names = (names,)
     present = set(_NAME_IN_TEXT.findall(text))
     # Longest first, so a name that holds another one plus punctuation (`a.b` and `a`) wins.
-    return sorted({n for n in names if n in present}, key=lambda n: (-len(n), n))
+    return sorted(present.intersection(names), key=lambda n: (-len(n), n))
 
 
 def find_shortcodes(text: str, names: Collection[str], *, skip_html: bool = True) -> list[Shortcode]:

@@ -63,9 +63,10 @@ def link_path(link: str) -> str | None:
     parts = parse_url(link)
     if parts is None:
         return None
-    query = parse_qs(parts.query)
-    if any(k in query for k in _PLAIN_KEYS):
-        return None
+    if parts.query:  # most links have none to parse
+        query = parse_qs(parts.query)
+        if any(k in query for k in _PLAIN_KEYS):
+            return None
     return decode_path(parts.path)
 
 
