@@ -488,6 +488,10 @@ class Converter:
             return escape_line_start(text)
         return "\n".join(escape_line_start(line) for line in text.split("\n"))
 
+    def _text_paragraph(self, text: str | None) -> str:
+        """Raw text standing among blocks as a paragraph; none for the white space between them."""
+        return self._paragraph(resolve([_Text(text)], True)) if text and not text.isspace() else ""
+
     def block_p(self, el) -> list[str]:
         return (
             [p for p in [self._paragraph(self.inline_children(el, True))] if p]
@@ -680,14 +684,14 @@ class Converter:
             number += 1
             loose = loose or item_loose
             indent = " " * (len(marker) + 1)
-            tail = self._paragraph(resolve([_Text(child.tail)], True)) if child.tail else ""
+            tail = self._text_paragraph(child.tail)
             if tail:  # text between items (outside any <li>) stays with the item before it
                 body, loose = body + "\n\n" + tail, True
             lines = body.split("\n")
             items.append(
                 marker + " " + lines[0] + "".join("\n" + (indent + line if line else "") for line in lines[1:])
             )
-        intro = self._paragraph(resolve([_Text(el.text)], True)) if el.text else ""
+        intro = self._text_paragraph(el.text)
         if not items:
             last_list[0] = previous  # nothing written: the list before is still the neighbour
             return intro

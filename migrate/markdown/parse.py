@@ -47,6 +47,7 @@ _PARSER.set_element_class_lookup(
 _COMMENT_OPEN = "<!--"
 _MORE_AHEAD = re.compile(r"\s*more\s*-->")
 _DOC_TAGS = re.compile(r"</?(?:html|head|body)(?:\s[^<>]*)?/?>|<!doctype[^<>]*>", re.I)
+_DOC_TAG_STARTS = ("<html", "</html", "<head", "</head", "<body", "</body", "<!doctype")
 _NOT_XML = re.compile("[\x00\ud800-\udfff]")  # NUL (as libxml2 reads it) and lone surrogates: U+FFFD
 _CONTROL = re.compile("[\x01-\x08\x0b\x0e-\x1f\x7f\ufffe\uffff]")
 _ASCII_CONTROL = bytes([*range(1, 9), 0x0B, *range(0x0E, 0x20), 0x7F])  # _CONTROL's ASCII characters
@@ -60,7 +61,9 @@ def parse_html(html_text: str):
         return None
     # invisible, and lxml refuses them in text outside an element; a form feed is a space in HTML
     text = _without_controls(html_text)
-    text = _DOC_TAGS.sub(" ", without_comments(cdata_as_text(text)))
+    text = without_comments(cdata_as_text(text))
+    if _may_have_doc_tags(text):
+        text = _DOC_TAGS.sub(" ", text)
     text, dropped = limit_depth(text, TEXT_DEPTH)
     try:
         # the document around it is written here, unclosed: lxml's own wrapper would add
@@ -73,6 +76,13 @@ def parse_html(html_text: str):
     if dropped:
         root.set(FLATTENED, str(dropped))
     return root
+
+
+def _may_have_doc_tags(text: str) -> bool:
+    """Whether `_DOC_TAGS` can match: their starts, looked for by `in` in the text lowercased, are
+    found faster than the pattern fails (it stops at every "<")."""
+    lower = text.lower()
+    return any(start in lower for start in _DOC_TAG_STARTS)
 
 
 def _fragment(html: str):
@@ -384,6 +394,9 @@ def limit_depth(text: str, limit: int) -> tuple[str, int]:
 _HIDDEN = frozenset({"script", "style", "template", "noscript", "head", "title"})
 
 
+_SHALLOW = 8  # levels most posts never reach
+
+
 @functools.cache
 def _at_depth(depth: int) -> etree.XPath:
     """The elements `depth` levels below the context element."""
@@ -395,6 +408,8 @@ def flatten_deep(root, limit: int) -> int:
     it, in order, but no child elements: the tree is at most `limit + 1` levels deep. Block
     boundaries become spaces; script and style text stays invisible. Returns the elements removed."""
     removed = 0
+    if limit > _SHALLOW and not _at_depth(_SHALLOW)(root):
+        return 0  # nothing that deep, so nothing deeper (the shorter path is quicker to evaluate)
     for el in _at_depth(limit)(root):  # found in C: walking every element in Python costs more
         if not len(el):
             continue
