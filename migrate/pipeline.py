@@ -34,7 +34,7 @@ from migrate.site.journal import JOURNAL
 from migrate.site.lock import PRIVATE, SiteLock, clean_legacy_tmp
 from migrate.site.manifest import MANIFEST, Manifest, site_origin
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
-from migrate.site.plan import FileRef, Plan, PlannedFile
+from migrate.site.plan import FileRef, Plan, PlannedFile, Spool, Stored
 from migrate.wordpress.render import Renderer
 from migrate.wxr.hosts import SiteHosts, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
@@ -157,6 +157,7 @@ def plan_site(
     media = media or MediaOptions()
     markup = markup or mappings.markup()
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
+    plan.spool = Spool(plan)
     warn = plan.notices.append
     stop = stop or Stop()
     with _pool(jobs, stop) as pool:
@@ -427,7 +428,7 @@ class _Made:
     featured: list[Placed]
     warnings: list[Notice]
     body: Body
-    data: bytes | None
+    data: bytes | Stored | None  # set aside in the plan's spool by the worker that made them
 
 
 @dataclass
@@ -556,7 +557,10 @@ class _Converter:
             item, place, self.ctx, self.mappings, draft, warnings.append, lambda att: self._featured(att, featured)
         )
         body = self.first_body(item)
-        data = None if place.front_page or body.links.pending else _file_bytes(fm, body)
+        data: bytes | Stored | None = None
+        if not (place.front_page or body.links.pending):
+            data = _file_bytes(fm, body)
+            data = self.plan.spool.put(data) if self.plan.spool is not None else data
         return _Made(fm, featured, warnings, body, data)
 
     def first_body(self, item: Item) -> Body:
@@ -574,7 +578,13 @@ class _Converter:
         return item_body(item, self.renderer, lambda root, it: self.rewriter(root, it, anchors))
 
     def _write(
-        self, item: Item, place: Placement, fm: dict, body: Body, again: bool = False, data: bytes | None = None
+        self,
+        item: Item,
+        place: Placement,
+        fm: dict,
+        body: Body,
+        again: bool = False,
+        data: bytes | Stored | None = None,
     ) -> None:
         self.anchors[place.file] = body.anchors
         if place.front_page:

@@ -143,12 +143,18 @@ def _loop_or(err: BaseException) -> str:
 class Change:
     path: str
     action: str  # create | change | unchanged | remove | conflict | kept | missing
-    new: bytes | None = None  # None for removals and for files by reference
-    old: bytes | None = None  # None when the file does not exist (or is a medium, not read)
+    old: bytes | None = None  # None when the file does not exist, or was not read (unchanged, a medium)
     reason: str = ""
     planned: PlannedFile | None = None
     copy_from: str = ""  # a medium: a file of the site with the same origin, copied instead of fetched
     sha: str = ""  # sha256 of `new`, computed once
+
+    @property
+    def new(self) -> bytes | None:
+        """The bytes planned (read when asked: the plan keeps them aside); None for removals and media."""
+        if self.action == REMOVE or self.planned is None:
+            return None
+        return self.planned.data
 
 
 @dataclass
@@ -212,28 +218,28 @@ def compare(
         if planned.ref is not None:
             result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result, earlier))
             continue
-        data = planned.data or b""
-        sha = digest(data)
+        sha = planned.sha
         if manifest.files.get(rel) == sha and manifest.unchanged_on_disk(rel, target):
             # the bytes wp2zola wrote last, untouched since (size and time): not read again
-            result.changes.append(Change(rel, UNCHANGED, data, data, planned=planned, sha=sha))
+            result.changes.append(Change(rel, UNCHANGED, planned=planned, sha=sha))
             continue
         if target.is_dir():  # never replaced, not even with --force: a folder holds files of its own
-            result.changes.append(Change(rel, CONFLICT, data, None, "a folder is in its place", planned))
+            result.changes.append(Change(rel, CONFLICT, None, "a folder is in its place", planned))
             continue
         old = _read(target)
+        old_sha = digest(old) if old is not None else ""
         if old is None:
-            result.changes.append(Change(rel, CREATE, data, planned=planned, sha=sha))
-        elif old == data:
-            result.changes.append(Change(rel, UNCHANGED, data, old, planned=planned, sha=sha))
+            result.changes.append(Change(rel, CREATE, planned=planned, sha=sha))
+        elif old_sha == sha:
+            result.changes.append(Change(rel, UNCHANGED, planned=planned, sha=sha))
         elif planned.keep_existing and not manifest.wrote(rel):
-            result.changes.append(Change(rel, KEPT, data, old, "the site's own file", planned))
-        elif manifest.files.get(rel) == digest(old) or force:
-            reason = "forced" if manifest.files.get(rel) != digest(old) else ""
-            result.changes.append(Change(rel, CHANGE, data, old, reason, planned, sha=sha))
+            result.changes.append(Change(rel, KEPT, old, "the site's own file", planned))
+        elif manifest.files.get(rel) == old_sha or force:
+            reason = "forced" if manifest.files.get(rel) != old_sha else ""
+            result.changes.append(Change(rel, CHANGE, old, reason, planned, sha=sha))
         else:
             why = "edited since wp2zola wrote it" if manifest.wrote(rel) else "not written by wp2zola"
-            result.changes.append(Change(rel, CONFLICT, data, old, why, planned))
+            result.changes.append(Change(rel, CONFLICT, old, why, planned))
     for rel in sorted(set(manifest.files) - set(plan.files)):
         if manifest.origins.get(rel, key) not in ours:  # written from another site's exports: theirs to remove
             result.kept_from_other_exports += 1
@@ -246,11 +252,9 @@ def compare(
             continue
         if manifest.still_ours(rel, target) or force:
             medium = rel in manifest.sources  # a medium's bytes are not shown in a diff; a page's are
-            result.changes.append(Change(rel, REMOVE, None, None if medium else _read(target)))
+            result.changes.append(Change(rel, REMOVE, None if medium else _read(target)))
         else:
-            result.changes.append(
-                Change(rel, CONFLICT, None, None, "no longer planned, but edited since wp2zola wrote it")
-            )
+            result.changes.append(Change(rel, CONFLICT, None, "no longer planned, but edited since wp2zola wrote it"))
     return result
 
 
@@ -341,7 +345,7 @@ def _intents(changes: Changes) -> Iterator[journal.Entry]:
     for change in changes.changes:
         planned = change.planned
         if change.action in (CREATE, CHANGE) and (planned is None or planned.ref is None):
-            yield ["w", change.path, change.sha or digest(change.new or b"")]
+            yield ["w", change.path, change.sha]
         elif change.action == REMOVE:
             yield ["r", change.path]
 
@@ -445,13 +449,13 @@ def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) ->
         run.done += 1
     elif change.action in (CREATE, CHANGE):
         run.writer.write(target, change.new or b"")
-        manifest.record(change.path, change.sha or digest(change.new or b""), run.key, target)
+        manifest.record(change.path, change.sha, run.key, target)
         run.done += 1
     elif change.action == UNCHANGED:
         if planned is not None and planned.ref is not None:
             manifest.record(change.path, manifest.files[change.path], run.key, target, planned.ref.url)
         else:
-            sha = change.sha or digest(change.new or b"")
+            sha = change.sha or (planned.sha if planned is not None else "")
             if manifest.files.get(change.path) == sha and change.path in manifest.stats:
                 manifest.origins[change.path] = run.key  # size and time already recorded, and still true
             else:

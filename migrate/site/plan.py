@@ -1,13 +1,19 @@
 """The plan: every file of the Zola site and the fate of every item, as data.
 
-Nothing here writes. A planned file holds its bytes (content, sections, config, templates,
-redirect maps) or, for media, a reference: the URL it is fetched from, or a local copy it is
-taken from. `apply` compares the plan with the site on disk and either carries it out or prints
+Nothing here writes into the site. A planned file has its bytes (content, sections, config,
+templates, redirect maps) or, for media, a reference: the URL it is fetched from, or a local copy it
+is taken from. The bytes are set aside in a spool outside the site as they are made, so the plan's
+memory does not grow with the site's size. `apply` compares the plan with the site on disk and either carries it out or prints
 it (the dry run is the same plan).
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import tempfile
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,14 +31,76 @@ class FileRef:
     size: int | None = None  # once known (a local copy, the attachment's metadata)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """Where a planned file's bytes were set aside (a spool file, at an offset), and their digest."""
+
+    spool: str
+    offset: int
+    size: int
+    sha: str
+
+    def read(self) -> bytes:
+        with open(self.spool, "rb") as fh:
+            fh.seek(self.offset)
+            data = fh.read(self.size)
+        if len(data) != self.size:
+            raise OSError(f"{self.spool}: the spool is shorter than its records")
+        return data
+
+
+class Spool:
+    """Set-aside bytes of planned files: a folder outside the site, one append-only file per process
+    writing to it (a worker forked from the planner writes a file of its own). The folder is removed
+    when the plan that owns it is gone, or at exit."""
+
+    def __init__(self, owner: object):
+        self.folder = tempfile.mkdtemp(prefix="wp2zola-spool-")
+        weakref.finalize(owner, _remove, self.folder, os.getpid())
+        self._fd = -1
+        self._pid = -1
+        self._path = ""
+        self._end = 0
+
+    def put(self, data: bytes) -> Stored:
+        if self._pid != os.getpid():  # first use in this process
+            self._pid = os.getpid()
+            self._path = os.path.join(self.folder, f"spool-{self._pid}")
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
+            self._end = 0
+        offset = self._end
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+        self._end += len(data)
+        return Stored(self._path, offset, len(data), hashlib.sha256(data).hexdigest())
+
+
+def _remove(folder: str, pid: int) -> None:
+    if os.getpid() == pid:  # not in a forked process, where the plan lives on in its parent
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @dataclass
 class PlannedFile:
     path: str  # relative to the site root, with "/"
     role: str  # content | section | config | template | media | redirects
-    data: bytes | None = None  # the bytes; None for a file by reference
+    body: bytes | Stored | None = None  # the bytes, or where they are set aside; None for a file by reference
     ref: FileRef | None = None
     keep_existing: bool = False  # an existing file of the user's here wins (sections of an existing site)
     used_by: list[str] = field(default_factory=list)  # media: the items that reference it ("id 12 /x/")
+
+    @property
+    def data(self) -> bytes | None:
+        """The file's bytes (read back from the spool where they were set aside)."""
+        return self.body.read() if isinstance(self.body, Stored) else self.body
+
+    @property
+    def sha(self) -> str:
+        """sha256 of the bytes ("" for a file by reference)."""
+        if isinstance(self.body, Stored):
+            return self.body.sha
+        return hashlib.sha256(self.body).hexdigest() if self.body is not None else ""
 
 
 @dataclass
@@ -55,10 +123,13 @@ class Plan:
     base_url: str = ""
     exports: list[str] = field(default_factory=list)  # the export file names this plan was made from
     origin: str = ""  # the site the exports are of (its address): whose files a later run may remove
+    spool: Spool | None = field(default=None, repr=False, compare=False)  # where added bytes are set aside
 
     def add(self, f: PlannedFile) -> None:
         if f.path in self.files:  # the URL planner gives unique files; this guards its promise
             raise RuntimeError(f"two planned files at {f.path}")
+        if self.spool is not None and isinstance(f.body, bytes):
+            f.body = self.spool.put(f.body)
         self.files[f.path] = f
 
     def counts(self) -> dict[str, int]:
