@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 def ascii_int(text: object) -> int | None:
@@ -12,7 +12,7 @@ def ascii_int(text: object) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Source:
     """Where something was read: file and line (1-based). It is also an item's identity in a run, so
     it holds what the layout of the files cannot share: the fragment's index in its file (two items
@@ -27,7 +27,7 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Notice:
     """A warning for the report: where, which item (if any), what."""
 
@@ -41,7 +41,7 @@ class Notice:
         return f"{where}{item}{self.message}"
 
 
-@dataclass
+@dataclass(slots=True)
 class Author:
     login: str
     display_name: str = ""
@@ -49,7 +49,7 @@ class Author:
     id: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Term:
     taxonomy: str  # WordPress taxonomy: category, post_tag, or a custom one
     slug: str
@@ -59,7 +59,7 @@ class Term:
     id: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class ItemTerm:
     """A term as attached to an item (`<category domain=… nicename=…>`)."""
 
@@ -68,7 +68,7 @@ class ItemTerm:
     name: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Comment:
     id: int | None
     author: str
@@ -82,7 +82,7 @@ class Comment:
     user_id: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Channel:
     """Site-level facts from the `<channel>` header."""
 
@@ -96,7 +96,7 @@ class Channel:
     base_blog_url: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
     """One `<item>`: a post, page, attachment, menu item, or any other post type."""
 
@@ -140,12 +140,12 @@ class Item:
 
     def without_bodies(self) -> Item:
         """A light copy for the site index: bodies and comments are read again when converting."""
-        copy = Item(**{**self.__dict__, "content": "", "content_filtered": "", "comments": []})
+        copy = replace(self, content="", content_filtered="", comments=[])
         copy.meta = [(k, v) for k, v in self.meta if not k.startswith("_oembed")]
         return copy
 
 
-@dataclass
+@dataclass(slots=True)
 class Attachment:
     """What the media step and featured images need to know about an attachment item."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -179,6 +180,8 @@ _ITEM_TEXT = {
     ("wp", "attachment_url"): "attachment_url",
 }
 _ITEM_INT = {"post_id": "id", "post_parent": "parent", "menu_order": "menu_order"}
+# Values that repeat across items: one string each for the whole run (the index keeps every item)
+_SHARED = {"type", "status", "creator", "comment_status", "password"}
 
 
 def _item(el: etree._Element, source: Source) -> Item:
@@ -191,7 +194,8 @@ def _item(el: etree._Element, source: Source) -> Item:
             attr = _ITEM_TEXT[key]
             if attr not in seen:
                 seen.add(attr)
-                setattr(item, attr, _text(child))
+                value = _text(child)
+                setattr(item, attr, sys.intern(value) if attr in _SHARED else value)
         elif kind == "wp" and local in _ITEM_INT:
             attr = _ITEM_INT[local]
             if attr not in seen:
@@ -202,12 +206,16 @@ def _item(el: etree._Element, source: Source) -> Item:
         elif key == ("", "category"):
             domain = child.get("domain") or "category"
             item.terms.append(
-                ItemTerm("post_tag" if domain == "tag" else domain, child.get("nicename") or "", _text(child))
+                ItemTerm(
+                    sys.intern("post_tag" if domain == "tag" else domain),
+                    sys.intern(child.get("nicename") or ""),
+                    sys.intern(_text(child)),
+                )
             )
         elif key == ("wp", "postmeta"):
             f = _fields(child)
             if "meta_key" in f:
-                item.meta.append((f["meta_key"], f.get("meta_value", "")))
+                item.meta.append((sys.intern(f["meta_key"]), f.get("meta_value", "")))
         elif key == ("wp", "comment"):
             f = _fields(child)
             item.comments.append(
