@@ -78,3 +78,20 @@ def test_imports_go_down():
                     f"{path.relative_to(PACKAGE)}:{line} ({me}, layer {RANK[me]}) imports {other} (layer {RANK[other]})"
                 )
     assert not wrong, "\n".join(wrong)
+
+
+def test_a_run_that_fetches_nothing_loads_no_http_client(tmp_path):
+    """requests (17 MB here) and textile are imported where they are needed: a --no-download run of an
+    HTML site loads neither (memory is a target of its own, issue 9)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from migrate.cli import main; sys.argv = ['wp2zola', 'migrate', sys.argv[1], '--out', sys.argv[2],"
+        " '--no-download', '-q']\ntry:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "loaded = [m for m in ('requests', 'urllib3', 'textile') if m in sys.modules]\nassert not loaded, loaded\n"
+    )
+    sample = Path(__file__).parent.parent / "samples" / "example-blog.wordpress.xml"
+    run = subprocess.run([sys.executable, "-c", script, str(sample), str(tmp_path / "site")], capture_output=True)
+    assert run.returncode == 0, run.stderr.decode()
+    assert (tmp_path / "site" / "config.toml").is_file()

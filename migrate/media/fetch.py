@@ -21,12 +21,13 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
-from typing import BinaryIO, Self
+from typing import TYPE_CHECKING, BinaryIO, Self
 from urllib.parse import unquote, urljoin, urlsplit
 
-import requests
-
 from migrate.wxr.model import ascii_int
+
+if TYPE_CHECKING:  # imported where a fetch needs it: a run that fetches nothing does without its 17 MB
+    import requests
 
 __all__ = ["DEFAULT_USER_AGENT", "FetchRequest", "FetchResult", "Fetcher"]
 
@@ -271,6 +272,8 @@ class Fetcher:
 
     def _attempt(self, request: FetchRequest, result: FetchResult, run: _Run) -> tuple[int, str]:
         """One try: follow redirects, check the response, save the body. Returns (size, sha256)."""
+        import requests
+
         url = request.url
         session = self._session()
         for _hop in range(MAX_REDIRECTS + 1):
@@ -361,6 +364,8 @@ class Fetcher:
     def _stream(
         self, response: requests.Response, out: BinaryIO, length: int | None, expect_html: bool, run: _Run
     ) -> tuple[int, str]:
+        import requests
+
         size = 0
         digest = hashlib.sha256()
         head: bytes | None = None if expect_html else b""
@@ -405,6 +410,8 @@ class Fetcher:
         return self._executor
 
     def _session(self) -> requests.Session:
+        import requests
+
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
@@ -527,6 +534,8 @@ def _size(n: int) -> str:
 
 def _request_failure(err: requests.RequestException, url: str, timeout: tuple[float, float]) -> _Failure:
     """A failure for an error raised before any response arrived."""
+    import requests
+
     parts = urlsplit(url)
     where = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)  # no user:password@
     if isinstance(err, requests.ConnectTimeout):
@@ -542,6 +551,8 @@ def _request_failure(err: requests.RequestException, url: str, timeout: tuple[fl
 
 def _body_failure(err: requests.RequestException, size: int, length: int | None, read_timeout: float) -> _Failure:
     """A failure for an error raised while the body was arriving."""
+    import requests
+
     if _timed_out(err):
         return _Failure(f"the download stalled after {size} bytes (no data for {read_timeout:g} s)", retry=True)
     if length is not None and size < length:
@@ -584,6 +595,8 @@ _NOISE = re.compile(r"^(?:\w+ConnectionPool\(host='[^']*', port=\d+\)|<[^>]*>): 
 
 def _reason(err: BaseException) -> str:
     """The most specific readable reason in a nest of requests/urllib3 exceptions."""
+    import requests
+
     causes = list(_causes(err))
     for cause in causes:
         if isinstance(cause, OSError) and not isinstance(cause, requests.RequestException) and cause.strerror:

@@ -27,7 +27,6 @@ import re
 from collections import Counter
 
 import pyromark
-import textile
 
 from migrate.wxr.model import Item
 
@@ -92,6 +91,8 @@ def stored_html(item: Item, markup: str) -> str:
     if item.content_filtered.strip() and item.meta_value("_wpcom_is_markdown"):
         return _markdown(item.content_filtered)  # Jetpack Markdown: the author's source
     if markup == "textile":
+        import textile  # here: only Textile sites pay for it (and the regex module it brings)
+
         return _protected(item.content, lambda text: textile.textile(text))
     if markup == "markdown":
         return _markdown(item.content)
