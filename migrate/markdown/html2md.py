@@ -364,7 +364,7 @@ class Converter:
         self.anchors = set()
         self.note_ids = {}
         self.linked = set()
-        # one walk for the three kinds (a walk costs less than setting up its tag filter)
+        # one walk for the three kinds: setting up lxml's tag filter costs more than the walk
         for el in root.iter("a", "div", "section", "ol", "h1", "h2", "h3", "h4", "h5", "h6"):
             tag = el.tag
             if tag == "a":

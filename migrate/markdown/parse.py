@@ -89,12 +89,14 @@ def _fragment(html: str):
     """`lxml.html.fragment_fromstring(html, create_parent="div", parser=_PARSER)`, as lxml 6 does it,
     except that the `<div>` is made by `_PARSER` too: the tree then keeps `_PARSER`'s lookup (the
     elements moved into lxml's own `<div>` would take its document's, the slow one)."""
-    body = [e for e in lxml.html.document_fromstring(html, parser=_PARSER) if e.tag == "body"]
-    assert len(body) == 1  # as lxml asserts it: the text was given one <body> and has no other
+    doc = lxml.html.document_fromstring(html, parser=_PARSER)
+    assert doc.tag == "html"  # lxml's checks, and its message (an item that fails says it)
+    bodies = [e for e in doc if e.tag == "body"]
+    assert len(bodies) == 1, f"too many bodies: {bodies!r} in {html!r}"
     root = _PARSER.makeelement("div")
-    if body[0].text and body[0].text.strip():
-        root.text = body[0].text
-    root.extend(body[0])
+    if bodies[0].text and bodies[0].text.strip():
+        root.text = bodies[0].text
+    root.extend(bodies[0])
     return root
 
 
