@@ -271,15 +271,19 @@ def read_export(
         seen_notes = 0
         said: set[str] = set()
         # fragments in flight: the scanner's notes before each, and its item being parsed (or its raw text)
-        window: deque[tuple[list[tuple[int, str]], xmlstream._Raw, AsyncResult | None]] = deque()
+        window: deque[tuple[list[tuple[int, str]], xmlstream._Raw, _Batch | None, int]] = deque()
+        batch = _Batch(pool, (scanner.encoding, label, export, after))
+        ahead = _BATCH * 4 * (getattr(pool, "_processes", 1) or 1) if pool is not None else 0
 
         def emit() -> Iterator[Record | Worked]:
-            notes, raw, parsing = window.popleft()
+            notes, raw, parsing, index = window.popleft()
             for line, message in notes:
                 warn(Notice(Source(label, line, export=export), message))
             if raw.kind == "item":
                 notices, item = (
-                    parsing.get() if parsing is not None else _parsed_item(raw, scanner.encoding, label, export, after)
+                    parsing.get(index)
+                    if parsing is not None
+                    else _parsed_item(raw, scanner.encoding, label, export, after)
                 )
                 for notice in notices:
                     warn(notice)
@@ -303,11 +307,17 @@ def read_export(
                 found = True
                 notes = scanner.notes[seen_notes:]
                 seen_notes = len(scanner.notes)
-                parsing = None
                 if raw.kind == "item" and pool is not None:
-                    parsing = pool.apply_async(_parsed_item, (raw, scanner.encoding, label, export, after))
-                window.append((notes, raw, parsing))
-                while len(window) > (_IN_FLIGHT if pool is not None else 0):
+                    if batch.result is not None:  # sent before it was full (its first item was wanted)
+                        batch = _Batch(pool, batch.args)
+                    window.append((notes, raw, batch, len(batch.raws)))
+                    batch.raws.append(raw)
+                    if len(batch.raws) == _BATCH:
+                        batch.send()
+                        batch = _Batch(pool, batch.args)
+                else:
+                    window.append((notes, raw, None, 0))
+                while len(window) > ahead:
                     yield from emit()
             while window:
                 yield from emit()
@@ -319,7 +329,40 @@ def read_export(
         raise ExportError(f"{label}: not a WordPress export (no <channel> or <item> element found)")
 
 
-_IN_FLIGHT = 64  # items parsed ahead by a pool: enough to keep its workers busy, few enough to hold
+_BATCH = 32  # items a worker parses per task: one task per item costs more in the pool than parsing
+
+
+class _Batch:
+    """Item fragments sent to a pool's worker as one task; read back by their index."""
+
+    def __init__(self, pool: Pool | None, args: tuple):
+        self.pool, self.args = pool, args
+        self.raws: list[xmlstream._Raw] = []
+        self.result: AsyncResult | None = None
+        self.parsed: list[tuple[list[Notice], Item | Worked]] | None = None
+
+    def send(self) -> None:
+        assert self.pool is not None
+        self.result = self.pool.apply_async(_parsed_items, (self.raws, *self.args))
+
+    def get(self, index: int) -> tuple[list[Notice], Item | Worked]:
+        if self.result is None:  # the last batch, not full: sent when its first item is wanted
+            self.send()
+        if self.parsed is None:
+            assert self.result is not None
+            self.parsed = self.result.get()
+            self.raws = []
+        return self.parsed[index]
+
+
+def _parsed_items(
+    raws: list[xmlstream._Raw],
+    encoding: str,
+    label: str,
+    export: int,
+    after: Callable[[Item], tuple[Item, object]] | None = None,
+) -> list[tuple[list[Notice], Item | Worked]]:
+    return [_parsed_item(raw, encoding, label, export, after) for raw in raws]
 
 
 def _parsed_item(
