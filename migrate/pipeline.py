@@ -7,6 +7,7 @@ fetching).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.pool
 import signal
@@ -656,10 +657,15 @@ def _pool(jobs: int, stop: Stop, converter: _Converter | None = None) -> Iterato
         return
     stop.deferred = True
     _WORKER = converter
+    # What exists now is shared with the workers, page by page, until someone writes to it; the cyclic
+    # collector of each worker would write to every object it walks (copying every page of the index
+    # into every worker), so what exists now is moved out of its sight.
+    gc.freeze()
     try:
         pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
     finally:
         _WORKER = None
+        gc.unfreeze()
     try:
         yield pool
     except BaseException:
