@@ -338,21 +338,27 @@ def generate(source: Path, dest: Path, items: int | None = None, min_bytes: int 
 @dataclass
 class Run:
     seconds: float
-    peak_rss: int  # bytes
+    peak: int  # bytes of PSS (see _tree_memory)
     files: int
     status: int
     note: str = ""
+    peak_rss: int = 0  # bytes: the summed RSS, for reference
 
 
 OWN_CMDLINE = Path("/proc/self/cmdline").read_bytes() if Path("/proc/self/cmdline").exists() else b""
 
 
-def _tree_rss(pgid: int) -> tuple[int, int]:
-    """(summed VmRSS, largest VmHWM) of the processes of the group (the child was made a session leader).
+def _tree_memory(pgid: int) -> tuple[int, int]:
+    """(summed PSS, summed VmRSS) of the processes of the group (the child was made a session leader).
+
+    PSS (proportional set size) counts a page shared by n processes as 1/n in each: the memory the
+    machine really spends. Forked workers share most of their parent's pages (copy on write), which a
+    sum of RSS would count once per worker. For one process, PSS is its RSS less its share of the
+    libraries other programs have mapped too.
 
     A process whose command line is still ours is the child between fork and exec: it maps this
     benchmark's own memory, so it is not counted."""
-    total = hwm = 0
+    pss = rss = 0
     for name in os.listdir("/proc"):
         if not name.isdigit():
             continue
@@ -364,42 +370,45 @@ def _tree_rss(pgid: int) -> tuple[int, int]:
             with open(f"/proc/{name}/cmdline", "rb") as f:
                 if f.read() == OWN_CMDLINE:
                     continue
-            with open(f"/proc/{name}/status", "rb") as f:
-                fields = dict(line.split(b":", 1) for line in f.read().splitlines() if b":" in line)
-            total += int(fields[b"VmRSS"].split()[0]) * 1024
-            hwm = max(hwm, int(fields[b"VmHWM"].split()[0]) * 1024)
+            with open(f"/proc/{name}/smaps_rollup", "rb") as f:
+                fields = dict(line.split(b":", 1) for line in f.read().splitlines()[1:] if b":" in line)
+            pss += int(fields[b"Pss"].split()[0]) * 1024
+            rss += int(fields[b"Rss"].split()[0]) * 1024
         except (OSError, ValueError, IndexError, KeyError):
             continue  # the process ended between listdir and open, or is a zombie
-    return total, hwm
+    return pss, rss
 
 
-def measure(cmd: list[str], log: Path, cwd: Path | None = None) -> tuple[float, int, int]:
-    """(wall seconds, peak RSS bytes, exit status) of one child and its descendants.
+def measure(cmd: list[str], log: Path, cwd: Path | None = None) -> tuple[float, int, int, int]:
+    """(wall seconds, peak PSS bytes, exit status, peak RSS bytes) of one child and its descendants.
 
-    Sampled from /proc every 20 ms: peak = the larger of the summed RSS of the child's process group
-    (concurrent workers of a pool add up) and the largest single process's VmHWM (its own peak since
-    exec, so spikes between samples count). Not getrusage(): Linux keeps a child's maxrss across
-    exec, so it would report this benchmark's own memory, copied by fork, as the child's."""
-    peak = 0
+    Sampled from /proc every 20 ms: the peak of the summed PSS of the child's process group (workers
+    of a pool add up, their shared pages once; see _tree_memory), and the peak of the summed RSS for
+    reference. Not getrusage(): Linux keeps a child's maxrss across exec, so it would report this
+    benchmark's own memory, copied by fork, as the child's. Every tool starts after os.sync(), so none
+    pays for the writeback of the files an earlier run wrote or removed."""
+    peak = peak_rss = 0
     done = threading.Event()
+    os.sync()
     with open(log, "wb") as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd, start_new_session=True)
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, peak_rss
             while True:
-                peak = max(peak, *_tree_rss(proc.pid))
+                pss, rss = _tree_memory(proc.pid)
+                peak, peak_rss = max(peak, pss), max(peak_rss, rss)
                 if done.wait(0.02):
                     return
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        status = proc.wait()  # a zombie has no VmHWM left: the last sample is < 20 ms before exit
+        status = proc.wait()
         seconds = time.perf_counter() - start
         done.set()
         sampler.join()
-    return seconds, peak, status
+    return seconds, peak, status, peak_rss
 
 
 def count_files(folder: Path, name: Callable[[str], bool]) -> int:
@@ -465,7 +474,7 @@ class Result:
 
     @property
     def peak_mb(self) -> float:
-        return statistics.median(r.peak_rss for r in self.runs) / 1e6
+        return statistics.median(r.peak for r in self.runs) / 1e6
 
     @property
     def files(self) -> int:
@@ -519,10 +528,10 @@ def check_ours(export: Export, work: Path) -> str:
 def run_ours(export: Export, work: Path, n: int) -> Run:
     site, log = work / f"ours-site-{n}", work / f"ours-{n}.log"
     shutil.rmtree(site, ignore_errors=True)
-    seconds, peak, status = measure(ours_cmd(export, site), log, cwd=ROOT)
+    seconds, peak, status, rss = measure(ours_cmd(export, site), log, cwd=ROOT)
     files = count_files(site / "content", lambda f: f.endswith(".md") and f != "_index.md")
     shutil.rmtree(site, ignore_errors=True)
-    return Run(seconds, peak, files, status)
+    return Run(seconds, peak, files, status, peak_rss=rss)
 
 
 def run_peer(export: Export, work: Path, index_js: Path, n: int) -> Run:
@@ -530,7 +539,7 @@ def run_peer(export: Export, work: Path, index_js: Path, n: int) -> Run:
     shutil.rmtree(out, ignore_errors=True)
     cmd = ["node", str(index_js), "--wizard", "false", "--input", str(export.path), "--output", str(out)]
     cmd += ["--save-attached-images", "false", "--save-scraped-images", "false", "--include-other-types", "true"]
-    seconds, peak, status = measure(cmd, log)
+    seconds, peak, status, rss = measure(cmd, log)
     files = count_files(out, lambda f: f == "index.md") if out.exists() else 0
     text = log.read_text(errors="replace")
     failed = text.count("[FAILED]")
@@ -538,16 +547,16 @@ def run_peer(export: Export, work: Path, index_js: Path, n: int) -> Run:
     if "Something went wrong" in text:
         notes.append("halted: " + (re.findall(r"^\w*Error[^\n]*", text, re.M) or ["?"])[0][:120])
     shutil.rmtree(out, ignore_errors=True)
-    return Run(seconds, peak, files, status, "; ".join(notes))
+    return Run(seconds, peak, files, status, "; ".join(notes), rss)
 
 
 def run_floor(export: Export, work: Path, n: int) -> Run:
     out, log = work / f"floor-out-{n}", work / f"floor-{n}.log"
     shutil.rmtree(out, ignore_errors=True)
-    seconds, peak, status = measure([sys.executable, __file__, "--floor-child", str(export.path), str(out)], log)
+    seconds, peak, status, rss = measure([sys.executable, __file__, "--floor-child", str(export.path), str(out)], log)
     files = count_files(out, lambda f: True)
     shutil.rmtree(out, ignore_errors=True)
-    return Run(seconds, peak, files, status)
+    return Run(seconds, peak, files, status, peak_rss=rss)
 
 
 def targets(results: dict[tuple[str, str], Result], size: str) -> list[tuple[str, float, str, bool]]:
@@ -568,7 +577,7 @@ def targets(results: dict[tuple[str, str], Result], size: str) -> list[tuple[str
 
 def table(results: dict[tuple[str, str], Result], sizes: list[str]) -> str:
     lines = [
-        "| size | tool | items | s (median) | items/s | peak MB | files written / expected |",
+        "| size | tool | items | s (median) | items/s | peak MB (PSS) | files written / expected |",
         "|---|---|---:|---:|---:|---:|---|",
     ]
     ratios = ["", "| size | ours/peer throughput | peer/ours memory | ours/floor time |", "|---|---:|---:|---:|"]
@@ -663,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
                     results[(size, name)].runs.append(run)
                     print(
                         f"  {size} run {n + 1}/{args.repeat} {name}: {run.seconds:.2f} s, "
-                        f"{run.peak_rss / 1e6:.0f} MB, {run.files:,} files, exit {run.status}"
+                        f"{run.peak / 1e6:.0f} MB (RSS {run.peak_rss / 1e6:.0f}), {run.files:,} files, exit {run.status}"
                         + (f" ({run.note})" if run.note else ""),
                         flush=True,
                     )
