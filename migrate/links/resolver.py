@@ -58,7 +58,7 @@ class Target:
     why: str = ""  # draft, gone: what became of the item
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Page:
     """A content item as links see it."""
 

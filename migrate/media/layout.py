@@ -24,7 +24,7 @@ from migrate.zola.urls import url_path
 _FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Placed:
     """One file of the new site that pages reference."""
 

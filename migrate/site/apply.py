@@ -139,7 +139,7 @@ def _loop_or(err: BaseException) -> str:
     return getattr(err, "strerror", None) or str(err)
 
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     path: str
     action: str  # create | change | unchanged | remove | conflict | kept | missing

@@ -12,7 +12,7 @@ from migrate.wxr.reader import Warn
 PUBLISH, DRAFT, SKIP = "written", "draft", "skipped"
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """What became of one item read."""
 

@@ -22,7 +22,7 @@ from migrate.wxr.model import Notice
 from migrate.zola.redirects import Redirect
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRef:
     """A file whose bytes are elsewhere: fetched from `url`, or copied from `local` when given."""
 
@@ -31,7 +31,7 @@ class FileRef:
     size: int | None = None  # once known (a local copy, the attachment's metadata)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stored:
     """Where a planned file's bytes were set aside (a spool file, at an offset), and their digest."""
 
@@ -81,7 +81,7 @@ def _remove(folder: str, pid: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@dataclass
+@dataclass(slots=True)
 class PlannedFile:
     path: str  # relative to the site root, with "/"
     role: str  # content | section | config | template | media | redirects

@@ -26,7 +26,7 @@ QUERY, PATH, FILE = "query", "path", "file"
 ID_PAGES = "/wp2zola/p/"  # static pages for ?p=ID, reached by the page template's script
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Redirect:
     kind: str  # query: old is "p=12"; path: an old page path; file: an old upload path (servers only)
     old: str  # decoded

@@ -29,7 +29,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")  # dropped from a decoded path
 MAX_NAME_BYTES = 120  # file names stay well below the 255-byte limit of common file systems
 
 
-@dataclass
+@dataclass(slots=True)
 class Placement:
     """The new home of one content item."""
 
