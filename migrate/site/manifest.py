@@ -161,8 +161,3 @@ class Manifest:
             self.origins[k] = origin
         return len(legacy)
 
-
-def umask_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

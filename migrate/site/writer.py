@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 from migrate.site.journal import Journal, sync_folder
-from migrate.site.manifest import umask_mode
 
 TEMP_BESIDE = ".wp2zola-tmp"  # the suffix of a temporary file beside its file (another file system)
 
@@ -76,13 +75,14 @@ class Writer:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(target.parent)
             if mode is None:  # a fetcher's temporary file is 0600; a site's files are not
-                os.chmod(tmp, self._mode_for(target))
+                mode = self._mode_for(target)
+                os.chmod(tmp, mode)
             try:
                 os.replace(tmp, target)
             except OSError as err:
                 if err.errno != errno.EXDEV:
                     raise
-                self._place_across(tmp, target)
+                self._place_across(tmp, target, mode)
         except BaseException:
             _unlink(tmp)
             raise
@@ -152,7 +152,7 @@ class Writer:
             except FileExistsError:
                 continue
 
-    def _place_across(self, tmp: Path, target: Path) -> None:
+    def _place_across(self, tmp: Path, target: Path, mode: int) -> None:
         beside = target.parent / f".{target.name[:40]}.{secrets.token_hex(4)}{TEMP_BESIDE}"
         if self.journal is not None:
             self.journal.append(["t", self._rel(beside)])
@@ -161,7 +161,7 @@ class Writer:
                 shutil.copyfileobj(src, dst, 1 << 20)
                 dst.flush()
                 os.fsync(dst.fileno())
-            os.chmod(beside, _mode_for(target))
+            os.chmod(beside, mode)
             os.replace(beside, target)
         except BaseException:
             _unlink(beside)
@@ -186,9 +186,3 @@ def _unlink(path: Path) -> None:
     except OSError:
         pass
 
-
-def _mode_for(path: Path) -> int:
-    try:
-        return path.stat().st_mode & 0o777  # keep the mode of the file replaced
-    except OSError:
-        return umask_mode()
