@@ -42,7 +42,13 @@ def test_bytes_added_read_back_as_they_were():
     assert plan.files["content/1.md"].sha == "2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881"
 
 
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else 0
+
+
 def test_the_spool_goes_with_its_plan():
+    """Its folder and its open file: a library that plans many sites in one process keeps neither."""
+    before = _open_files()
     plan = plan_site([SAMPLE], Mappings.load(), media=OFFLINE)
     assert plan.spool is not None
     folder = Path(plan.spool.folder)
@@ -50,6 +56,7 @@ def test_the_spool_goes_with_its_plan():
     del plan
     gc.collect()
     assert not folder.exists()
+    assert _open_files() == before
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")

@@ -51,12 +51,13 @@ class Stored:
 
 class Spool:
     """Set-aside bytes of planned files: a folder outside the site, one append-only file per process
-    writing to it (a worker forked from the planner writes a file of its own). The folder is removed
-    when the plan that owns it is gone, or at exit."""
+    writing to it (a worker forked from the planner writes a file of its own). The file is closed and
+    the folder removed when the plan that owns it is gone, or at exit."""
 
     def __init__(self, owner: object):
         self.folder = tempfile.mkdtemp(prefix="wp2zola-spool-")
-        weakref.finalize(owner, _remove, self.folder, os.getpid())
+        self._owner_pid = os.getpid()
+        weakref.finalize(owner, self._discard)
         self._fd = -1
         self._pid = -1
         self._path = ""
@@ -75,10 +76,12 @@ class Spool:
         self._end += len(data)
         return Stored(self._path, offset, len(data), hashlib.sha256(data).hexdigest())
 
-
-def _remove(folder: str, pid: int) -> None:
-    if os.getpid() == pid:  # not in a forked process, where the plan lives on in its parent
-        shutil.rmtree(folder, ignore_errors=True)
+    def _discard(self) -> None:
+        if os.getpid() != self._owner_pid:  # a forked process: the plan lives on in its parent
+            return
+        if self._pid == self._owner_pid:
+            os.close(self._fd)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass(slots=True)
