@@ -468,7 +468,7 @@ class _Converter:
     def needs_body(self, item: Item) -> bool:
         return self.decisions.get(item.source, (SKIP, ""))[0] != SKIP
 
-    def item(self, item: Item, made: _Made | None = None) -> Outcome:
+    def item(self, item: Item, made: _Made | None) -> Outcome:
         plan, warn = self.plan, self.plan.notices.append
         title = title_text(item.title)
         if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
@@ -481,7 +481,7 @@ class _Converter:
         place = self.placements[item.source]
         if place.plain_url:
             plan.plain_urls.append((place.plain_url, place.path))
-        made = made if made is not None else self._make(item)
+        assert made is not None  # first_work makes it for every item converted
         fm, featured, body = made.fm, made.featured, made.body
         for notice in made.warnings:
             warn(notice)
@@ -531,11 +531,10 @@ class _Converter:
         self._write(item, place, fm, body, data=made.data)
         return result
 
-    def finish(self, final_bodies: Callable[[Iterator[Item]], Iterator[tuple[Item, Body | None]]]) -> None:
+    def finish(self, final_bodies: Callable[[Iterator[Item]], Iterator[tuple[Item, Body]]]) -> None:
         """Convert again the pages that link to anchors of other pages: every page's anchors are known now."""
         items = iter([p.item for p in self.pending])
         for pending, (_, body) in zip(self.pending, final_bodies(items), strict=True):
-            assert body is not None
             self._account(pending.item, body.links, body.markdown)
             self._write(pending.item, self.placements[pending.item.source], pending.fm, body, again=True)
 
@@ -688,7 +687,7 @@ def _quiet_worker() -> None:
 
 def _final_bodies(
     pool: multiprocessing.pool.Pool | None, converter: _Converter, items: Iterator[Item], jobs: int
-) -> Iterator[tuple[Item, Body | None]]:
+) -> Iterator[tuple[Item, Body]]:
     """(item, final body) for each item, in order. With a pool, its workers make the bodies and a window
     of items in flight keeps memory flat; without, this process does, with the same function."""
     if pool is None:

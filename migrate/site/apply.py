@@ -455,11 +455,10 @@ def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) ->
         if planned is not None and planned.ref is not None:
             manifest.record(change.path, manifest.files[change.path], run.key, target, planned.ref.url)
         else:
-            sha = change.sha or (planned.sha if planned is not None else "")
-            if manifest.files.get(change.path) == sha and change.path in manifest.stats:
+            if manifest.files.get(change.path) == change.sha and change.path in manifest.stats:
                 manifest.origins[change.path] = run.key  # size and time already recorded, and still true
             else:
-                manifest.record(change.path, sha, run.key, target)
+                manifest.record(change.path, change.sha, run.key, target)
     elif change.action == REMOVE:
         run.writer.remove(target)
         manifest.forget(change.path)
