@@ -308,13 +308,12 @@ def read_export(
                 notes = scanner.notes[seen_notes:]
                 seen_notes = len(scanner.notes)
                 if raw.kind == "item" and pool is not None:
-                    if batch.result is not None:  # sent before it was full (its first item was wanted)
+                    if batch.result is not None:  # sent: full, or its first item was wanted before
                         batch = _Batch(pool, batch.args)
                     window.append((notes, raw, batch, len(batch.raws)))
                     batch.raws.append(raw)
                     if len(batch.raws) == _BATCH:
                         batch.send()
-                        batch = _Batch(pool, batch.args)
                 else:
                     window.append((notes, raw, None, 0))
                 while len(window) > ahead:

@@ -746,14 +746,16 @@ def _apply_fixes(raw: _Raw, problems: list[str]) -> bytes:
 
 def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
     problems: list[str] = []
-    if (
+    # Most fragments are well-formed as they are: tried first. Those with no fix to make, in UTF-8
+    # without C1 characters, are tried from their bytes (lxml checks the UTF-8 itself); the others
+    # once decoded. Any damage sends the fragment on to be repaired.
+    as_bytes = (
         not (raw.fixes or raw.truncated)
         and encoding in ("utf-8", "utf8")
         and _utf8(raw.data)
         and not _C1_UTF8.search(raw.data)
-    ):
-        # the common case, parsed from the bytes as they are: lxml checks the UTF-8 itself (and any
-        # other damage sends the fragment down the careful path below, which decodes and repairs)
+    )
+    if as_bytes:
         try:
             root = etree.fromstring(_wrap_bytes(raw.data, raw.scope), _PARSER)
             return Fragment(raw.kind, raw.line, root[0] if len(root) else None, problems)
@@ -763,7 +765,7 @@ def parse_fragment(raw: _Raw, encoding: str) -> Fragment:
     text, n = _C1.subn(lambda m: bytes([ord(m.group(0))]).decode("cp1252", "ignore"), text)
     if n:
         problems.append(f"{n} C1 control character(s) read as Windows-1252")
-    if not raw.truncated:  # most fragments are well-formed as they are: try that first
+    if not (raw.truncated or as_bytes):  # (those bytes decode to this very text: tried already)
         try:
             root = etree.fromstring(_wrap(text, raw.scope), _PARSER)
             return Fragment(raw.kind, raw.line, root[0] if len(root) else None, problems)
