@@ -138,9 +138,21 @@ def test_a_missing_manifest_is_reported(tmp_path):
         ('[[providers]]\nname = "x"\npatterns = "^https://x"\n', "providers[0].patterns must be an array"),
         ("[shortcodes.mine]\nhandler = 1\n", "shortcodes.mine.handler must be a string, not an integer"),
         ("[statuses]\ndraft = true\n", "statuses.draft must be a string, not true or false"),
+        ('[content]\nmarkup = "rst"\n', "content.markup must be one of"),
+        # every regular expression of a config is checked
+        (
+            '[[providers]]\nname = "x"\npatterns = ["^https://x/(unclosed"]\n',
+            "providers[0].patterns[0] is not a regular expression",
+        ),
+        (
+            '[[providers]]\nname = "x"\npatterns = []\nmovies = ["(x"]\n',
+            "providers[0].movies[0] is not a regular expression",
+        ),
+        ('[[widget_scripts]]\nname = "x"\nsrc = "(x"\n', "widget_scripts[0].src is not a regular expression"),
+        ('[[code_tags]]\nname = "x"\ntag = "pre"\nmatch = "(x"\n', "code_tags[0].match is not a regular expression"),
     ],
 )
-def test_wrong_value_types_in_config(tmp_path, toml, said):
+def test_wrong_values_in_config(tmp_path, toml, said):
     config = tmp_path / "config.toml"
     config.write_text(toml)
     line = one_line(run(tmp_path / "site", "--config", str(config)))
@@ -176,32 +188,3 @@ def test_a_real_read_only_file_system(tmp_path):
     with tmpfs(tmp_path / "ro", "size=1m,ro") as mount:
         line = one_line(run(mount / "site"))
         assert str(mount / "site") in line and "read-only" in line, line
-
-
-def test_a_pattern_that_is_no_regular_expression(tmp_path):
-    config = tmp_path / "config.toml"
-    config.write_text('[[providers]]\nname = "x"\npatterns = ["^https://x/(unclosed"]\n')
-    line = one_line(run(tmp_path / "site", "--config", str(config)))
-    assert "providers[0].patterns[0] is not a regular expression" in line
-
-
-def test_a_markup_the_tool_does_not_know_names_the_config_file(tmp_path):
-    config = tmp_path / "config.toml"
-    config.write_text('[content]\nmarkup = "rst"\n')
-    line = one_line(run(tmp_path / "site", "--config", str(config)))
-    assert str(config) in line and "content.markup must be one of" in line
-
-
-@pytest.mark.parametrize(
-    ("toml", "said"),
-    [
-        ('[[providers]]\nname = "x"\npatterns = []\nmovies = ["(x"]\n', "providers[0].movies[0]"),
-        ('[[widget_scripts]]\nname = "x"\nsrc = "(x"\n', "widget_scripts[0].src"),
-        ('[[code_tags]]\nname = "x"\ntag = "pre"\nmatch = "(x"\n', "code_tags[0].match"),
-    ],
-)
-def test_every_regular_expression_of_a_config_is_checked(tmp_path, toml, said):
-    config = tmp_path / "config.toml"
-    config.write_text(toml)
-    line = one_line(run(tmp_path / "site", "--config", str(config)))
-    assert f"{said} is not a regular expression" in line
