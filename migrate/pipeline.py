@@ -155,10 +155,28 @@ def plan_site(
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
     `markup`: what the posts are written in (`--markup`); by default the config's, or the site's guess."""
-    media = media or MediaOptions()
-    markup = markup or mappings.markup()
     plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
     plan.spool = Spool(plan)
+    try:
+        _fill_plan(plan, exports, mappings, site_config, progress, media or MediaOptions(), markup, jobs, stop)
+    except BaseException:
+        plan.spool.close()  # a plan that is not returned: its spool goes now, not with the traceback
+        raise
+    return plan
+
+
+def _fill_plan(
+    plan: Plan,
+    exports: Sequence[str | Path],
+    mappings: Mappings,
+    site_config: dict | None,
+    progress: Progress | None,
+    media: MediaOptions,
+    markup: str | None,
+    jobs: int,
+    stop: Stop | None,
+) -> None:
+    markup = markup or mappings.markup()
     warn = plan.notices.append
     stop = stop or Stop()
     with _pool(jobs, stop) as pool:
@@ -243,7 +261,6 @@ def plan_site(
             plan.add(PlannedFile(name, "template", data))
     else:
         plan.config_required.extend(scaffold.config_advice(site_config or {}, plan.taxonomies))
-    return plan
 
 
 @dataclass

@@ -188,3 +188,17 @@ def test_a_real_read_only_file_system(tmp_path):
     with tmpfs(tmp_path / "ro", "size=1m,ro") as mount:
         line = one_line(run(mount / "site"))
         assert str(mount / "site") in line and "read-only" in line, line
+
+
+def test_a_full_temporary_folder_is_one_line_that_names_it(tmp_path, monkeypatch):
+    """The planned files' bytes are set aside in the system's temporary folder: when it is full, the
+    run says so (not a read error of the export, where the workers' error would otherwise surface)."""
+    import tempfile
+
+    with tmpfs(tmp_path / "tmp", "size=16k") as mount:
+        monkeypatch.setattr(tempfile, "tempdir", str(mount))
+        line = one_line(run(tmp_path / "site"))
+        assert str(mount) in line and "cannot set aside the planned files" in line, line
+        assert "no space left" in line and "nothing was written to the site" in line
+        assert str(SAMPLE) not in line
+        assert list(mount.iterdir()) == []  # the spool went with its run

@@ -26,11 +26,18 @@ class SiteError(Exception):
     """The site folder cannot be read or written as planned; the message names the path."""
 
     @classmethod
-    def from_os(cls, path: Path | str, err: OSError, doing: str = "cannot write") -> SiteError:
+    def from_os(
+        cls,
+        path: Path | str,
+        err: OSError,
+        doing: str = "cannot write",
+        then: str = "what was written is recorded: free some space and run the same command again",
+    ) -> SiteError:
+        """`then`: what to do when the cause passes (a full disk)."""
         reason = _REASONS.get(err.errno or 0) or (err.strerror or str(err)).lower()
         message = f"{path}: {doing}: {reason}"  # the planned file, not the temporary one beside it
         if err.errno in _TRANSIENT:
-            message += "; what was written is recorded: free some space and run the same command again"
+            message += "; " + then
         error = cls(message)
         error.errno = err.errno
         return error

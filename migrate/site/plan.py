@@ -17,6 +17,7 @@ import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 
+from migrate.site.errors import SiteError
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome
 from migrate.wxr.model import Notice
 from migrate.zola.redirects import Redirect
@@ -55,24 +56,29 @@ class Spool:
     the folder removed when the plan that owns it is gone, or at exit."""
 
     def __init__(self, owner: object):
-        self.folder = tempfile.mkdtemp(prefix="wp2zola-spool-")
+        try:
+            self.folder = tempfile.mkdtemp(prefix="wp2zola-spool-")
+        except OSError as err:
+            raise _spool_error(tempfile.gettempdir(), err) from None
         self._owner_pid = os.getpid()
-        weakref.finalize(owner, self._discard)
+        self.close = weakref.finalize(owner, self._discard)  # (called early, it runs once: then never again)
         self._fd = -1
         self._pid = -1
         self._path = ""
         self._end = 0
 
     def put(self, data: bytes) -> Stored:
-        if self._pid != os.getpid():  # first use in this process
-            self._pid = os.getpid()
-            self._path = os.path.join(self.folder, f"spool-{self._pid}")
-            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0), 0o600)
-            self._end = 0
+        try:
+            if self._pid != os.getpid():  # first use in this process
+                path = os.path.join(self.folder, f"spool-{os.getpid()}")
+                flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
+                self._fd, self._pid, self._path, self._end = os.open(path, flags, 0o600), os.getpid(), path, 0
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view) :]
+        except OSError as err:
+            raise _spool_error(self.folder, err) from None
         offset = self._end
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view) :]
         self._end += len(data)
         return Stored(self._path, offset, len(data), hashlib.sha256(data).hexdigest())
 
@@ -82,6 +88,16 @@ class Spool:
         if self._pid == self._owner_pid:
             os.close(self._fd)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _spool_error(folder: str, err: OSError) -> SiteError:
+    """Not an OSError: a reader that calls the planner (its workers) must not take it for its own."""
+    return SiteError.from_os(
+        folder,
+        err,
+        "cannot set aside the planned files in the system's temporary folder",
+        "nothing was written to the site: free some space there (or set TMPDIR to another folder) and run again",
+    )
 
 
 @dataclass(slots=True)
