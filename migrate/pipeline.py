@@ -43,11 +43,20 @@ from migrate.wxr.markup import AUTO, stored_html
 from migrate.wxr.model import Attachment, Item, Notice, Source, ascii_int
 from migrate.wxr.reader import Worked, read_export
 from migrate.zola import frontmatter, scaffold
+from migrate.zola.existing import ExistingSite, advice, fit_mappings, read_site
 from migrate.zola.redirects import FILE, PATH, QUERY, Redirect, redirect_files
 from migrate.zola.sections import FrontPage, section_files
 from migrate.zola.taxonomies import taxonomy_urls, term_paths, wp_archive_path
 from migrate.zola.text import title_text
-from migrate.zola.urls import Placement, bundle_file, decode_path, home_path, link_path, place_items
+from migrate.zola.urls import (
+    Placement,
+    bundle_file,
+    decode_path,
+    home_path,
+    link_path,
+    place_items,
+    section_file,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -100,7 +109,7 @@ def migrate(
             if not dry_run:
                 commit_recovery(site, manifest, replayed)
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
-        existing = None if manifest.wrote("config.toml") else scaffold.existing_config(site)
+        existing = None if manifest.wrote("config.toml") else read_site(site)
         plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop)
         plan.notices[:0] = notices
         if manifest.version < 3 and _same_site_as_config(site, plan.origin):
@@ -146,7 +155,7 @@ def _site_notices(site: Path, manifest: Manifest, had_private: bool) -> list[Not
 def plan_site(
     exports: Sequence[str | Path],
     mappings: Mappings,
-    site_config: dict | None = None,
+    existing: ExistingSite | None = None,
     progress: Progress | None = None,
     media: MediaOptions | None = None,
     markup: str | None = None,
@@ -154,11 +163,13 @@ def plan_site(
     stop: Stop | None = None,
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
-    `markup`: what the posts are written in (`--markup`); by default the config's, or the site's guess."""
-    plan = Plan(new_site=site_config is None, exports=[Path(e).name for e in exports])
+    `existing`: the Zola site it goes into (None: a new site, made whole). `markup`: what the posts
+    are written in (`--markup`); by default the config's, or the site's guess."""
+    plan = Plan(new_site=existing is None, exports=[Path(e).name for e in exports])
     plan.spool = Spool(plan)
     try:
-        _fill_plan(plan, exports, mappings, site_config, progress, media or MediaOptions(), markup, jobs, stop)
+        mappings = fit_mappings(mappings, existing)
+        _fill_plan(plan, exports, mappings, existing, progress, media or MediaOptions(), markup, jobs, stop)
     except BaseException:
         plan.spool.close()  # a plan that is not returned: its spool goes now, not with the traceback
         raise
@@ -169,7 +180,7 @@ def _fill_plan(
     plan: Plan,
     exports: Sequence[str | Path],
     mappings: Mappings,
-    site_config: dict | None,
+    existing: ExistingSite | None,
     progress: Progress | None,
     media: MediaOptions,
     markup: str | None,
@@ -259,8 +270,8 @@ def _fill_plan(
         plan.add(PlannedFile("config.toml", "config", config))
         for name, data in scaffold.templates():
             plan.add(PlannedFile(name, "template", data))
-    else:
-        plan.config_required.extend(scaffold.config_advice(site_config or {}, plan.taxonomies))
+    elif existing is not None:
+        plan.config_required.extend(advice(existing, plan.taxonomies, [section_file(home)]))
 
 
 @dataclass
@@ -314,7 +325,7 @@ def index_site(
         for item in ctx.items
         if item.type != "attachment"
     }
-    terms = term_paths(ctx, published, mappings)
+    terms = term_paths(ctx, published, mappings, home)
     resolver = Resolver(ctx, hosts, library, pages, terms, home)
     owned = _owned(bundles, library, exports)
     layout = Layout(

@@ -1,8 +1,8 @@
 """A new Zola site's own files: `config.toml` declaring every taxonomy used, and the templates.
 
 Only config keys that every Zola from 0.17 to 0.23 accepts (0.19+ rejects unknown keys), and
-templates that Tera 1 and Tera 2 both read (zola.md §0, §8). For an existing site, the config
-lines it lacks are given as advice instead.
+templates that Tera 1 and Tera 2 both read (zola.md §0, §8). For an existing site, what it lacks is
+given as advice instead (`existing.py`).
 """
 
 from __future__ import annotations
@@ -53,13 +53,3 @@ def existing_config(site: Path) -> dict | None:
             except (OSError, tomllib.TOMLDecodeError):
                 return {"_unreadable": name}
     return None
-
-
-def config_advice(site_config: dict, taxonomies: list[str]) -> list[str]:
-    """What an existing site's config must add for the planned content to build."""
-    declared = {t.get("name") for t in site_config.get("taxonomies", []) if isinstance(t, dict)}
-    missing = [t for t in taxonomies if t not in declared]
-    if not missing:
-        return []
-    entries = ", ".join(f'{{ name = "{t}" }}' for t in missing)
-    return [f"taxonomies: add {entries} to the site's config"]

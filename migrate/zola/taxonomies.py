@@ -15,6 +15,7 @@ import functools
 from migrate.mappings import Mappings
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Item, ItemTerm
+from migrate.zola.existing import renders
 from migrate.zola.portable import is_windows_device
 from migrate.zola.slugs import zola_slug
 from migrate.zola.text import title_text
@@ -85,6 +86,8 @@ def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> di
     urls: dict[str, str] = {}
     for item in items:
         for taxonomy, names in item_terms(item, ctx, mappings)[0].items():
+            if not renders(mappings, taxonomy):
+                continue  # an existing site's theme that has no pages for it: no URL of its own
             urls.setdefault(f"/{taxonomy}/", f"the {taxonomy} list")
             for name in names:
                 urls.setdefault(f"/{taxonomy}/{_name_slug(name)}/", f"the {taxonomy} page of {name!r}")
@@ -94,20 +97,23 @@ def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> di
 WP_ARCHIVE_BASE = {"category": "category", "post_tag": "tag", "author": "author"}  # others: the taxonomy's name
 
 
-def term_paths(ctx: SiteContext, items: list[Item], mappings: Mappings) -> dict[tuple[str, str], str]:
+def term_paths(ctx: SiteContext, items: list[Item], mappings: Mappings, home: str = "/") -> dict[tuple[str, str], str]:
     """(WordPress taxonomy, WordPress slug) → the URL path of the Zola term page it became, for every
-    term of the given (published) items; authors are keyed ("author", login)."""
+    term of the given (published) items; authors are keyed ("author", login). A term of a taxonomy
+    that gets no pages (an existing site's theme has no templates for it) goes to the home page,
+    as a date archive does."""
     paths: dict[tuple[str, str], str] = {}
     for item in items:
         for term in item.terms:
             taxonomy = zola_taxonomy(term.taxonomy, mappings)
             slug = zola_term(_term_title(term.name or _term_name(term, ctx)), taxonomy)[1]
             if taxonomy and slug and term.slug:
-                paths.setdefault((term.taxonomy, term.slug), f"/{taxonomy}/{slug}/")
+                path = f"/{taxonomy}/{slug}/" if renders(mappings, taxonomy) else home
+                paths.setdefault((term.taxonomy, term.slug), path)
         taxonomy = zola_taxonomy("author", mappings)
         slug = zola_term(_term_title(ctx.author_name(item.creator)), taxonomy)[1] if item.creator else ""
         if taxonomy and slug:
-            paths.setdefault(("author", item.creator), f"/{taxonomy}/{slug}/")
+            paths.setdefault(("author", item.creator), f"/{taxonomy}/{slug}/" if renders(mappings, taxonomy) else home)
     return paths
 
 
