@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import multiprocessing.pool
+import os
 import signal
 import sys
 from collections import deque
@@ -33,7 +34,7 @@ from migrate.site.apply import Changes, FetchSettings, SiteError, Stop, apply, c
 from migrate.site.content import Body, item_body
 from migrate.site.journal import JOURNAL
 from migrate.site.lock import PRIVATE, SiteLock, clean_legacy_tmp
-from migrate.site.manifest import MANIFEST, Manifest, site_origin
+from migrate.site.manifest import MANIFEST, Manifest, origin_key, site_origin
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
 from migrate.site.plan import FileRef, Plan, PlannedFile, Spool, Stored
 from migrate.wordpress.render import Renderer
@@ -93,6 +94,12 @@ def migrate(
     if site.exists() and not site.is_dir():
         raise SiteError(f"{site}: not a folder (--out names the folder of the Zola site)")
     had_private = (site / PRIVATE).is_dir()
+    foreign = _foreign_files(site)
+    if foreign and not force and not dry_run:
+        raise SiteError(
+            f"{site}: not a Zola site and not empty ({foreign}); wp2zola would add a whole site among these "
+            "files: give an empty or new folder, or --force to add it here"
+        )
     if dry_run:
         SiteLock.check_free(site)  # a diff against a site another run is writing would be half of each
     with nullcontext() if dry_run else SiteLock(site):
@@ -112,8 +119,15 @@ def migrate(
         existing = None if manifest.wrote("config.toml") else read_site(site)
         plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop)
         plan.notices[:0] = notices
+        if foreign and dry_run and not force:
+            plan.notices.insert(
+                0,
+                Notice(None, f"{site}: not a Zola site and not empty ({foreign}): a run would refuse without --force"),
+            )
         if manifest.version < 3 and _same_site_as_config(site, plan.origin):
             manifest.adopt(plan.origin)  # older manifests named export files: a renamed export is the same site
+        if existing is None and _config_of_another_site(site, manifest, plan):
+            _keep_config(site, plan)
         changes = compare(plan, site, manifest, force=force, download=media.download)
         if not dry_run:
             settings = fetch or FetchSettings()
@@ -121,6 +135,52 @@ def migrate(
             settings.workers = media.workers
             apply(changes, manifest, settings, stop)
     return Result(plan, changes)
+
+
+_NOT_THE_USERS = {".git", ".gitignore", ".DS_Store", "Thumbs.db", ".wp2zola"}  # a fresh repository is empty
+
+
+def _foreign_files(site: Path) -> str:
+    """What makes `site` a folder of the user's that is not a Zola site (a few names, for the
+    message), or "" where a site may be made there: a new or empty folder, a Zola site, or one that
+    wp2zola began (its journal or manifest)."""
+    if not site.is_dir() or any((site / name).exists() for name in ("config.toml", "zola.toml", JOURNAL, MANIFEST)):
+        return ""
+    try:
+        names = sorted(entry.name for entry in os.scandir(site) if entry.name not in _NOT_THE_USERS)
+    except OSError:
+        return ""  # the run says what is wrong with the folder when it writes
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _config_of_another_site(site: Path, manifest: Manifest, plan: Plan) -> bool:
+    """Whether the config that wp2zola wrote was written for another site's exports than these."""
+    if not manifest.wrote("config.toml") or "config.toml" not in plan.files:
+        return False
+    written_for = manifest.origins.get("config.toml", "")
+    if written_for in (plan.origin, origin_key(plan.exports)) or _same_site_as_config(site, plan.origin):
+        return False
+    return bool(written_for)
+
+
+def _keep_config(site: Path, plan: Plan) -> None:
+    """Another site's export into a site wp2zola made: the config keeps its base_url and title; what
+    it must declare for these pages is advice, as for a site of the user's."""
+    del plan.files["config.toml"]
+    config = scaffold.existing_config(site) or {}
+    extra = config.get("extra")
+    ours = extra.get("wp2zola") if isinstance(extra, dict) else None
+    source = ours.get("source") if isinstance(ours, dict) else None
+    plan.notices.append(
+        Notice(
+            None,
+            f"config.toml was written for another site ({source or 'other exports'}): kept as it is, base_url "
+            "and title included",
+        )
+    )
+    existing = read_site(site)
+    if existing is not None:
+        plan.config_required.extend(advice(existing, plan.taxonomies, []))
 
 
 def _same_site_as_config(site: Path, origin: str) -> bool:

@@ -65,6 +65,7 @@ def test_hand_edit_is_a_conflict_unless_forced(tmp_path):
 def test_a_foreign_file_is_not_overwritten(tmp_path):
     site = tmp_path / "site"
     (site / "content/blog").mkdir(parents=True)
+    (site / "config.toml").write_text('base_url = "https://mine.example"\n')  # a folder of no site is refused
     mine = site / "content/blog/contact.md"
     mine.write_text('+++\ntitle = "mine"\n+++\n')
     result = migrate([SAMPLE], site)

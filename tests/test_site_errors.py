@@ -65,6 +65,7 @@ def test_a_content_file_replaced_by_a_folder_is_a_conflict_even_forced(tmp_path)
 def test_a_symlink_loop_in_the_site(tmp_path):
     site = tmp_path / "site"
     site.mkdir()
+    (site / "config.toml").write_text('base_url = "https://mine.example"\n')  # a Zola site: written into
     (site / "content").symlink_to(site / "content")
     line = one_line(run(site))
     assert "symbolic link loop" in line and "content" in line
