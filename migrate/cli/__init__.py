@@ -5,20 +5,25 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from collections import Counter
+from itertools import zip_longest
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import typer
+import typer.rich_utils
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from migrate.mappings import MARKUP_CHOICES, ConfigError, Mappings
 from migrate.media.fetch import FetchResult
 from migrate.media.options import MediaOptions
 from migrate.pipeline import migrate
-from migrate.report import as_json, conflicts, kept, media_counts, skipped_by_reason
+from migrate.report import LINKS, SCHEMA, as_json, conflicts, content, kept, summary, tool_version
 from migrate.site.apply import (
     CHANGE,
     CREATE,
@@ -36,16 +41,110 @@ from migrate.site.plan import Plan
 from migrate.wxr.hosts import host_of
 from migrate.wxr.reader import ExportError
 
+
+def no_colour() -> bool:
+    """NO_COLOR set to anything but "" turns colour off (no-color.org)."""
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def console(stderr: bool = False, **options: Any) -> Console:
+    """A rich console for a command's output: coloured on a terminal only, never under NO_COLOR (rich
+    alone honours NO_COLOR by dropping colours but keeps bold and italics, escape codes all the same)."""
+    settings: dict[str, Any] = {"highlight": False, "soft_wrap": True, **options}
+    return Console(stderr=stderr, color_system=None if no_colour() else "auto", **settings)
+
+
+# one vocabulary of help labels for every command, those of modules of their own too ("--out SITE",
+# "EXPORT..."), instead of typer's "{exports}..." and "<list[Path]>"; a flag has none
+_LABELS = {
+    "exports": "EXPORT...",
+    "jobs_file": "JOBS.toml",
+    "out": "SITE",
+    "config": "FILE",
+    "report": "FILE.json",
+    "uploads_dir": "FOLDER",
+    "allow_host": "HOST",
+    "markup": "html|textile|markdown",
+    "shard": "I/N",
+    "downloads": "N",
+    "jobs": "N",
+    "worst": "N",
+}
+
+
+class _Argument(TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None  # the label says it ("EXPORT..."); typer would add "<list[Path]>"
+
+
+def _label(params: list[Any]) -> None:
+    for param in params:
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif param.metavar is None:
+            param.metavar = _LABELS.get(param.name or "") or (param.type.name or "value").split()[0].upper()
+        if type(param) is TyperArgument:
+            param.__class__ = _Argument
+
+
+class _Command(TyperCommand):
+    """A command whose help reads `wp2zola migrate [OPTIONS] EXPORT...`, with `--out SITE`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _label([option])
+        return option
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                label = param.metavar or (param.name or "").upper()
+                pieces.append(label if param.required else f"[{label}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+
+class _Group(TyperGroup):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _label(self.params)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)
+        if option is not None:
+            _label([option])
+        return option
+
+
 app = typer.Typer(
     name="wp2zola",
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # the subcommands' contexts inherit it
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"wp2zola {tool_version()}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main() -> None:
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version of wp2zola and exit."
+    ),
+) -> None:
     """Move a WordPress site (WXR export files) to the Zola static site generator.
 
     Example: wp2zola migrate site.wordpress.xml --out mysite
@@ -138,7 +237,10 @@ def migrate_command(
     ),
     force: bool = typer.Option(False, "--force", help="Overwrite files edited by hand since wp2zola wrote them."),
     quiet: bool = typer.Option(
-        False, "--quiet", "-q", help="Print only errors (the --report file still gets everything)."
+        False,
+        "--quiet",
+        "-q",
+        help="Print only what needs you, to stderr: errors, conflicts and config lines (--report has everything).",
     ),
     report: Path | None = typer.Option(
         None, "--report", help="Write the summary, warnings and each item's outcome as JSON to this file."
@@ -224,8 +326,7 @@ def _migrate_and_report(
     jobs: int = 1,
 ) -> None:
     stop = signals.stop
-    stdout = Console(highlight=False, soft_wrap=True)
-    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    stdout, stderr = console(), console(stderr=True)
     show_progress = not quiet and stderr.is_terminal
     try:
         with _Bars(stderr, show_progress) as bars:
@@ -278,7 +379,7 @@ def _migrate_and_report(
             _fail(f"{report}: cannot write the report: {err.strerror or err}")
 
     if dry_run and not quiet:
-        colour = sys.stdout.isatty()
+        colour = stdout.color_system is not None  # as the console decides: a terminal, and no NO_COLOR
         for change in changes.changes:
             if change.planned is not None and change.planned.ref is not None:
                 if change.action in (CREATE, CHANGE):  # media: what would be fetched or copied, not bytes
@@ -288,22 +389,25 @@ def _migrate_and_report(
                 diff = unified_diff(change)
                 sys.stdout.write(_colour_diff(diff) if colour else diff)
         sys.stdout.flush()
-    if quiet:
-        if strict and changes.missing:
-            raise typer.Exit(3)
-        return
-    for notice in plan.notices:
-        stderr.print(f"warning: {notice}", markup=False)
+    if not quiet:
+        for notice in plan.notices:
+            stderr.print(f"warning: {notice}", markup=False)
+    # what needs the user's hand is said even with --quiet
     for line in conflicts(changes):
         stderr.print(f"conflict: {line} (kept; --force overwrites)", markup=False)
     for line in plan.config_required:
         stderr.print(f"config: {line}", markup=False)
+    if quiet:
+        if strict and changes.missing:
+            raise typer.Exit(3)
+        return
     if changes.kept_from_other_exports:
         stderr.print(
             f"note: {changes.kept_from_other_exports} file(s) written earlier from other exports were left as they are",
             markup=False,
         )
-    counts, files = plan.counts(), changes.counts()
+    counts = summary(plan, changes)  # the report's summary: the table and the report cannot disagree
+    items, files = counts["items"], counts["files"]
     table = Table(
         title="wp2zola " + ("dry run: nothing written" if dry_run else f"migrated into {out}"),
         show_header=True,
@@ -314,11 +418,11 @@ def _migrate_and_report(
     table.add_column("files", justify="left")
     table.add_column("", justify="right")
     left = [
-        ("read", counts["read"]),
-        ("published", counts["written"]),
-        ("drafts", counts["draft"]),
-        ("skipped", counts["skipped"]),
-        ("warnings", counts["warnings"]),
+        ("read", items["read"]),
+        ("published", items["written"]),
+        ("drafts", items["draft"]),
+        ("skipped", items["skipped"]),
+        ("warnings", items["warnings"]),
     ]
     verb = "would be " if dry_run else ""
     right = [
@@ -326,32 +430,43 @@ def _migrate_and_report(
         (f"{verb}changed", files["change"]),
         ("unchanged", files["unchanged"]),
         (f"{verb}removed", files["remove"]),
-        ("conflicts", files["conflict"] + files["kept"]),
+        ("conflicts", files["conflict"]),
+        ("kept", files["kept"]),  # the site's own file where wp2zola would write one: not a conflict
     ]
-    for (a, x), (b, y) in zip(left, right):
+    for (a, x), (b, y) in zip_longest(left, right, fillvalue=("", "")):
         table.add_row(a, str(x), b, str(y))
     stdout.print(table)
-    for reason, n in skipped_by_reason(plan).items():
-        stdout.print(f"  skipped {n:>5}  {reason}", markup=False)
-    for label, counter in (
-        ("shortcodes left as text (map them in --config)", plan.unknown_shortcodes),
-        ("plugin blocks (inner HTML converted)", plan.plugin_blocks),
-        ("rendered to nothing", plan.dropped),
+    for skipped in counts["skipped_by_reason"]:
+        stdout.print(f"  skipped {skipped['count']:>5}  {skipped['reason']}", markup=False)
+    found = content(plan)
+    for label, key in (
+        ("shortcodes left as text (map them in --config)", "unknown_shortcodes"),
+        ("plugin blocks (inner HTML converted)", "plugin_blocks"),
+        ("rendered to nothing", "dropped"),
     ):
-        if counter:
-            listed = ", ".join(f"{name} ({n})" for name, n in counter.most_common(12))
+        if found[key]:
+            listed = ", ".join(f"{named['name']} ({named['items']})" for named in found[key][:12])
             stdout.print(f"  {label}: {listed}", markup=False)
     if kept(changes):
         stdout.print(f"  kept the site's own {', '.join(kept(changes))}", markup=False)
-    _media_summary(stdout, stderr, plan, changes, dry_run, no_download)
+    _media_summary(stdout, stderr, plan, changes, counts, dry_run, no_download)
     if strict and changes.missing:
         raise typer.Exit(3)
 
 
+_LINK_LABELS = {key: label for label, key in LINKS.items()}
+
+
 def _media_summary(
-    stdout: Console, stderr: Console, plan: Plan, changes: Changes, dry_run: bool, no_download: bool
+    stdout: Console,
+    stderr: Console,
+    plan: Plan,
+    changes: Changes,
+    summary: dict[str, Any],
+    dry_run: bool,
+    no_download: bool,
 ) -> None:
-    counts = media_counts(plan, changes)
+    counts = summary["media"]
     if counts["files"]:
         if dry_run:
             done = f"{counts['to_fetch_or_copy']} to fetch or copy"
@@ -362,12 +477,14 @@ def _media_summary(
             f"{counts['already_there']} already there, {counts['missing']} missing",
             markup=False,
         )
-    if plan.links:
-        listed = ", ".join(f"{kind} {n}" for kind, n in plan.links.most_common())
+    links = sorted(((n, _LINK_LABELS[key]) for key, n in summary["links"].items() if n), key=lambda nl: -nl[0])
+    if links:
+        listed = ", ".join(f"{label} {n}" for n, label in links)
         stdout.print(f"  old-site URLs rewritten: {listed}", markup=False)
-    if plan.redirects:
+    redirects = sum(summary["redirects"].values())
+    if redirects:
         stdout.print(
-            f"  redirects: {len(plan.redirects)} for what aliases cannot keep: redirects/ (nginx, Apache), "
+            f"  redirects: {redirects} for what aliases cannot keep: redirects/ (nginx, Apache), "
             "static/_redirects (Netlify, Cloudflare) and static pages",
             markup=False,
         )
@@ -399,7 +516,11 @@ def _size(n: int) -> str:
 
 
 class _Bars:
-    """Progress bars on a terminal: items converted, then files fetched (count and bytes)."""
+    """Progress bars on a terminal: items converted, then files fetched (count and bytes).
+
+    They are redrawn when a count moves, at most 10 times a second, never by a thread of their own:
+    the converter forks its workers, and a fork while another thread writes to the terminal gives the
+    worker that thread's locks, held for ever."""
 
     def __init__(self, console: Console, show: bool):
         self.show = show
@@ -412,6 +533,7 @@ class _Bars:
                 TimeElapsedColumn(),
                 console=console,
                 transient=True,
+                auto_refresh=False,
             )
             if show
             else None
@@ -419,20 +541,29 @@ class _Bars:
         self.item_task: TaskID | None = None
         self.fetch_task: TaskID | None = None
         self.received = 0
+        self.drawn = 0.0
 
     def __enter__(self) -> _Bars:
         if self.progress is not None:
             self.progress.__enter__()
             self.item_task = self.progress.add_task("converting", total=None, bytes="")
+            self._draw()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.__exit__(None, None, None)
 
+    def _draw(self) -> None:
+        now = time.monotonic()
+        if self.progress is not None and now - self.drawn >= 0.1:
+            self.drawn = now
+            self.progress.refresh()
+
     def items(self, done: int, total: int) -> None:
         if self.progress is not None and self.item_task is not None:
             self.progress.update(self.item_task, completed=done, total=total)
+            self._draw()
 
     def fetch_settings(self) -> FetchSettings:
         return FetchSettings(on_result=self._fetched, on_bytes=self._bytes, on_start=self._start)
@@ -440,15 +571,18 @@ class _Bars:
     def _start(self, files: int) -> None:
         if self.progress is not None:
             self.fetch_task = self.progress.add_task("fetching", total=files, bytes="")
+            self._draw()
 
     def _fetched(self, result: FetchResult) -> None:
         if self.progress is not None and self.fetch_task is not None:
             self.progress.advance(self.fetch_task)
+            self._draw()
 
     def _bytes(self, n: int) -> None:
         self.received += n
         if self.progress is not None and self.fetch_task is not None:
             self.progress.update(self.fetch_task, bytes=_size(self.received))
+            self._draw()
 
 
 @app.command("fidelity")
@@ -499,12 +633,27 @@ def fidelity_command(
         typer.echo(text)
 
 
+@app.command("report-schema")
+def report_schema_command() -> None:
+    """Print the path of the JSON Schema (draft 2020-12) of the migrate --report file.
+
+    Example: wp2zola report-schema
+    """
+    typer.echo(str(SCHEMA))
+
+
 # the other commands, each in a module of its own, register on `app` as they are imported
 from migrate.cli import batch as _batch  # noqa: E402, F401 - registers `wp2zola batch` on app
 from migrate.cli import inspect as _inspect  # noqa: E402, F401 - registers `wp2zola inspect` on app
 
+for _info in app.registered_commands:  # every command, wherever defined, gets the same help labels
+    if _info.cls in (None, TyperCommand):  # typer gives TyperCommand where a command names no class
+        _info.cls = _Command
+
 
 def main() -> None:
+    if no_colour():  # typer's help and error boxes: rich would keep their bold under NO_COLOR
+        typer.rich_utils.COLOR_SYSTEM = None
     app()
 
 
