@@ -13,7 +13,7 @@ import multiprocessing.pool
 import os
 import signal
 import sys
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
@@ -21,6 +21,12 @@ from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from migrate.comments.export import FILE as COMMENTS_EXPORT
+from migrate.comments.export import export_bytes as comments_export
+from migrate.comments.export import item_xml as comments_item
+from migrate.comments.thread import data_bytes as comments_data
+from migrate.comments.thread import data_file as comments_file
+from migrate.comments.thread import post_thread
 from migrate.links.resolver import Page, Resolver
 from migrate.links.rewrite import PageLinks, Rewriter
 from migrate.mappings import Mappings
@@ -57,6 +63,7 @@ from migrate.zola.urls import (
     link_path,
     place_items,
     section_file,
+    url_path,
 )
 
 Progress = Callable[[int, int], None]
@@ -81,9 +88,11 @@ def migrate(
     stop: Stop | None = None,
     markup: str | None = None,
     jobs: int = 1,
+    comments: bool = True,
 ) -> Result:
     """Plan the Zola site for `exports` in `out`, and write it (fetching its media) unless `dry_run`.
-    `jobs`: processes converting items (the output is the same for any number).
+    `jobs`: processes converting items (the output is the same for any number). `comments`: False
+    writes none of the posts' comments.
 
     A run that writes holds the site's lock from reading the site to writing its manifest; a dry run
     reads only. Either first replays the journal of a run that was interrupted (in memory for a dry run).
@@ -117,7 +126,7 @@ def migrate(
                 commit_recovery(site, manifest, replayed)
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
         existing = None if manifest.wrote("config.toml") else read_site(site)
-        plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop)
+        plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop, comments)
         plan.notices[:0] = notices
         if foreign and dry_run and not force:
             plan.notices.insert(
@@ -138,6 +147,12 @@ def migrate(
 
 
 _NOT_THE_USERS = {".git", ".gitignore", ".DS_Store", "Thumbs.db", ".wp2zola"}  # a fresh repository is empty
+
+
+def _site_url(plan: Plan, existing: ExistingSite | None) -> str:
+    """The new site's address, for the comments' export: the config's base_url where it has one."""
+    base = existing.config.get("base_url") if existing is not None else None
+    return (base if isinstance(base, str) and base else plan.base_url).rstrip("/")
 
 
 def _foreign_files(site: Path) -> str:
@@ -221,6 +236,7 @@ def plan_site(
     markup: str | None = None,
     jobs: int = 1,
     stop: Stop | None = None,
+    comments: bool = True,
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
     `existing`: the Zola site it goes into (None: a new site, made whole). `markup`: what the posts
@@ -229,7 +245,8 @@ def plan_site(
     plan.spool = Spool(plan)
     try:
         mappings = fit_mappings(mappings, existing)
-        _fill_plan(plan, exports, mappings, existing, progress, media or MediaOptions(), markup, jobs, stop)
+        options = media or MediaOptions()
+        _fill_plan(plan, exports, mappings, existing, progress, options, markup, jobs, stop, comments)
     except BaseException:
         plan.spool.close()  # a plan that is not returned: its spool goes now, not with the traceback
         raise
@@ -246,6 +263,7 @@ def _fill_plan(
     markup: str | None,
     jobs: int,
     stop: Stop | None,
+    comments: bool = True,
 ) -> None:
     markup = markup or mappings.markup()
     warn = plan.notices.append
@@ -266,6 +284,13 @@ def _fill_plan(
         if markup != "html":
             warn(Notice(None, f"the posts are written in {markup.title()}: converted as such (--markup html if not)"))
     converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout, markup)
+    converter.comments = _CommentSettings(
+        comments,
+        mappings.tables.get("comments", {}).get("pings", True),
+        site.resolver,
+        layout,
+        _site_url(plan, existing),
+    )
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
 
     def converted(pool: multiprocessing.pool.Pool | None) -> Iterator[tuple[Item, _Made | None]]:
@@ -294,6 +319,9 @@ def _fill_plan(
         if placed is not None:
             converter.media.setdefault(placed.file, (placed, []))[1].append(f"attachment {att.id}")
 
+    if converter.comment_items:
+        data = comments_export(ctx.channel.title, converter.comments.site_url, converter.comment_items)
+        plan.add(PlannedFile(COMMENTS_EXPORT, "comments", data))
     plan.taxonomies = sorted(converter.taxonomies)
     root_body = f"[{escape_inline(title_text(ctx.channel.title)) or 'Blog'}]({home})\n"
     for file, data in section_files(  # sections
@@ -518,6 +546,40 @@ class _Made:
     warnings: list[Notice]
     body: Body
     data: bytes | Stored | None  # set aside in the plan's spool by the worker that made them
+    comments: _Comments | None = None
+
+
+@dataclass(slots=True)
+class _Comments:
+    """What is made of a published post's comments: its data file, its part of the comments' export,
+    and what was read, written and left out."""
+
+    data: bytes | Stored | None
+    export: str  # small beside the post's own bytes: kept until the export is written
+    read: int
+    written: int
+    left_out: Counter[str]
+
+
+@dataclass
+class _CommentSettings:
+    on: bool = False
+    pings: bool = True
+    resolver: Resolver | None = None
+    layout: Layout | None = None
+    site_url: str = ""
+
+    def link(self, url: str) -> str | None:
+        """An old-site link in a comment → its URL path on the new site (None: kept as it is). Plain
+        paths, not Zola's `@/` links: the `markdown` filter of a template does not resolve those."""
+        target = self.resolver.resolve(url) if self.resolver is not None else None
+        if target is None:
+            return None
+        if target.kind == "file" and target.upload is not None and self.layout is not None:
+            return self.layout.place(target.upload).url
+        if target.path and target.kind in ("page", "draft", "term", "home", "feed", "date archive"):
+            return url_path(target.path) + (f"#{target.fragment}" if target.fragment else "")
+        return None
 
 
 @dataclass
@@ -552,6 +614,8 @@ class _Converter:
         self.media: dict[str, tuple[Placed, list[str]]] = {}  # site file → (where from, used by)
         self.external_hosts: set[str] = set()
         self.redirects: list[Redirect] = []
+        self.comments = _CommentSettings()
+        self.comment_items: list[str] = []  # each post's part of the comments' export
 
     def needs_body(self, item: Item) -> bool:
         return self.decisions.get(item.source, (SKIP, ""))[0] != SKIP
@@ -562,9 +626,15 @@ class _Converter:
         if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
             first = self.ctx.duplicates.get(item.source)
             reason = f"duplicate: item {item.id} was read at {first}" if first else "not indexed"
+            if item.comments:
+                self.plan.comments["read"] += len(item.comments)
+                self.plan.comments_left_out["in a second copy of its post"] += len(item.comments)
             return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
         outcome, reason = self.decisions[item.source]
         if outcome == SKIP:
+            if item.comments:
+                self.plan.comments["read"] += len(item.comments)
+                self.plan.comments_left_out["its post is not published"] += len(item.comments)
             return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
         place = self.placements[item.source]
         if place.plain_url:
@@ -617,7 +687,20 @@ class _Converter:
         else:
             self._account(item, body.links, body.markdown)
         self._write(item, place, fm, body, data=made.data)
+        self._write_comments(place, made.comments)
         return result
+
+    def _write_comments(self, place: Placement, made: _Comments | None) -> None:
+        if made is None:
+            return
+        counts = self.plan.comments
+        counts["read"] += made.read
+        counts["written"] += made.written
+        self.plan.comments_left_out.update(made.left_out)
+        if made.data is not None:
+            self.plan.add(PlannedFile(comments_file("content/" + place.file), "comments", made.data))
+        if made.export:
+            self.comment_items.append(made.export)
 
     def finish(self, final_bodies: Callable[[Iterator[Item]], Iterator[tuple[Item, Body]]]) -> None:
         """Convert again the pages that link to anchors of other pages: every page's anchors are known now."""
@@ -631,7 +714,9 @@ class _Converter:
         its content (the bulk of what a worker would send back) unless `finish` converts it again."""
         made = self._make(item) if self.needs_body(item) else None
         if made is None or not made.body.links.pending:
-            item = replace(item, content="", content_filtered="")
+            item = replace(item, content="", content_filtered="", comments=[] if made else item.comments)
+        elif made.comments is not None:
+            item = replace(item, comments=[])
         return item, made
 
     def _make(self, item: Item) -> _Made:
@@ -649,7 +734,26 @@ class _Converter:
         if not (place.front_page or body.links.pending):
             data = _file_bytes(fm, body)
             data = self.plan.spool.put(data) if self.plan.spool is not None else data
-        return _Made(fm, featured, warnings, body, data)
+        return _Made(fm, featured, warnings, body, data, self._comments(item, place, fm))
+
+    def _comments(self, item: Item, place: Placement, fm: dict) -> _Comments | None:
+        """A published post's comments, made where its body is (a worker)."""
+        if not item.comments:
+            return None
+        left_out: Counter[str] = Counter()
+        if self.decisions[item.source][0] != PUBLISH or place.front_page or not self.comments.on:
+            why = "its post is not published" if self.decisions[item.source][0] != PUBLISH else "--no-comments"
+            left_out["the site's front page" if place.front_page else why] = len(item.comments)
+            return _Comments(None, "", len(item.comments), 0, left_out)
+        thread = post_thread(item, self.ctx.site_offset, pings=self.comments.pings, resolve=self.comments.link)
+        data: bytes | Stored | None = None
+        export = ""
+        if thread.written:
+            data = comments_data(item, place.path, thread)
+            export = comments_item(item, self.comments.site_url + url_path(place.path), fm["title"], thread)
+            if self.plan.spool is not None:
+                data = self.plan.spool.put(data)
+        return _Comments(data, export, len(item.comments), thread.written, thread.left_out)
 
     def first_body(self, item: Item) -> Body:
         """An item's body before any page's anchors are known (its links to anchors are then pending):

@@ -19,6 +19,7 @@ LAYERS = [
     ["markdown"],
     ["media"],
     ["links"],
+    ["comments"],
     ["site"],
     ["fidelity", "report", "audit"],
     ["pipeline"],

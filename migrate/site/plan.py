@@ -139,6 +139,8 @@ class Plan:
     fetch_hosts: list[str] = field(default_factory=list)  # the hosts media may be fetched from
     redirects: list[Redirect] = field(default_factory=list)  # what only servers (or static pages) redirect
     nextpage_items: int = 0
+    comments: Counter = field(default_factory=Counter)  # read, written (comments and pings)
+    comments_left_out: Counter = field(default_factory=Counter)  # reason → comments not written
     base_url: str = ""
     exports: list[str] = field(default_factory=list)  # the export file names this plan was made from
     origin: str = ""  # the site the exports are of (its address): whose files a later run may remove

@@ -1,0 +1,82 @@
+"""The shown comments of every post as a WordPress export that comment systems import, so that the
+new site can keep taking comments: Remark42 (`import -p wordpress`) and Isso (`isso import`) both
+read this format (each item's `<link>` names the page, each `<wp:comment>` one comment).
+
+It differs from the site's own export in what makes it safe to hand over: each `<link>` is the page's
+URL on the new site; only the comments the site showed are in it (approved, not spam, not in the
+trash); and no commenter's email, IP address or browser — the elements Isso requires are there, empty.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from xml.sax.saxutils import escape
+
+from migrate.comments.thread import Thread
+from migrate.wxr.model import Comment, Item
+
+FILE = "comments/import.wordpress.xml"
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by wp2zola: the comments the new site shows, for the import of a comment system. -->
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel>
+<title>{title}</title>
+<link>{link}</link>
+<wp:wxr_version>1.2</wp:wxr_version>
+"""
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def _xml_text(text: str) -> str:
+    """Text that XML 1.0 accepts: the characters it cannot hold at all are left out."""
+    return _NOT_XML.sub("", text)
+
+
+def item_xml(item: Item, url: str, title: str, thread: Thread) -> str:
+    """One post's `<item>` with the comments it shows ("" when it shows none)."""
+    shown = {r["id"] for r in thread.comments} | {r["id"] for r in thread.pings}
+    comments = [c for c in item.comments if c.id is not None and c.id in shown]
+    if not comments:
+        return ""
+    parts = [
+        "<item>\n",
+        f"<title>{escape(_xml_text(title))}</title>\n",
+        f"<link>{escape(url)}</link>\n",
+        f"<wp:post_id>{item.id or 0}</wp:post_id>\n",
+        f"<wp:post_type>{escape(item.type)}</wp:post_type>\n",
+        "<wp:status>publish</wp:status>\n",
+    ]
+    parents = {r["id"]: r["parent"] for r in thread.comments}  # an orphan's reply is shown at the top
+    parts.extend(_comment(c, parents.get(c.id, 0)) for c in comments)
+    parts.append("</item>\n")
+    return "".join(parts)
+
+
+def _comment(c: Comment, parent: int) -> str:
+    url = c.author_url.strip()
+    url = url if url.lower().startswith(("http://", "https://")) else ""
+    return (
+        "<wp:comment>"
+        f"<wp:comment_id>{c.id}</wp:comment_id>"
+        f"<wp:comment_author>{_cdata(_xml_text(c.author))}</wp:comment_author>"
+        "<wp:comment_author_email></wp:comment_author_email>"
+        f"<wp:comment_author_url>{escape(_xml_text(url))}</wp:comment_author_url>"
+        "<wp:comment_author_IP></wp:comment_author_IP>"
+        f"<wp:comment_date>{escape(c.date)}</wp:comment_date>"
+        f"<wp:comment_date_gmt>{escape(c.date_gmt or c.date)}</wp:comment_date_gmt>"
+        f"<wp:comment_content>{_cdata(_xml_text(c.content))}</wp:comment_content>"
+        "<wp:comment_approved>1</wp:comment_approved>"
+        f"<wp:comment_type>{escape(c.type or 'comment')}</wp:comment_type>"
+        f"<wp:comment_parent>{parent}</wp:comment_parent>"
+        "</wp:comment>\n"
+    )
+
+
+def export_bytes(title: str, link: str, items: Iterable[str]) -> bytes:
+    head = _HEAD.format(title=escape(_xml_text(title)), link=escape(link))
+    return (head + "".join(items) + "</channel>\n</rss>\n").encode("utf-8")

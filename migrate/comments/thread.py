@@ -1,0 +1,142 @@
+"""Which comments of a post are shown, in which order, with what: the data file's records.
+
+WordPress shows the approved comments (`comment_approved` "1"; the export also holds pending ones,
+"0", and trashed ones; spam is never exported but is left out if it is there), threaded by
+`comment_parent` and in date order at each level; a reply whose parent is not shown is shown at the
+top level, as WordPress's walker does with orphans. Pingbacks and trackbacks are kept apart (and can be
+left out: `[comments] pings` in `mappings/comments.toml`). What a comment's author typed besides
+the name and the address of a web site (email, IP address, browser) is never read into the model.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+from migrate.comments.content import comment_markdown
+from migrate.wxr.index import parse_wp_date
+from migrate.wxr.model import Comment, Item
+
+PINGS = ("pingback", "trackback")
+LEFT_OUT = {  # comment_approved → the reason the report gives
+    "0": "awaiting moderation",
+    "spam": "spam",
+    "trash": "in the trash",
+    "post-trashed": "in the trash",
+}
+
+
+@dataclass(slots=True)
+class Thread:
+    """A post's comments as its data file holds them, with the count of each kind left out."""
+
+    comments: list[dict[str, Any]] = field(default_factory=list)  # in thread order, with their depth
+    pings: list[dict[str, Any]] = field(default_factory=list)
+    left_out: Counter[str] = field(default_factory=Counter)  # reason → comments
+
+    @property
+    def written(self) -> int:
+        return len(self.comments) + len(self.pings)
+
+
+def post_thread(
+    item: Item,
+    offset: timedelta | None,
+    *,
+    pings: bool = True,
+    resolve: Callable[[str], str | None] | None = None,
+) -> Thread:
+    """The comments of a published post to show. `offset`: the site's UTC offset, for comments whose
+    GMT date is missing; `resolve`: an old-site link → its path on the new site."""
+    thread = Thread()
+    shown: list[Comment] = []
+    for c in item.comments:
+        if c.approved != "1":
+            thread.left_out[LEFT_OUT.get(c.approved, f"status {c.approved or 'empty'}")] += 1
+        elif c.type in PINGS and not pings:
+            thread.left_out[f"{c.type} (left out by the mappings)"] += 1
+        elif c.type not in ("", "comment", *PINGS):
+            thread.left_out[f"type {c.type}"] += 1  # notes of plugins (order notes, webmentions' own)
+        else:
+            shown.append(c)
+    shown.sort(key=lambda c: (_sort_date(c), c.id or 0))
+    ids = {c.id for c in shown if c.id is not None and c.type not in PINGS}
+    children: dict[int, list[Comment]] = {}
+    top: list[Comment] = []
+    for c in shown:
+        if c.type in PINGS:
+            thread.pings.append(_record(c, 0, offset, resolve) | {"type": c.type})
+        elif c.parent and c.parent in ids and c.parent != c.id:
+            children.setdefault(c.parent, []).append(c)
+        else:
+            top.append(c)
+    seen: set[int | None] = set()
+    stack = [(c, 0) for c in reversed(top)]
+    while stack:  # depth first, each level in date order; a loop of parents cannot recur
+        c, depth = stack.pop()
+        if c.id in seen and c.id is not None:
+            continue
+        seen.add(c.id)
+        thread.comments.append(_record(c, depth, offset, resolve))
+        stack.extend((r, depth + 1) for r in reversed(children.get(c.id, []) if c.id is not None else []))
+    return thread
+
+
+def _sort_date(c: Comment) -> datetime:
+    return parse_wp_date(c.date_gmt) or parse_wp_date(c.date) or datetime.min
+
+
+def _record(c: Comment, depth: int, offset: timedelta | None, resolve: Callable[[str], str | None] | None) -> dict:
+    return {
+        "id": c.id,
+        "parent": c.parent if depth else 0,
+        "depth": depth,
+        "author": " ".join(c.author.split()) or "Anonymous",
+        "author_url": _web_address(c.author_url),
+        "date": comment_date(c, offset),
+        "content": comment_markdown(c.content, resolve),
+    }
+
+
+def _web_address(url: str) -> str:
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return url if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def comment_date(c: Comment, offset: timedelta | None) -> str:
+    """The comment's date with its UTC offset (RFC 3339), as its post's dates are written."""
+    local, gmt = parse_wp_date(c.date), parse_wp_date(c.date_gmt)
+    if local is not None and gmt is not None:
+        delta = local - gmt
+        if abs(delta) <= timedelta(hours=14) and delta % timedelta(minutes=15) == timedelta(0):
+            return local.replace(tzinfo=timezone(delta)).isoformat()
+    if gmt is not None:
+        return gmt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+    if local is not None:
+        return local.replace(tzinfo=timezone(offset or timedelta(0))).isoformat()
+    return ""
+
+
+def data_file(content_file: str) -> str:
+    """The site file of a post's comments: `comments/` + its content file's path, as `.json`
+    (`content/blog/2023/hello.md` → `comments/blog/2023/hello.json`). Outside `content/` and
+    `static/`, so Zola publishes it only as the page that shows it."""
+    return "comments/" + content_file.removeprefix("content/").removesuffix(".md") + ".json"
+
+
+def data_bytes(item: Item, path: str, thread: Thread) -> bytes:
+    data = {
+        "post": {"wp_id": item.id, "path": path},
+        "comments": thread.comments,
+        "pings": thread.pings,
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
