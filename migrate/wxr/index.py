@@ -17,6 +17,7 @@ from pathlib import Path
 
 from migrate.wxr import phpserial
 from migrate.wxr.hosts import parse_url
+from migrate.wxr.inputs import check_distinct
 from migrate.wxr.markup import signature, site_markup
 from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
 from migrate.wxr.reader import ChannelField, Warn, Worked, read_export
@@ -57,7 +58,7 @@ class SiteContext:
     attachments: dict[int, Attachment] = field(default_factory=dict)
     site_offset: timedelta | None = None
     reusable_blocks: dict[int, str] = field(default_factory=dict)  # wp_block id → its content
-    files: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # the XML documents read (`inputs.Document.path`)
     # what the posts' and pages' stored content looks like (`markup.signature`), and how many have any
     signatures: Counter[str] = field(default_factory=Counter)
     posts_with_content: int = 0
@@ -171,10 +172,12 @@ def build_context(
     the result is the same. `check` is called for each item (a run that was asked to stop ends there)."""
     ctx = SiteContext()
     offsets: Counter[timedelta] = Counter()
+    paths = list(paths)
+    documents = check_distinct(paths)  # before anything is read: every export opens, none is given twice
     for n, path in enumerate(paths):  # n: the export's index, part of each item's identity
         label = str(path)
-        ctx.files.append(label)
-        version: ChannelField | None = None
+        ctx.files.extend(doc.path for doc in documents[n])
+        versions: dict[str, ChannelField | None] = {doc.label: None for doc in documents[n]}
         for record in read_export(path, warn, label, n, pool, index_entry if on_item is None else None):
             if check is not None:
                 check()
@@ -183,8 +186,8 @@ def build_context(
                     on_item(record)
                 record = Worked(*index_entry(record))
             if isinstance(record, ChannelField):
-                if record.name == "wxr_version" and version is None:
-                    version = record
+                if record.name == "wxr_version" and versions.get(record.source.file, record) is None:
+                    versions[record.source.file] = record
                 current = getattr(ctx.channel, record.name)
                 if not current:
                     setattr(ctx.channel, record.name, record.value)
@@ -237,10 +240,11 @@ def build_context(
                         ctx.signatures[facts.signature] += 1
                     if facts.reusable is not None:  # reusable blocks are content of other posts
                         ctx.reusable_blocks[light.id] = facts.reusable
-        if version is None or version.value not in ("1.0", "1.1", "1.2"):
-            said = f"wxr_version {version.value!r} is not one WordPress writes" if version else "no wxr_version"
-            where = version.source if version else Source(label, 1, export=n)
-            warn(Notice(where, f"{said}; read as WXR by its elements"))
+        for doc_label, version in versions.items():  # each document of the export (a zip's parts) says its own
+            if version is None or version.value not in ("1.0", "1.1", "1.2"):
+                said = f"wxr_version {version.value!r} is not one WordPress writes" if version else "no wxr_version"
+                where = version.source if version else Source(doc_label, 1, export=n)
+                warn(Notice(where, f"{said}; read as WXR by its elements"))
     if offsets:
         top = max(offsets.values())
         ctx.site_offset = min(o for o, n in offsets.items() if n == top)

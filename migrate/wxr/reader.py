@@ -14,10 +14,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
+from typing import BinaryIO
 
 from lxml import etree
 
 from migrate.wxr import xmlstream
+from migrate.wxr.inputs import Export, ExportError, listing
 from migrate.wxr.model import Author, Comment, Item, ItemTerm, Notice, Source, Term
 
 _WP = re.compile(r"^https?://(?:www\.)?wordpress\.(?:org|com)/export/[^/]+/?$")
@@ -26,10 +28,6 @@ _KNOWN = {
     "http://purl.org/rss/1.0/modules/content/": "content",
     "http://purl.org/dc/elements/1.1/": "dc",
 }
-
-
-class ExportError(Exception):
-    """An export that cannot be read at all; the message names the file."""
 
 
 @dataclass
@@ -250,7 +248,8 @@ def read_export(
     pool: Pool | None = None,
     after: Callable[[Item], tuple[Item, object]] | None = None,
 ) -> Iterator[Record | Worked]:
-    """Yield the records of one export file, in file order. Problems go to `warn`. `export` is the
+    """Yield the records of one export, in file order: of each XML document it holds (a gzipped file's,
+    a zip's members in name order, each named `site.zip:part-2.xml` in its records' Sources). Problems go to `warn`. `export` is the
     file's index in the run (part of each record's Source: every pass must give the same one).
     With `pool` (a process pool), items are parsed by its workers while this process scans on; the
     records and warnings are the same, in the same order. With `after`, each item is yielded as
@@ -259,71 +258,80 @@ def read_export(
 
     Raises ExportError when the file cannot be read at all.
     """
-    path = Path(path)
     label = label or str(path)
-    try:
-        stream = open(path, "rb")  # noqa: SIM115 - opened here to tell "cannot open" apart
-    except OSError as err:
-        raise ExportError(f"{label}: cannot open: {err.strerror or err}") from None
+    with Export(path, label) as opened:
+        if opened.ignored:
+            listed = listing(opened.ignored)
+            warn(Notice(None, f"{label}: ignored {len(opened.ignored)} member(s) that are not XML exports: {listed}"))
+        for doc, stream in opened.streams():
+            yield from _read_document(stream, doc.label, warn, export, pool, after)
+
+
+def _read_document(
+    stream: BinaryIO,
+    label: str,
+    warn: Warn,
+    export: int,
+    pool: Pool | None,
+    after: Callable[[Item], tuple[Item, object]] | None,
+) -> Iterator[Record | Worked]:
+    """The records of one XML document (a file, or a member of an archive), as `read_export` says."""
     found = False
-    with stream:
-        scanner = xmlstream.Scanner(stream)
-        seen_notes = 0
-        said: set[str] = set()
-        # fragments in flight: the scanner's notes before each, and its item being parsed (or its raw text)
-        window: deque[tuple[list[tuple[int, str]], xmlstream._Raw, _Batch | None, int]] = deque()
-        batch = _Batch(pool, (scanner.encoding, label, export, after))
-        ahead = _BATCH * 4 * (getattr(pool, "_processes", 1) or 1) if pool is not None else 0
+    scanner = xmlstream.Scanner(stream)
+    seen_notes = 0
+    said: set[str] = set()
+    # fragments in flight: the scanner's notes before each, and its item being parsed (or its raw text)
+    window: deque[tuple[list[tuple[int, str]], xmlstream._Raw, _Batch | None, int]] = deque()
+    batch = _Batch(pool, (scanner.encoding, label, export, after))
+    ahead = _BATCH * 4 * (getattr(pool, "_processes", 1) or 1) if pool is not None else 0
 
-        def emit() -> Iterator[Record | Worked]:
-            notes, raw, parsing, index = window.popleft()
-            for line, message in notes:
-                warn(Notice(Source(label, line, export=export), message))
-            if raw.kind == "item":
-                notices, item = (
-                    parsing.get(index)
-                    if parsing is not None
-                    else _parsed_item(raw, scanner.encoding, label, export, after)
-                )
-                for notice in notices:
-                    warn(notice)
-                yield item
-                return
-            frag = xmlstream.parse_fragment(raw, scanner.encoding)
-            source = Source(label, frag.line, raw.ordinal, export)
-            message = "; ".join(frag.problems or (["unreadable XML"] if frag.element is None else []))
-            if frag.element is None:
-                message = f"header element skipped: {message}"
-            if message and message not in said:  # header repairs repeat: say each once
-                said.add(message)
-                warn(Notice(source, message))
-            if frag.element is not None:
-                record = _channel_record(frag.element, source)
-                if record is not None:
-                    yield record
-
-        try:
-            for raw in scanner.fragments():
-                found = True
-                notes = scanner.notes[seen_notes:]
-                seen_notes = len(scanner.notes)
-                if raw.kind == "item" and pool is not None:
-                    if batch.result is not None:  # sent: full, or its first item was wanted before
-                        batch = _Batch(pool, batch.args)
-                    window.append((notes, raw, batch, len(batch.raws)))
-                    batch.raws.append(raw)
-                    if len(batch.raws) == _BATCH:
-                        batch.send()
-                else:
-                    window.append((notes, raw, None, 0))
-                while len(window) > ahead:
-                    yield from emit()
-            while window:
-                yield from emit()
-        except OSError as err:
-            raise ExportError(f"{label}: read error: {err.strerror or err}") from None
-        for line, message in scanner.notes[seen_notes:]:
+    def emit() -> Iterator[Record | Worked]:
+        notes, raw, parsing, index = window.popleft()
+        for line, message in notes:
             warn(Notice(Source(label, line, export=export), message))
+        if raw.kind == "item":
+            notices, item = (
+                parsing.get(index) if parsing is not None else _parsed_item(raw, scanner.encoding, label, export, after)
+            )
+            for notice in notices:
+                warn(notice)
+            yield item
+            return
+        frag = xmlstream.parse_fragment(raw, scanner.encoding)
+        source = Source(label, frag.line, raw.ordinal, export)
+        message = "; ".join(frag.problems or (["unreadable XML"] if frag.element is None else []))
+        if frag.element is None:
+            message = f"header element skipped: {message}"
+        if message and message not in said:  # header repairs repeat: say each once
+            said.add(message)
+            warn(Notice(source, message))
+        if frag.element is not None:
+            record = _channel_record(frag.element, source)
+            if record is not None:
+                yield record
+
+    try:
+        for raw in scanner.fragments():
+            found = True
+            notes = scanner.notes[seen_notes:]
+            seen_notes = len(scanner.notes)
+            if raw.kind == "item" and pool is not None:
+                if batch.result is not None:  # sent: full, or its first item was wanted before
+                    batch = _Batch(pool, batch.args)
+                window.append((notes, raw, batch, len(batch.raws)))
+                batch.raws.append(raw)
+                if len(batch.raws) == _BATCH:
+                    batch.send()
+            else:
+                window.append((notes, raw, None, 0))
+            while len(window) > ahead:
+                yield from emit()
+        while window:
+            yield from emit()
+    except OSError as err:
+        raise ExportError(f"{label}: read error: {err.strerror or err}") from None
+    for line, message in scanner.notes[seen_notes:]:
+        warn(Notice(Source(label, line, export=export), message))
     if not (found or scanner.saw_wxr):
         raise ExportError(f"{label}: not a WordPress export (no <channel> or <item> element found)")
 
