@@ -83,7 +83,7 @@ def _label(params: list[Any]) -> None:
             param.metavar = ""
         elif param.metavar is None:
             param.metavar = _LABELS.get(param.name or "") or (param.type.name or "value").split()[0].upper()
-        if type(param) is TyperArgument:
+        if type(param) is TyperArgument:  # typer makes its arguments itself: no other way in
             param.__class__ = _Argument
 
 
