@@ -6,7 +6,9 @@ folder); a user's file overrides them table by table, key by key.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +117,27 @@ def _pattern_problem(user: dict) -> str:
     return ""
 
 
+_NOT_A_FILE = {stat.S_IFDIR: "a folder", stat.S_IFIFO: "a pipe", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+
+
+def _read_config(path: Path) -> bytes:
+    """The bytes of a --config file; anything but a regular file is refused before it is read (a
+    pipe would wait for a writer forever, a device never end)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot open: {err.strerror or err}") from None
+    kind = stat.S_IFMT(os.fstat(fd).st_mode)
+    if kind != stat.S_IFREG:
+        os.close(fd)
+        raise ConfigError(f"{path}: not a TOML file: {_NOT_A_FILE.get(kind, 'not a file')}")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            return fh.read()
+        except OSError as err:
+            raise ConfigError(f"{path}: read error: {err.strerror or err}") from None
+
+
 @dataclass(frozen=True)
 class Mappings:
     tables: dict[str, Any]
@@ -126,11 +149,12 @@ class Mappings:
             with open(path, "rb") as fh:
                 tables = _merge(tables, tomllib.load(fh))
         if user_file is not None:
+            data = _read_config(Path(user_file))
             try:
-                with open(user_file, "rb") as fh:
-                    user = tomllib.load(fh)
-            except OSError as err:
-                raise ConfigError(f"{user_file}: cannot open: {err.strerror or err}") from None
+                user = tomllib.loads(data.decode("utf-8"))
+            except UnicodeDecodeError as err:
+                bad = f"byte {err.start + 1} is 0x{data[err.start]:02x}"
+                raise ConfigError(f"{user_file}: not valid TOML: not UTF-8 text ({bad})") from None
             except tomllib.TOMLDecodeError as err:
                 raise ConfigError(f"{user_file}: not valid TOML: {err}") from None
             unknown = sorted(set(user) - set(tables))

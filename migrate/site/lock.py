@@ -8,6 +8,7 @@ should not hang.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 from pathlib import Path
@@ -39,6 +40,13 @@ class SiteLock:
             raise SiteError(f"{self.site}: not a folder (--out names the folder of the Zola site)")
         for folder in (self.site, self.site / PRIVATE):
             if not folder.is_dir():
+                if folder.is_symlink():  # and not to a folder: to nothing, or round a loop
+                    self._undo()
+                    raise _dead_link(folder)
+                if folder.exists():
+                    self._undo()
+                    in_the_way = NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+                    raise SiteError.from_os(folder, in_the_way, "cannot make the folder")
                 try:
                     folder.mkdir(parents=True, exist_ok=True)  # another run may make it at the same moment
                 except OSError as err:
@@ -90,6 +98,16 @@ class SiteLock:
             if leftovers <= {"lock", "tmp", PRIVATE}:
                 shutil.rmtree(folder, ignore_errors=True)
         self._made = []
+
+
+def _dead_link(folder: Path) -> SiteError:
+    try:
+        os.stat(folder)
+    except FileNotFoundError:
+        return SiteError(f"{folder}: cannot make the folder: a symbolic link to nothing ({os.readlink(folder)})")
+    except OSError as err:
+        return SiteError.from_os(folder, err, "cannot make the folder")
+    return SiteError(f"{folder}: cannot make the folder: a symbolic link to something that is not a folder")
 
 
 def clean_tmp(site: Path) -> None:

@@ -7,9 +7,11 @@ also record their size and modification time, so a re-run need not read them aga
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -48,6 +50,20 @@ def site_origin(home_url: str, title: str, exports: list[str]) -> str:
     return "export " + digest(("\n".join([title, *sorted(exports)])).encode())[:16]
 
 
+def _read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; anything else is an OSError before it is read (a pipe would wait
+    for a writer forever)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        raise OSError(None, "not a file (a pipe or a device)", str(path))
+    with os.fdopen(fd, "rb") as fh:
+        return fh.read()
+
+
 @dataclass
 class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # file → sha256 of what wp2zola wrote
@@ -64,7 +80,7 @@ class Manifest:
         saying so (the run reports it); a folder where the manifest should be is a SiteError."""
         path = Path(site) / MANIFEST
         try:
-            text = path.read_bytes()
+            text = _read_regular(path)
         except FileNotFoundError:
             return cls()
         except OSError as err:
@@ -160,4 +176,3 @@ class Manifest:
         for k in legacy:
             self.origins[k] = origin
         return len(legacy)
-

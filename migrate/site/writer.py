@@ -17,13 +17,40 @@ import hashlib
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
+from migrate.site.errors import SiteError
 from migrate.site.journal import Journal, sync_folder
 
 TEMP_BESIDE = ".wp2zola-tmp"  # the suffix of a temporary file beside its file (another file system)
+
+
+def check_writable(path: Path, doing: str = "cannot write") -> None:
+    """Raise SiteError (naming `path`) when no file could be written at `path`, before anything is:
+    a folder or a pipe is there, a file is in the way of its folders, a name is too long, a link
+    loops, or the nearest folder that exists is read-only or not the user's. A full disk only the
+    write itself can tell."""
+    path = Path(path)
+    try:
+        mode: int | None = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as err:
+        raise SiteError.from_os(path, err, doing) from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise SiteError.from_os(path, IsADirectoryError(errno.EISDIR, "is a directory"), doing)
+    if mode is not None and not stat.S_ISREG(mode):
+        raise SiteError(f"{path}: {doing}: not a file (a pipe or a device)")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:  # made by the write, below the nearest that is
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY) if hasattr(os, "statvfs") else False
+        code = errno.EROFS if read_only else errno.EACCES
+        raise SiteError.from_os(path, OSError(code, os.strerror(code)), doing)
 
 
 def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
@@ -185,4 +212,3 @@ def _unlink(path: Path) -> None:
         os.unlink(path)
     except OSError:
         pass
-
