@@ -205,9 +205,15 @@ def _private_is_a_file(tmp: Path, made: Path) -> Path:
     return site
 
 
+CHANGED = b"<title><![CDATA[Changed since]]></title>"
+
+
 def _changed_export(tmp: Path) -> Path:
-    """The sample with one post retitled: a re-run has a file to write."""
-    return _file(tmp, "changed.xml", SAMPLE.read_bytes().replace(b"First light", b"First light, again", 1))
+    """The sample with its first item retitled: a re-run has a file to write."""
+    data = SAMPLE.read_bytes()
+    at = data.index(b"<title><![CDATA[", data.index(b"<item>"))
+    end = data.index(b"</title>", at) + len(b"</title>")
+    return _file(tmp, "changed.xml", data[:at] + CHANGED + data[end:])
 
 
 def _read_only_site(tmp: Path, made: Path) -> tuple[list[str], str, Path]:
@@ -350,3 +356,14 @@ def test_a_pipe_in_place_of_a_page_is_a_conflict_not_a_hang(tmp_path, made_site)
     ran = run_apart(fresh(tmp_path, "-q", out=site), timeout=15)
     assert ran.code == 0, ran.stderr
     assert stat.S_ISFIFO(os.lstat(page).st_mode)
+
+
+def test_a_file_in_place_of_the_private_temporary_folder_is_cleared(tmp_path, made_site):
+    """`.wp2zola/tmp` is wp2zola's own: whatever is there instead of a folder goes (a link is
+    unlinked, never followed), and the run completes."""
+    site = copy_of(made_site, tmp_path)
+    shutil.rmtree(site / ".wp2zola" / "tmp", ignore_errors=True)
+    (site / ".wp2zola" / "tmp").write_text("in the way")
+    ran = run_in_process(fresh(tmp_path, "--force", "-q", export=_changed_export(tmp_path), out=site))
+    assert ran.code == 0, ran.stderr
+    assert 'title = "Changed since"' in "".join(p.read_text() for p in (site / "content").rglob("*.md"))

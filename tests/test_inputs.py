@@ -114,6 +114,8 @@ def test_a_wordpress_com_zip_of_parts_makes_the_site_of_the_parts(tmp_path):
     plain = migrate(parts, tmp_path / "a").plan
     zipped = migrate([archive], tmp_path / "b").plan
     assert tree(tmp_path / "b") == tree(tmp_path / "a")
+    migrate([archive], tmp_path / "c", jobs=2)  # items parsed and converted by a pool's workers
+    assert tree(tmp_path / "c") == tree(tmp_path / "a")
     assert [(o.id, o.outcome) for o in zipped.outcomes] == [(o.id, o.outcome) for o in plain.outcomes]
 
     said = [str(n) for n in zipped.notices]

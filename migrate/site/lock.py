@@ -113,6 +113,12 @@ def _dead_link(folder: Path) -> SiteError:
 def clean_tmp(site: Path) -> None:
     """Empty the private temporary folder (only a run holding the lock may do this)."""
     tmp = site / TMP_DIR
+    if os.path.lexists(tmp) and (tmp.is_symlink() or not tmp.is_dir()):
+        try:  # not a folder of ours (a file, a link): in the way of the run's temporary files
+            os.unlink(tmp)
+        except OSError:
+            pass  # the first temporary file says why, naming it
+        return
     if tmp.is_dir():
         for entry in os.scandir(tmp):
             try:

@@ -8,14 +8,16 @@ zip's in name order. Archives are told by their first bytes, not their names. Wh
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
+import itertools
 import os
 import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
@@ -93,7 +95,7 @@ class Export:
             return [Document(self.label, str(Path(self.label).with_name(name)))]
         return [Document(self.label, self.label)]
 
-    def streams(self) -> Iterator[tuple[Document, BinaryIO]]:
+    def streams(self) -> Generator[tuple[Document, BinaryIO], None, None]:
         """Each document with its bytes as a stream (decompressed), in order; each is closed once the
         next is wanted. A plain file's stream is the file itself: read as fast as ever."""
         if self.kind == PLAIN:
@@ -130,16 +132,15 @@ class Export:
     def digest(self, index: int, limit: int | None = None) -> str:
         """The sha256 of a document's bytes (decompressed), or of their first `limit` bytes."""
         h = hashlib.sha256()
-        for n, (_, stream) in enumerate(self.streams()):
-            if n == index:
-                left = limit if limit is not None else -1
-                while left:
-                    chunk = stream.read(1 << 20 if left < 0 else min(left, 1 << 20))
-                    if not chunk:
-                        break
-                    h.update(chunk)
-                    left = left - len(chunk) if left > 0 else left
-                break
+        left = limit if limit is not None else -1  # -1: all of them
+        with contextlib.closing(self.streams()) as streams:
+            stream = next(itertools.islice(streams, index, None))[1]
+            while left:
+                chunk = stream.read(1 << 20 if left < 0 else min(left, 1 << 20))
+                if not chunk:
+                    break
+                h.update(chunk)
+                left = max(left - len(chunk), 0) if left > 0 else left
         self.file.seek(0)
         return h.hexdigest()
 
