@@ -517,7 +517,7 @@ def check_ours(export: Export, work: Path) -> str:
         raise SystemExit(f"{export.path}: wp2zola migrate exited {proc.returncode}: {proc.stderr[-2000:]}")
     summary = json.loads(report.read_text())["summary"]
     report.unlink()
-    damaged = sum(v for k, v in summary["skipped_by_reason"].items() if k.startswith("damaged"))
+    damaged = sum(r["count"] for r in summary["skipped_by_reason"] if r["reason"].startswith("damaged"))
     counts = summary["items"]
     note = f"read {counts['read']}, written {counts['written']}, draft {counts['draft']}, damaged {damaged}"
     if damaged or counts["read"] != export.items or counts["written"] + counts["draft"] != export.expected_ours:

@@ -35,6 +35,7 @@ from migrate.media.bundles import mentioned_attachments, owners
 from migrate.media.layout import Bundle, Layout, Placed
 from migrate.media.library import MediaLibrary
 from migrate.media.options import MediaOptions
+from migrate.review import write_review
 from migrate.site import journal
 from migrate.site.apply import Changes, FetchSettings, SiteError, Stop, apply, commit_recovery, compare
 from migrate.site.content import Body, item_body
@@ -89,10 +90,12 @@ def migrate(
     markup: str | None = None,
     jobs: int = 1,
     comments: bool = True,
+    review: str | Path | None = None,
 ) -> Result:
     """Plan the Zola site for `exports` in `out`, and write it (fetching its media) unless `dry_run`.
     `jobs`: processes converting items (the output is the same for any number). `comments`: False
-    writes none of the posts' comments.
+    writes none of the posts' comments. `review`: an HTML file to write the review report into
+    (what WordPress showed beside what Zola will show, for every item).
 
     A run that writes holds the site's lock from reading the site to writing its manifest; a dry run
     reads only. Either first replays the journal of a run that was interrupted (in memory for a dry run).
@@ -143,6 +146,8 @@ def migrate(
             settings.hosts = set(plan.fetch_hosts)
             settings.workers = media.workers
             apply(changes, manifest, settings, stop)
+    if review is not None:
+        write_review(review, exports, mappings, plan, changes, plan.title, markup)
     return Result(plan, changes)
 
 
@@ -278,6 +283,7 @@ def _fill_plan(
         warn(Notice(None, "the export names no site URL; base_url set to https://example.com"))
     plan.fetch_hosts = sorted(site.hosts.all_names())  # --allow-host names are the site's own
     plan.origin = site_origin(ctx.home_url, ctx.channel.title, plan.exports)
+    plan.title = title_text(ctx.channel.title)
 
     if markup == AUTO:
         markup = ctx.markup

@@ -218,7 +218,7 @@ def test_the_report_keys(three_jobs, tmp_path):
     batch(three_jobs, "--report", report)
     data = json.loads(report.read_text())
     assert list(data) == ["schema_version", "tool_version", "jobs_file", "shard", "interrupted_by", "totals", "jobs"]
-    assert data["schema_version"] == 1 and data["shard"] is None and data["interrupted_by"] is None
+    assert data["schema_version"] == 2 and data["shard"] is None and data["interrupted_by"] is None
     assert data["totals"] == {"jobs": 3, "ok": 2, "skipped": 0, "failed": 1, "interrupted": 0}
     assert data["jobs_file"] == str(three_jobs)
     for job in data["jobs"]:

@@ -62,7 +62,7 @@ def test_generated_export_migrates_with_every_item_accounted_for(tmp_path):
     assert counts["read"] == export.items
     assert counts["written"] + counts["draft"] + counts["skipped"] == export.items
     assert counts["written"] + counts["draft"] == export.expected_ours
-    assert not [r for r in data["summary"]["skipped_by_reason"] if r.startswith("damaged")]
+    assert not [r for r in data["summary"]["skipped_by_reason"] if r["reason"].startswith("damaged")]
     assert len({o["output"] for o in data["items"] if o["output"]}) == export.expected_ours
     # copies add no warning of their own (no two items wanting one URL, no broken link): only the sample's
     once = _migrate(bench.SAMPLE, tmp_path / "one")["summary"]["items"]["warnings"]

@@ -22,6 +22,7 @@ LAYERS = [
     ["comments"],
     ["site"],
     ["fidelity", "report", "audit"],
+    ["review"],
     ["pipeline"],
     ["batch"],
     ["cli"],

@@ -54,6 +54,8 @@ OPTIONS: dict[str, tuple[str, Any]] = {
     "strict": (BOOL, False),
     "markup": (TEXT, None),
     "report": (PATH, None),
+    "no_comments": (BOOL, False),
+    "review": (PATH, None),
 }
 REQUIRED = ("exports", "out")
 DOWNLOADS = range(1, 33)  # as `migrate --downloads`
@@ -82,6 +84,8 @@ class Job:
     allow_host: tuple[str, ...] = ()
     downloads: int = 4
     markup: str | None = None
+    no_comments: bool = False
+    review: Path | None = None
     options: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -179,6 +183,8 @@ def _job(name: str, merged: dict[str, Any], base: Path) -> Job:
         allow_host=tuple(options["allow_host"]),
         downloads=options["downloads"],
         markup=options["markup"],
+        no_comments=options["no_comments"],
+        review=resolve(options["review"]),
         options=options,
     )
 

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from migrate.batch.jobs import Job
-from migrate.batch.worker import FAILED, INTERRUPTED, OK, SKIPPED, JobResult, init_worker, run_job, tool_version
+from migrate.batch.worker import FAILED, INTERRUPTED, OK, SKIPPED, JobResult, init_worker, run_job
+from migrate.report import tool_version
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: each job's summary is migrate's report summary of schema_version 1
 STATUSES = (OK, SKIPPED, FAILED, INTERRUPTED)
 
 

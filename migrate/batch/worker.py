@@ -15,7 +15,6 @@ import signal
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -24,7 +23,7 @@ from migrate.batch.jobs import Job
 from migrate.mappings import ConfigError
 from migrate.media.options import MediaOptions
 from migrate.pipeline import migrate
-from migrate.report import as_json, summary
+from migrate.report import as_json, summary, tool_version
 from migrate.site.apply import Interrupted, SiteError, Stop, UnsafePath
 from migrate.site.errors import SiteBusy
 from migrate.site.lock import TMP_DIR, SiteLock
@@ -34,13 +33,6 @@ from migrate.wxr.reader import ExportError
 OK, SKIPPED, FAILED, INTERRUPTED = "ok", "skipped", "failed", "interrupted"
 STATE = ".wp2zola/batch.json"  # the record of the job's last success, in the site it describes
 STATE_VERSION = 1
-
-
-def tool_version() -> str:
-    try:
-        return metadata.version("wp2zola")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
 
 
 @dataclass
@@ -212,6 +204,8 @@ def _run(job: Job, rerun: bool, stop: Stop) -> JobResult:
             media=media,
             stop=stop,
             markup=job.markup,
+            comments=not job.no_comments,
+            review=job.review,
         )
     except (ExportError, ConfigError, UnsafePath, SiteError) as err:
         return JobResult(job.name, FAILED, message=str(err), digest=digest)

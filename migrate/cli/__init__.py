@@ -282,6 +282,15 @@ def migrate_command(
         min=1,
         help="Processes converting items (default: the cores); the output is the same for any number.",
     ),
+    no_comments: bool = typer.Option(
+        False, "--no-comments", help="Write none of the comments (by default the approved ones go beside each post)."
+    ),
+    review: Path | None = typer.Option(
+        None,
+        "--review",
+        help="Also write REVIEW.html: every item, WordPress's rendering beside Zola's, with measures and flags.",
+        metavar="REVIEW.html",
+    ),
 ) -> None:
     """Migrate WordPress export(s) into a Zola site that builds, with its media.
 
@@ -303,7 +312,21 @@ def migrate_command(
     signals = _Signals(Stop())
     try:
         _migrate_and_report(
-            exports, out, dry_run, force, config, quiet, report, no_download, strict, media, signals, markup, jobs
+            exports,
+            out,
+            dry_run,
+            force,
+            config,
+            quiet,
+            report,
+            no_download,
+            strict,
+            media,
+            signals,
+            markup,
+            jobs,
+            comments=not no_comments,
+            review=review,
         )
     finally:
         signals.finished = True
@@ -324,6 +347,9 @@ def _migrate_and_report(
     signals: _Signals,
     markup: str | None = None,
     jobs: int = 1,
+    comments: bool = True,
+    review: Path | None = None,
+    show_diff: bool = True,
 ) -> None:
     stop = signals.stop
     stdout, stderr = console(), console(stderr=True)
@@ -342,6 +368,8 @@ def _migrate_and_report(
                 stop=stop,
                 markup=markup,
                 jobs=jobs,
+                comments=comments,
+                review=review,
             )
     except (ExportError, ConfigError, UnsafePath, SiteError) as err:
         _fail(str(err))
@@ -378,7 +406,7 @@ def _migrate_and_report(
         except OSError as err:
             _fail(f"{report}: cannot write the report: {err.strerror or err}")
 
-    if dry_run and not quiet:
+    if dry_run and not quiet and show_diff:
         colour = stdout.color_system is not None  # as the console decides: a terminal, and no NO_COLOR
         for change in changes.changes:
             if change.planned is not None and change.planned.ref is not None:
@@ -449,6 +477,16 @@ def _migrate_and_report(
             stdout.print(f"  {label}: {listed}", markup=False)
     if kept(changes):
         stdout.print(f"  kept the site's own {', '.join(kept(changes))}", markup=False)
+    said = counts["comments"]
+    if said["read"]:
+        reasons = ", ".join(f"{r['reason']} {r['count']}" for r in said["left_out"])
+        stdout.print(
+            f"  comments: {said['read']} read, {said['written']} written beside their posts (comments/)"
+            + (f"; left out: {reasons}" if reasons else ""),
+            markup=False,
+        )
+    if review is not None:
+        stdout.print(f"  review: {review} (open it in a browser)", markup=False)
     _media_summary(stdout, stderr, plan, changes, counts, dry_run, no_download)
     if strict and changes.missing:
         raise typer.Exit(3)
@@ -583,6 +621,62 @@ class _Bars:
         if self.progress is not None and self.fetch_task is not None:
             self.progress.update(self.fetch_task, bytes=_size(self.received))
             self._draw()
+
+
+@app.command("review")
+def review_command(
+    exports: list[Path] = typer.Argument(
+        ..., help="WXR export file(s) of one site; several files are read as one.", show_default=False
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Folder of the Zola site it would go into (nothing is written there)."
+    ),
+    page: Path = typer.Option(
+        ..., "--html", help="The review to write: one HTML file, to open in a browser.", metavar="REPORT.html"
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="TOML file whose tables override the defaults in mappings/."
+    ),
+    uploads_dir: Path | None = typer.Option(
+        None, "--uploads-dir", help="A local copy of wp-content/uploads: what it lacks is listed as missing."
+    ),
+    markup: str | None = typer.Option(
+        None, "--markup", help="What the posts are written in: html, textile or markdown.", show_default=False
+    ),
+    jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Processes converting items."),
+) -> None:
+    """Write a review of the migration: every item with its outcome, and each converted one as
+    WordPress showed it beside what Zola will show, with the measures and flags. Writes nothing else.
+
+    Example: wp2zola review site.wordpress.xml --out mysite --html review.html
+    """
+    if uploads_dir is not None and not uploads_dir.is_dir():
+        _fail(f"{uploads_dir}: --uploads-dir is not a folder")
+    if markup is not None and markup not in MARKUP_CHOICES:
+        raise typer.BadParameter(f"{markup!r}: one of {', '.join(MARKUP_CHOICES)}", param_hint="--markup")
+    media = MediaOptions(download=False, uploads_dir=uploads_dir)
+    signals = _Signals(Stop())
+    try:
+        _migrate_and_report(
+            exports,
+            out,
+            True,
+            False,
+            config,
+            False,
+            None,
+            True,
+            False,
+            media,
+            signals,
+            markup,
+            jobs,
+            review=page,
+            show_diff=False,
+        )
+    finally:
+        signals.finished = True
+        signals.restore()
 
 
 @app.command("fidelity")

@@ -13,7 +13,7 @@ from rich.table import Table
 from migrate.batch.jobs import Job, JobsError, in_shard, load_jobs, parse_shard, shard_of
 from migrate.batch.run import Batch, default_workers, report_json, totals
 from migrate.batch.worker import FAILED, INTERRUPTED, OK, SKIPPED, JobResult, inputs_digest, why_run
-from migrate.cli import app
+from migrate.cli import app, console
 
 _EXIT = {"SIGINT": 130, "SIGTERM": 143}
 _STYLE = {OK: "green", SKIPPED: "cyan", FAILED: "bold red", INTERRUPTED: "yellow"}
@@ -72,8 +72,7 @@ def batch_command(
         except ValueError as err:
             raise typer.BadParameter(str(err), param_hint="--shard") from None
     selected = in_shard(all_jobs, *share) if share else all_jobs
-    stdout = Console(highlight=False, soft_wrap=True)
-    stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+    stdout, stderr = console(), console(stderr=True)
     of_shard = f" in shard {share[0]}/{share[1]} (of {len(all_jobs)})" if share else ""
     if list_only:
         _list(stdout, selected, share, rerun, of_shard)

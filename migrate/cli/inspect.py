@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from migrate.audit.survey import inspect_exports
-from migrate.cli import app
+from migrate.cli import app, console
 from migrate.mappings import MARKUP_CHOICES, ConfigError, Mappings
 from migrate.wxr.reader import ExportError
 
@@ -54,7 +54,7 @@ def inspect_command(
     if as_json:
         typer.echo(json.dumps(audit, indent=2, ensure_ascii=False))
         return
-    show(audit, Console(highlight=False, soft_wrap=False))
+    show(audit, console(soft_wrap=False))
 
 
 def _size(n: int) -> str:

@@ -93,6 +93,17 @@ def summary(plan: Plan, changes: Changes) -> dict[str, Any]:
         "media": media_counts(plan, changes),
         "links": links,
         "redirects": redirects,
+        "comments": comment_counts(plan),
+    }
+
+
+def comment_counts(plan: Plan) -> dict[str, Any]:
+    """The comments read, written (comments and pingbacks beside their posts) and left out, by reason."""
+    left_out = sorted(plan.comments_left_out.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "read": plan.comments["read"],
+        "written": plan.comments["written"],
+        "left_out": [{"reason": r, "count": n} for r, n in left_out],
     }
 
 

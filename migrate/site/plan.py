@@ -144,6 +144,7 @@ class Plan:
     base_url: str = ""
     exports: list[str] = field(default_factory=list)  # the export file names this plan was made from
     origin: str = ""  # the site the exports are of (its address): whose files a later run may remove
+    title: str = ""  # the site's title, as text
     spool: Spool | None = field(default=None, repr=False, compare=False)  # where added bytes are set aside
 
     def add(self, f: PlannedFile) -> None:
