@@ -17,7 +17,6 @@ import pytest
 
 from migrate.mappings import Mappings
 from migrate.pipeline import plan_site
-from migrate.wxr import inputs
 from migrate.wxr.index import build_context
 from migrate.wxr.inputs import Export, check_distinct
 from migrate.wxr.model import Item
@@ -300,24 +299,39 @@ def test_an_export_and_its_archive(tmp_path, packing):
     )
 
 
-def test_exports_of_one_size_are_compared_by_their_bytes(tmp_path):
+def _distinct(monkeypatch, *paths: Path) -> list[tuple[str, int | None]]:
+    """check_distinct on `paths`, and the digests it took: (export, byte limit)."""
+    taken: list[tuple[str, int | None]] = []
+    real = Export.digest
+
+    def digest(self, index, limit=None):
+        taken.append((self.label, limit))
+        return real(self, index, limit)
+
+    monkeypatch.setattr(Export, "digest", digest)
+    exports = [Export(p) for p in paths]
+    try:
+        check_distinct(exports)
+    finally:
+        for export in exports:
+            export.close()
+    return taken
+
+
+def test_exports_of_one_size_are_told_apart_by_their_first_bytes(tmp_path, monkeypatch):
     a, b = tmp_path / "a.xml", tmp_path / "b.xml"
     a.write_text(wxr(wxr_item(1, "Aaa")), "utf-8")
     b.write_text(wxr(wxr_item(1, "Bbb")), "utf-8")
     assert a.stat().st_size == b.stat().st_size
-    assert [[d.label for d in docs] for docs in check_distinct([a, b])] == [[str(a)], [str(b)]]
+    assert _distinct(monkeypatch, a, b) == [(str(a), 1 << 16), (str(b), 1 << 16)]
 
 
 def test_exports_of_different_sizes_are_not_read_to_be_told_apart(tmp_path, monkeypatch):
     parts = split_sample(tmp_path)
     packed = tmp_path / "part-2.xml.gz"
     packed.write_bytes(gzip.compress(parts[1].read_bytes()))
-
-    def digest(*args):
-        raise AssertionError("read to be compared")
-
-    monkeypatch.setattr(inputs, "_digest", digest)
-    assert len(check_distinct([parts[0], packed])) == 2
+    zipped = make_zip(tmp_path / "more.zip", {"part-3.xml": wxr(wxr_item(1, "Three")).encode()})
+    assert _distinct(monkeypatch, parts[0], packed, zipped) == []
 
 
 # -- not an export file ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from multiprocessing.pool import Pool
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from migrate.wxr import phpserial
 from migrate.wxr.hosts import parse_url
-from migrate.wxr.inputs import check_distinct
+from migrate.wxr.inputs import Export, check_distinct
 from migrate.wxr.markup import signature, site_markup
 from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
 from migrate.wxr.reader import ChannelField, Warn, Worked, read_export
@@ -170,15 +171,26 @@ def build_context(
     bodies hold in this same pass instead of reading the exports again). `pool`: items are parsed
     by its workers, which send back only what the index keeps (unless `on_item` wants the bodies);
     the result is the same. `check` is called for each item (a run that was asked to stop ends there)."""
+    with ExitStack() as opened:  # every export opens, and none is given twice, before any is read
+        exports = [opened.enter_context(Export(path, str(path))) for path in paths]
+        check_distinct(exports)
+        return _index(exports, warn, on_item, pool, check)
+
+
+def _index(
+    exports: list[Export],
+    warn: Warn,
+    on_item: Callable[[Item], None] | None,
+    pool: Pool | None,
+    check: Callable[[], None] | None,
+) -> SiteContext:
     ctx = SiteContext()
     offsets: Counter[timedelta] = Counter()
-    paths = list(paths)
-    documents = check_distinct(paths)  # before anything is read: every export opens, none is given twice
-    for n, path in enumerate(paths):  # n: the export's index, part of each item's identity
-        label = str(path)
-        ctx.files.extend(doc.path for doc in documents[n])
-        versions: dict[str, ChannelField | None] = {doc.label: None for doc in documents[n]}
-        for record in read_export(path, warn, label, n, pool, index_entry if on_item is None else None):
+    for n, export in enumerate(exports):  # n: the export's index, part of each item's identity
+        label = export.label
+        ctx.files.extend(doc.path for doc in export.documents)
+        versions: dict[str, ChannelField | None] = {doc.label: None for doc in export.documents}
+        for record in read_export(export, warn, label, n, pool, index_entry if on_item is None else None):
             if check is not None:
                 check()
             if isinstance(record, Item):  # its bodies are here for on_item: the index still keeps the same

@@ -246,53 +246,40 @@ def _open_file(path: Path, label: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def check_distinct(paths: Sequence[str | Path]) -> list[list[Document]]:
-    """The documents of each export, once every export is known to open and none to be another one
-    again: the same file given twice (or through a link), or the same bytes under two names (a copy,
-    an `.xml` and its `.xml.gz`, a part also inside a `.zip`). ExportError names both.
+def check_distinct(exports: Sequence[Export]) -> None:
+    """Raise ExportError, naming both, when an export is another one again: the same file given
+    twice (or through a link), or the same bytes under two names (a copy, an `.xml` and its
+    `.xml.gz`, a part also inside a `.zip`).
 
     Only documents of one recorded size are read (first 64 KiB, then whole where those agree): parts
     of one site differ in size, so a run of distinct exports reads nothing here."""
     files: dict[tuple[int, int], str] = {}
-    out: list[list[Document]] = []
     by_size: dict[int, list[tuple[int, int]]] = {}
-    compressed: set[int] = set()
-    for n, path in enumerate(paths):
-        with Export(path) as export:
-            st = os.fstat(export.file.fileno())
-            key = (st.st_dev, st.st_ino)
-            if key in files:
-                same = (
-                    f"{path}: given twice" if files[key] == str(path) else f"{files[key]} and {path} are the same file"
-                )
-                raise ExportError(f"{same}: give each export once")
-            files[key] = str(path)
-            out.append(export.documents)
-            if export.kind != PLAIN:
-                compressed.add(n)
-            for i, size in enumerate(export.sizes()):
-                if size is not None:
-                    by_size.setdefault(size % (1 << 32), []).append((n, i))
+    for n, export in enumerate(exports):
+        st = os.fstat(export.file.fileno())
+        key = (st.st_dev, st.st_ino)
+        if key in files:
+            label = export.label
+            same = f"{label}: given twice" if files[key] == label else f"{files[key]} and {label} are the same file"
+            raise ExportError(f"{same}: give each export once")
+        files[key] = export.label
+        for i, size in enumerate(export.sizes()):
+            if size is not None:
+                by_size.setdefault(size % (1 << 32), []).append((n, i))
     for group in by_size.values():
         if len(group) < 2:
             continue
         prefix: dict[str, list[tuple[int, int]]] = {}
         for n, i in group:
-            prefix.setdefault(_digest(paths[n], i, 1 << 16), []).append((n, i))
+            prefix.setdefault(exports[n].digest(i, 1 << 16), []).append((n, i))
         for alike in prefix.values():
             whole: dict[str, tuple[int, int]] = {}
             for n, i in alike if len(alike) > 1 else ():
-                first = whole.setdefault(_digest(paths[n], i), (n, i))
+                first = whole.setdefault(exports[n].digest(i), (n, i))
                 if first != (n, i):
                     m, j = first
-                    how = " once decompressed" if {m, n} & compressed else ""
+                    how = "" if exports[m].kind == exports[n].kind == PLAIN else " once decompressed"
                     raise ExportError(
-                        f"{out[m][j].label} and {out[n][i].label} are the same export (the same bytes{how}): "
-                        "give each export once"
+                        f"{exports[m].documents[j].label} and {exports[n].documents[i].label} are the same "
+                        f"export (the same bytes{how}): give each export once"
                     )
-    return out
-
-
-def _digest(path: str | Path, index: int, limit: int | None = None) -> str:
-    with Export(path) as export:
-        return export.digest(index, limit)

@@ -11,6 +11,7 @@ import re
 import sys
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
@@ -241,7 +242,7 @@ def _item(el: etree._Element, source: Source) -> Item:
 
 
 def read_export(
-    path: str | Path,
+    path: str | Path | Export,
     warn: Warn,
     label: str | None = None,
     export: int = 0,
@@ -258,8 +259,13 @@ def read_export(
 
     Raises ExportError when the file cannot be read at all.
     """
-    label = label or str(path)
-    with Export(path, label) as opened:
+    if isinstance(path, Export):  # opened already (by the index pass, which checked it): read, not closed here
+        label = label or path.label
+        context: AbstractContextManager[Export] = nullcontext(path)
+    else:
+        label = label or str(path)
+        context = Export(path, label)
+    with context as opened:
         if opened.ignored:
             listed = listing(opened.ignored)
             warn(Notice(None, f"{label}: ignored {len(opened.ignored)} member(s) that are not XML exports: {listed}"))
