@@ -269,6 +269,7 @@ CASES = {
     "export-folder": _export_case(lambda tmp: _dir(tmp / "export.xml")),
     "export-pipe": _export_case(lambda tmp: _fifo(tmp, "export.xml"), apart=True),
     "export-broken-symlink": _export_case(lambda tmp: _symlink(tmp / "export.xml", tmp / "gone.xml")),
+    "export-symlink-loop": _export_case(lambda tmp: _loop(tmp, "export.xml")),
     "export-dev-null": _export_case(lambda tmp: Path(os.devnull)),
     "export-empty": _export_case(lambda tmp: _file(tmp, "export.xml", b""), on_made=True),
     "export-garbage": _export_case(lambda tmp: _file(tmp, "export.xml", os.urandom(5000))),

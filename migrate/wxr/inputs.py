@@ -228,10 +228,11 @@ _KINDS = {
 def _open_file(path: Path, label: str) -> BinaryIO:
     """The export file opened for reading; anything but a regular file is refused first (without
     O_NONBLOCK, opening a pipe would wait for a writer forever)."""
+    nonblock = getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        fd = os.open(path, os.O_RDONLY | nonblock | getattr(os, "O_BINARY", 0))
     except OSError as err:
-        if os.path.islink(path) and not os.path.exists(path):
+        if isinstance(err, FileNotFoundError) and os.path.islink(path):
             raise ExportError(f"{label}: cannot open: a symbolic link to nothing ({os.readlink(path)})") from None
         raise ExportError(f"{label}: cannot open: {err.strerror or err}") from None
     st = os.fstat(fd)
@@ -241,7 +242,7 @@ def _open_file(path: Path, label: str) -> BinaryIO:
     if st.st_size == 0:
         os.close(fd)
         raise ExportError(f"{label}: an empty file, not a WordPress export")
-    if hasattr(os, "set_blocking"):
+    if nonblock:
         os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
 
