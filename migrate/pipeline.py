@@ -366,6 +366,8 @@ def _fill_plan(
             plan.add(PlannedFile(name, "template", data))
     elif existing is not None:
         plan.config_required.extend(advice(existing, plan.taxonomies, [section_file(home)]))
+        if existing.slug_problem():
+            warn(Notice(None, existing.slug_problem()))
 
 
 @dataclass

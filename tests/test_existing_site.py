@@ -153,3 +153,15 @@ def test_an_unreadable_config_is_said_and_a_missing_templates_folder_too(tmp_pat
     assert lines[0].startswith(f"{site / 'config.toml'}: cannot be read (")
     assert lines[-1].startswith("templates/: make this folder")
     assert (site / "config.toml").read_text() == "base_url = \n"
+
+
+def test_the_sites_taxonomy_root_and_slugify_setting_are_read(tmp_path):
+    site = _site(
+        tmp_path,
+        'base_url = "https://mine.example"\ntaxonomy_root = "blog"\ntaxonomies = [{ name = "tags" }]\n\n'
+        '[slugify]\ntaxonomies = "safe"\n',
+        ("taxonomy_list.html", "taxonomy_single.html"),
+    )
+    result = migrate([_export(tmp_path)], site)
+    assert "/tag/rust/ /blog/tags/rust/ 301" in (site / "static/_redirects").read_text()
+    assert any('slugify.taxonomies = "safe"' in str(n) for n in result.plan.notices)

@@ -66,7 +66,27 @@ class ExistingSite:
         )
         generic = "taxonomy_list.html" in self.templates and "taxonomy_single.html" in self.templates
         off = sorted(e["name"] for e in self.declared() if e.get("render") is False)
-        return {"generic": generic, "own": own, "off": off}
+        root = self.config.get("taxonomy_root")
+        root = "/" + root.strip("/") + "/" if isinstance(root, str) and root.strip("/") else "/"
+        return {"generic": generic, "own": own, "off": off, "root": root}
+
+    def slug_problem(self) -> str:
+        """Why the site's term URLs may not be the ones planned (they are planned as Zola's default
+        `slugify.taxonomies = "on"` makes them), or ""."""
+        slugify = self.config.get("slugify")
+        mode = slugify.get("taxonomies", "on") if isinstance(slugify, dict) else "on"
+        if mode == "on":
+            return ""
+        return (
+            f'{self.config_file}: slugify.taxonomies = "{mode}": term URLs are planned as "on" makes them, so the '
+            "redirects from old archive URLs may miss their term pages"
+        )
+
+
+def taxonomy_root(mappings: Mappings) -> str:
+    """Where the site's taxonomies are: "/" (Zola's default), or its `taxonomy_root` (0.22+)."""
+    site = mappings.tables.get(SITE)
+    return site["root"] if site is not None else "/"
 
 
 def renders(mappings: Mappings, taxonomy: str) -> bool:

@@ -15,7 +15,7 @@ import functools
 from migrate.mappings import Mappings
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Item, ItemTerm
-from migrate.zola.existing import renders
+from migrate.zola.existing import renders, taxonomy_root
 from migrate.zola.portable import is_windows_device
 from migrate.zola.slugs import zola_slug
 from migrate.zola.text import title_text
@@ -84,13 +84,14 @@ def _term_name(term: ItemTerm, ctx: SiteContext) -> str:
 def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> dict[str, str]:
     """The URL paths Zola will give taxonomy pages (they silently win over a page at the same path)."""
     urls: dict[str, str] = {}
+    root = taxonomy_root(mappings)
     for item in items:
         for taxonomy, names in item_terms(item, ctx, mappings)[0].items():
             if not renders(mappings, taxonomy):
                 continue  # an existing site's theme that has no pages for it: no URL of its own
-            urls.setdefault(f"/{taxonomy}/", f"the {taxonomy} list")
+            urls.setdefault(f"{root}{taxonomy}/", f"the {taxonomy} list")
             for name in names:
-                urls.setdefault(f"/{taxonomy}/{_name_slug(name)}/", f"the {taxonomy} page of {name!r}")
+                urls.setdefault(f"{root}{taxonomy}/{_name_slug(name)}/", f"the {taxonomy} page of {name!r}")
     return urls
 
 
@@ -103,17 +104,20 @@ def term_paths(ctx: SiteContext, items: list[Item], mappings: Mappings, home: st
     that gets no pages (an existing site's theme has no templates for it) goes to the home page,
     as a date archive does."""
     paths: dict[tuple[str, str], str] = {}
+    root = taxonomy_root(mappings)
     for item in items:
         for term in item.terms:
             taxonomy = zola_taxonomy(term.taxonomy, mappings)
             slug = zola_term(_term_title(term.name or _term_name(term, ctx)), taxonomy)[1]
             if taxonomy and slug and term.slug:
-                path = f"/{taxonomy}/{slug}/" if renders(mappings, taxonomy) else home
+                path = f"{root}{taxonomy}/{slug}/" if renders(mappings, taxonomy) else home
                 paths.setdefault((term.taxonomy, term.slug), path)
         taxonomy = zola_taxonomy("author", mappings)
         slug = zola_term(_term_title(ctx.author_name(item.creator)), taxonomy)[1] if item.creator else ""
         if taxonomy and slug:
-            paths.setdefault(("author", item.creator), f"/{taxonomy}/{slug}/" if renders(mappings, taxonomy) else home)
+            paths.setdefault(
+                ("author", item.creator), f"{root}{taxonomy}/{slug}/" if renders(mappings, taxonomy) else home
+            )
     return paths
 
 
