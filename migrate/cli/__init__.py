@@ -38,6 +38,7 @@ from migrate.site.apply import (
     unified_diff,
 )
 from migrate.site.plan import Plan
+from migrate.site.writer import check_writable, write_atomic
 from migrate.wxr.hosts import host_of
 from migrate.wxr.reader import ExportError
 
@@ -352,6 +353,13 @@ def _migrate_and_report(
     show_diff: bool = True,
 ) -> None:
     stop = signals.stop
+    try:  # before anything is done: a report that cannot be written must not wait for the whole run
+        for path, doing in ((report, "cannot write the report"), (review, "cannot write the review")):
+            if path is not None:
+                check_writable(path, doing)
+    except SiteError as err:
+        _fail(str(err))
+        return
     stdout, stderr = console(), console(stderr=True)
     show_progress = not quiet and stderr.is_terminal
     try:
@@ -402,9 +410,13 @@ def _migrate_and_report(
     if report is not None:
         try:
             report.parent.mkdir(parents=True, exist_ok=True)
-            report.write_text(as_json(plan, changes, dry_run), "utf-8")
+            write_atomic(report, as_json(plan, changes, dry_run).encode("utf-8"))
+        except SiteError as err:
+            _fail(str(err))
         except OSError as err:
-            _fail(f"{report}: cannot write the report: {err.strerror or err}")
+            _fail(
+                str(SiteError.from_os(report, err, "cannot write the report", then="free some space and run it again"))
+            )
 
     if dry_run and not quiet and show_diff:
         colour = stdout.color_system is not None  # as the console decides: a terminal, and no NO_COLOR

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import errno
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -189,6 +190,18 @@ class Changes:
         return out
 
 
+SPECIAL = "a pipe, a device or a socket is in its place"
+
+
+def _special(path: Path) -> bool:
+    """Whether something that is neither a file nor a folder is at `path` (a pipe, a device, a socket)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
 def _read(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
@@ -225,6 +238,9 @@ def compare(
             continue
         if target.is_dir():  # never replaced, not even with --force: a folder holds files of its own
             result.changes.append(Change(rel, CONFLICT, None, "a folder is in its place", planned))
+            continue
+        if _special(target):  # reading a pipe would wait forever; replacing a device is not ours to do
+            result.changes.append(Change(rel, CONFLICT, None, SPECIAL, planned))
             continue
         old = _read(target)
         old_sha = digest(old) if old is not None else ""
@@ -272,6 +288,8 @@ def _compare_medium(
     assert ref is not None
     if target.is_dir():
         return Change(rel, CONFLICT, reason="a folder is in its place", planned=planned)
+    if _special(target):
+        return Change(rel, CONFLICT, reason=SPECIAL, planned=planned)
     if target.is_file():
         if not manifest.wrote(rel):
             return Change(rel, KEPT, reason="already in the site", planned=planned)  # the user's own copy
