@@ -283,7 +283,6 @@ CASES = {
     "export-and-its-gzip": Case(_two_names(lambda tmp: _gz(tmp, "export.xml.gz"), jobs="2"), apart=True),
     "export-and-a-zip-holding-it": Case(_two_names(lambda tmp: _zip(tmp, "s.zip", {"a.xml": SAMPLE.read_bytes()}))),
 }
-XFAIL: dict[str, str] = {}
 
 
 def _dir(path: Path) -> Path:
@@ -296,10 +295,7 @@ def _symlink(link: Path, target: Path) -> Path:
     return link
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=XFAIL[n])) if n in XFAIL else n for n in CASES],
-)
+@pytest.mark.parametrize("name", list(CASES))
 def test_one_line_exit_1_and_the_site_as_it_was(tmp_path, made_site, name):
     case = CASES[name]
     argv, named, site = case.make(tmp_path, made_site)
