@@ -860,11 +860,16 @@ def _pool(jobs: int, stop: Stop, converter: _Converter | None = None) -> Iterato
     # collector of each worker would write to every object it walks (copying every page of the index
     # into every worker), so what exists now is moved out of its sight.
     gc.freeze()
+    # A worker forked with the run's handlers could take a signal before its initializer sets its own,
+    # and lose the pool's SIGTERM (the pool would then wait for it forever): the signals wait, blocked,
+    # until each worker has its handlers, and the parent's until the pool is made.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_quiet_worker)
     finally:
         _WORKER = None
         gc.unfreeze()
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     try:
         yield pool
     except BaseException:
@@ -883,6 +888,7 @@ def _quiet_worker() -> None:
     inherits the parent's handlers, which would print a traceback in each)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})  # blocked by _pool until now
 
 
 def _final_bodies(

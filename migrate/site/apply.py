@@ -563,6 +563,8 @@ def prune_empty_dirs(folder: Path, site: Path) -> None:
     while folder != root and root in folder.parents:
         try:
             folder.rmdir()
+        except FileNotFoundError:
+            pass  # gone already (a run killed while it pruned): the folders above may be empty still
         except OSError:
             return
         folder = folder.parent
