@@ -121,11 +121,17 @@ RUNS = {
     "help": ["migrate", "--help"],
     "usage error": ["migrate", str(SAMPLE), "--bogus"],
     "error": ["migrate", "nope.xml", "--out", "site"],
+    "inspect": ["inspect", str(SAMPLE)],
+    "review": ["review", str(SAMPLE), "--out", "reviewed", "--html", "review.html"],
+    "batch": ["batch", "jobs.toml", "--jobs", "1"],
 }
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_no_colour_on_a_terminal_under_NO_COLOR(tmp_path):
+    (tmp_path / "jobs.toml").write_text(
+        f'[jobs.blog]\nexports = ["{SAMPLE}"]\nout = "batched"\nno_download = true\n', "utf-8"
+    )
     for name, args in RUNS.items():
         out, err, code = on_terminals(args, tmp_path, NO_COLOR="1")
         assert code == {"usage error": 2, "error": 1}.get(name, 0), (name, out, err)
