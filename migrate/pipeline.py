@@ -13,12 +13,14 @@ import multiprocessing.pool
 import os
 import signal
 import sys
+import tempfile
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote, urlsplit
 
 from migrate.comments.export import FILE as COMMENTS_EXPORT
@@ -325,8 +327,11 @@ def _fill_plan(
         if placed is not None:
             converter.media.setdefault(placed.file, (placed, []))[1].append(f"attachment {att.id}")
 
-    if converter.comment_items:
-        data = comments_export(ctx.channel.title, converter.comments.site_url, converter.comment_items)
+    kept = converter.comment_parts
+    if kept is not None:
+        kept.seek(0)
+        data = comments_export(ctx.channel.title, converter.comments.site_url, [kept.read().decode("utf-8")])
+        kept.close()
         plan.add(PlannedFile(COMMENTS_EXPORT, "comments", data))
     plan.taxonomies = sorted(converter.taxonomies)
     root_body = f"[{escape_inline(title_text(ctx.channel.title)) or 'Blog'}]({home})\n"
@@ -623,7 +628,8 @@ class _Converter:
         self.external_hosts: set[str] = set()
         self.redirects: list[Redirect] = []
         self.comments = _CommentSettings()
-        self.comment_items: list[str] = []  # each post's part of the comments' export
+        # each post's part of the comments' export, set aside on disk as it comes: nothing kept per post
+        self.comment_parts: IO[bytes] | None = None
 
     def needs_body(self, item: Item) -> bool:
         return self.decisions.get(item.source, (SKIP, ""))[0] != SKIP
@@ -708,7 +714,9 @@ class _Converter:
         if made.data is not None:
             self.plan.add(PlannedFile(comments_file("content/" + place.file), "comments", made.data))
         if made.export:
-            self.comment_items.append(made.export)
+            if self.comment_parts is None:
+                self.comment_parts = tempfile.TemporaryFile()  # noqa: SIM115 - closed once the export is made
+            self.comment_parts.write(made.export.encode("utf-8"))
 
     def finish(self, final_bodies: Callable[[Iterator[Item]], Iterator[tuple[Item, Body]]]) -> None:
         """Convert again the pages that link to anchors of other pages: every page's anchors are known now."""
