@@ -10,7 +10,7 @@ import os
 import re
 import stat
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,7 @@ def _read_config(path: Path) -> bytes:
 @dataclass(frozen=True)
 class Mappings:
     tables: dict[str, Any]
+    user: dict[str, Any] = field(default_factory=dict)  # the --config file's own tables, as written
 
     @classmethod
     def load(cls, user_file: str | Path | None = None) -> Mappings:
@@ -166,6 +167,7 @@ class Mappings:
             if problem:
                 raise ConfigError(f"{user_file}: {problem}")
             tables = _merge(tables, user)
+            return cls(tables, user)
         return cls(tables)
 
     def taxonomy(self, wp_taxonomy: str) -> str:

@@ -761,7 +761,9 @@ class _Converter:
             why = "its post is not published" if self.decisions[item.source][0] != PUBLISH else "--no-comments"
             left_out["the site's front page" if place.front_page else why] = len(item.comments)
             return _Comments(None, "", len(item.comments), 0, left_out)
-        thread = post_thread(item, self.ctx.site_offset, pings=self.comments.pings, resolve=self.comments.link)
+        thread = post_thread(
+            item, self.ctx.site_offset, pings=self.comments.pings, resolve=self.comments.link, page=url_path(place.path)
+        )
         data: bytes | Stored | None = None
         export = ""
         if thread.written:

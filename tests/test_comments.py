@@ -79,6 +79,7 @@ def _export(tmp_path: Path) -> Path:
                 content="<p>Body.</p>",
                 extra=comment(30, "See https://example.com/2021/03/talked-about/ here"),
             ),
+            wxr_item(4, "Readme", slug="readme.md-notes", extra=comment(40, "about the readme")),
         ),
         "utf-8",
     )
@@ -106,7 +107,7 @@ def test_the_approved_comments_of_published_posts_are_written_threaded_in_date_o
         (9, "pingback", "https://other.example/post/"),
         (10, "trackback", ""),
     ]
-    assert result.plan.comments == {"read": 14, "written": 9}
+    assert result.plan.comments == {"read": 15, "written": 10}
     assert result.plan.comments_left_out == {
         "spam": 1,
         "awaiting moderation": 1,
@@ -138,8 +139,8 @@ def test_no_comments_and_a_mapping_that_leaves_pings_out(tmp_path):
     export = _export(tmp_path)
     none = migrate([export], tmp_path / "none", comments=False)
     assert not (tmp_path / "none/comments").exists()
-    assert none.plan.comments == {"read": 14, "written": 0}
-    assert none.plan.comments_left_out == {"--no-comments": 13, "its post is not published": 1}
+    assert none.plan.comments == {"read": 15, "written": 0}
+    assert none.plan.comments_left_out == {"--no-comments": 14, "its post is not published": 1}
     config = tmp_path / "map.toml"
     config.write_text("[comments]\npings = false\n")
     quiet = migrate([export], tmp_path / "nopings", config=config)
@@ -158,6 +159,7 @@ def test_the_export_is_what_remark42_and_isso_read(tmp_path):
     assert [i.findtext("link") for i in items] == [
         "https://example.com/2021/03/talked-about/",
         "https://example.com/2021/03/links/",
+        "https://example.com/2021/03/readme.md-notes/",
     ]
     comments = items[0].findall(f"{WP}comment")
     assert [int(c.findtext(f"{WP}comment_id") or 0) for c in comments] == [1, 2, 3, 4, 8, 9, 10, 11]
@@ -188,6 +190,8 @@ def test_the_scaffold_shows_them_threaded_with_every_zola(tmp_path, zolas):
         assert [li.get("id") for li in page.xpath("//section[@class='pings']//li")] == ["comment-9", "comment-10"]
         bare = lxml.html.parse(str(site / "public/2021/03/links/index.html")).getroot()
         assert len(bare.xpath("//article[@class='comment']")) == 1 and not bare.xpath("//section[@class='pings']")
+        dotted = lxml.html.parse(str(site / "public/2021/03/readme.md-notes/index.html")).getroot()
+        assert len(dotted.xpath("//article[@class='comment']")) == 1  # a ".md" inside the slug
 
 
 _ALLOWED = {"p", "br", "a", "strong", "em", "code", "pre", "blockquote", "del", "ul", "ol", "li", "hr"}
@@ -228,6 +232,11 @@ _ALLOWED = {"p", "br", "a", "strong", "em", "code", "pre", "blockquote", "del", 
                 "<style>",
                 "<iframe>",
                 "<svg onload=x>",
+                "[a[b]]",
+                "(javascript:x)",
+                '<a href="@/x.md">',
+                '<a href="#comment-1">',
+                "![i](x.png)",
             ]
         )
         | st.text(max_size=8),
@@ -244,4 +253,54 @@ def test_any_comment_becomes_markdown_that_zola_renders_without_raw_html(text):
             continue
         assert isinstance(el.tag, str) and el.tag in _ALLOWED, (text, html)
         href = el.get("href", "")
-        assert not href.lower().lstrip().startswith(("javascript:", "data:", "vbscript:")), (text, html)
+        assert not href.lower().lstrip().startswith(("javascript:", "data:", "vbscript:", "@")), (text, html)
+
+
+def _safe_html(markdown: str) -> str:
+    html = pyromark.html(markdown, options=pyromark.Options.ENABLE_STRIKETHROUGH)
+    tree = lxml.html.fragment_fromstring(html, create_parent="div")
+    assert all(not h.lower().startswith(("javascript:", "@")) for h in tree.xpath("//@href")), html
+    return html
+
+
+def test_what_a_review_found_stays_fixed():
+    # nested brackets around a javascript: link once made a working link, through the plain fallback
+    assert _safe_html(comment_markdown("[a[b]](javascript:alert(1))")) == "<p>[a[b]](javascript:alert(1))</p>\n"
+    # a Zola internal link in a comment would fail the build (the markdown filter cannot resolve it)
+    assert comment_markdown('<a href="@/nope.md">x</a>') == "x\n"
+    # a bare URL after a link is a link too
+    assert "<http://b.example/x>" in comment_markdown('see <a href="http://a.example/">a</a> then http://b.example/x')
+    # a link to another comment of the thread points at the post's page
+    md = comment_markdown('<a href="#comment-2">@Bob</a> yes', page="/2021/03/p/")
+    assert md == "[@Bob](/2021/03/p/#comment-2) yes\n"
+    # no raw HTML at all, not even an allowed element's
+    assert "<" not in _safe_html(comment_markdown("&lt;é<i>- </b>)")).replace("<p>", "").replace("</p>", "")
+
+
+def test_parents_in_a_loop_and_repeated_ids_are_shown_not_lost(tmp_path):
+    looped = "".join(
+        [
+            comment(1, "top", date="2021-03-02 10:00:00", gmt="2021-03-02 09:00:00"),
+            comment(3, "loop a", parent=4, date="2021-03-03 10:00:00", gmt="2021-03-03 09:00:00"),
+            comment(4, "loop b", parent=3, date="2021-03-04 10:00:00", gmt="2021-03-04 09:00:00"),
+            comment(5, "self", parent=5, date="2021-03-05 10:00:00", gmt="2021-03-05 09:00:00"),
+            comment(5, "same id", date="2021-03-06 10:00:00", gmt="2021-03-06 09:00:00"),
+            comment(6, "no GMT date", date="2021-03-07 10:00:00", gmt=""),
+        ]
+    )
+    export = tmp_path / "loop.xml"
+    export.write_text(wxr(wxr_item(1, "Looped", extra=looped)), "utf-8")
+    site = tmp_path / "site"
+    result = migrate([export], site)
+    data = json.loads((site / "comments/2021/03/looped.json").read_text())
+    assert sorted(c["content"] for c in data["comments"]) == sorted(
+        ["top\n", "loop a\n", "loop b\n", "self\n", "same id\n", "no GMT date\n"]
+    )
+    assert result.plan.comments == {"read": 6, "written": 6} and not result.plan.comments_left_out
+    tree = ET.parse(site / "comments/import.wordpress.xml")
+    ids = [c.findtext(f"{WP}comment_id") for c in tree.iter(f"{WP}comment")]
+    assert sorted(ids) == ["1", "3", "4", "5", "6"]  # each id once: Isso's importer fails on a repeat
+    for c in tree.iter(f"{WP}comment"):
+        assert len(c.findtext(f"{WP}comment_date_gmt") or "") == 19  # never empty: Isso parses every one
+    no_gmt = next(c for c in tree.iter(f"{WP}comment") if c.findtext(f"{WP}comment_id") == "6")
+    assert no_gmt.findtext(f"{WP}comment_date_gmt") == "2021-03-07 09:00:00"  # the site's offset, +01:00

@@ -60,6 +60,8 @@ def test_the_users_own_mapping_wins_over_the_sites_names(tmp_path):
     fitted = fit_mappings(Mappings.load(config), read_site(site))
     assert fitted.taxonomy("post_tag") == "keywords" and fitted.taxonomy("category") == "category"
     assert fit_mappings(Mappings.load(), read_site(site)).taxonomy("post_tag") == "tags"
+    config.write_text('[taxonomies]\npost_tag = "tag"\n')  # the default, but said: the user's choice
+    assert fit_mappings(Mappings.load(config), read_site(site)).taxonomy("post_tag") == "tag"
 
 
 def test_a_taxonomy_the_theme_cannot_show_is_advised_without_pages_and_its_archives_lead_home(tmp_path):

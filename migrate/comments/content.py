@@ -21,7 +21,7 @@ import lxml.html
 import pyromark
 
 from migrate.markdown.document import markdown_document
-from migrate.markdown.html2md import escape_inline, parse_html
+from migrate.markdown.html2md import parse_html
 from migrate.wordpress.wpautop import wpautop
 
 # what Markdown says for the allowlist (and for what wpautop adds); the rest of the allowlist has no
@@ -31,19 +31,23 @@ _DROPPED = {"script", "style", "template", "noscript", "iframe", "object", "embe
 _SAFE_SCHEMES = {"http", "https", "mailto"}
 _URL = re.compile(r"""(?<![\w/=."'])(?:https?://|www\.)[^\s<>"']+""")
 _TRAILING = ".,;:!?)]}'\""
-_ALLOWED_RENDERED = {"p", "br", "a", "strong", "em", "code", "pre", "blockquote", "del", "ul", "ol", "li", "hr"}
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)")
+_PUNCTUATION = re.compile(r"""([!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~])""")  # CommonMark escapes any of these
 
 
-def comment_markdown(content: str, resolve: Callable[[str], str | None] | None = None) -> str:
+def comment_markdown(content: str, resolve: Callable[[str], str | None] | None = None, page: str = "") -> str:
     """Markdown for a comment's stored text. `resolve` maps a link to the old site to its path on the
-    new one (None: kept as it is)."""
+    new one (None: kept as it is); `page` is the post's path, where `#comment-N` links point."""
     shown = wpautop(_clickable(content.replace("\r\n", "\n")))
     root = parse_html(shown)
     if root is None:
         return ""
-    _allow(root, resolve)
+    _allow(root, resolve, page)
     markdown = markdown_document(root).markdown
-    return markdown if _safe(markdown) else _plain(root)
+    if _safe(markdown):
+        return markdown
+    plain = _plain(root)  # every punctuation mark escaped: text, whatever it says
+    return plain if _safe(plain) else ""
 
 
 def _clickable(text: str) -> str:
@@ -53,8 +57,9 @@ def _clickable(text: str) -> str:
     for part in re.finditer(r"<[^>]*>|[^<]+", text):
         chunk = part.group(0)
         if chunk.startswith("<"):
-            tag = chunk[1:].split(None, 1)[0].lower() if len(chunk) > 1 else ""
-            last = 1 if tag == "a" else (0 if tag == "/a" else last)
+            tag = _TAG.match(chunk)
+            if tag and tag.group(2).lower() == "a":
+                last = 0 if tag.group(1) else 1
             out.append(chunk)
             continue
         out.append(chunk if last else _URL.sub(_link, chunk))
@@ -70,19 +75,19 @@ def _link(m: re.Match[str]) -> str:
     return f'<a href="{href}">{url}</a>{tail}'
 
 
-def _allow(parent: lxml.html.HtmlElement, resolve: Callable[[str], str | None] | None) -> None:
+def _allow(parent: lxml.html.HtmlElement, resolve: Callable[[str], str | None] | None, page: str) -> None:
     """Keep of `parent`'s descendants only what the allowlist keeps (depth is bounded by parse_html)."""
     for el in list(parent):
         if not isinstance(el.tag, str) or el.tag.lower() in _DROPPED:
             el.drop_tree()
             continue
-        _allow(el, resolve)
+        _allow(el, resolve, page)
         tag = el.tag.lower()
         for name in list(el.attrib):
             if not (tag == "a" and name in ("href", "title")):
                 del el.attrib[name]
         if tag == "a":
-            href = _safe_href(el.get("href", ""), resolve)
+            href = _safe_href(el.get("href", ""), resolve, page)
             if href:
                 el.set("href", href)
             else:
@@ -98,10 +103,12 @@ def _allow(parent: lxml.html.HtmlElement, resolve: Callable[[str], str | None] |
             el.drop_tag()
 
 
-def _safe_href(href: str, resolve: Callable[[str], str | None] | None) -> str:
+def _safe_href(href: str, resolve: Callable[[str], str | None] | None, page: str) -> str:
     href = href.strip()
-    if not href:
-        return ""
+    if not href or href.startswith("@"):
+        return ""  # `@/…` is a Zola internal link: the `markdown` filter fails the build on one it cannot find
+    if href.startswith("#"):  # another comment of the thread (`#comment-12`): on the post's own page
+        return page + href if page else ""
     try:
         scheme = urlsplit(href).scheme.lower()
     except ValueError:
@@ -114,26 +121,32 @@ def _safe_href(href: str, resolve: Callable[[str], str | None] | None) -> str:
 
 
 def _safe(markdown: str) -> bool:
-    """Whether pulldown-cmark makes only the allowed elements of the Markdown, with safe links."""
-    html = pyromark.html(markdown, options=pyromark.Options.ENABLE_STRIKETHROUGH)
-    if not html.strip():
-        return True
-    tree = lxml.html.fragment_fromstring(html, create_parent="div")
-    for el in tree.iter():
-        if el is tree:
+    """Whether pulldown-cmark (Zola's engine) sees no raw HTML in the Markdown, and links and images
+    only to safe targets (never `javascript:`, nor a Zola `@/` link)."""
+    for event in pyromark.events(markdown, options=pyromark.Options.ENABLE_STRIKETHROUGH):
+        if not isinstance(event, dict):
             continue
-        if not isinstance(el.tag, str) or el.tag not in _ALLOWED_RENDERED:
+        if "Html" in event or "InlineHtml" in event:
             return False
-        if el.tag == "a":
-            href = el.get("href", "")
-            scheme = urlsplit(href).scheme.lower() if href else ""
-            if scheme and scheme not in _SAFE_SCHEMES:
-                return False
+        start = event.get("Start")
+        if isinstance(start, dict):
+            target = start.get("Link") or start.get("Image")
+            if start.get("Image") is not None:
+                return False  # comments show no images
+            if isinstance(target, dict):
+                url = str(target.get("dest_url", "")).strip()
+                try:
+                    scheme = urlsplit(url).scheme.lower()
+                except ValueError:
+                    return False
+                if url.startswith("@") or (scheme and scheme not in _SAFE_SCHEMES):
+                    return False
     return True
 
 
 def _plain(root: lxml.html.HtmlElement) -> str:
-    """The comment's words as Markdown text with nothing to interpret: the last resort."""
+    """The comment's words as Markdown text with every ASCII punctuation mark escaped (CommonMark reads
+    an escaped mark as itself): nothing of it can be read as markup. The last resort."""
     text = root.text_content()
     paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
-    return "\n\n".join(escape_inline(p, " ", " ") for p in paragraphs if p) + "\n"
+    return "\n\n".join(_PUNCTUATION.sub(r"\\\1", p) for p in paragraphs if p) + ("\n" if text.strip() else "")

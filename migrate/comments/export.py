@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
 from migrate.comments.thread import Thread
 from migrate.wxr.model import Comment, Item
 
 FILE = "comments/import.wordpress.xml"
+_WP = "%Y-%m-%d %H:%M:%S"
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 <!-- Written by wp2zola: the comments the new site shows, for the import of a comment system. -->
@@ -38,28 +40,33 @@ def _xml_text(text: str) -> str:
 
 
 def item_xml(item: Item, url: str, title: str, thread: Thread) -> str:
-    """One post's `<item>` with the comments it shows ("" when it shows none)."""
-    shown = {r["id"] for r in thread.comments} | {r["id"] for r in thread.pings}
-    comments = [c for c in item.comments if c.id is not None and c.id in shown]
+    """One post's `<item>` with the comments it shows ("" when it shows none). Each comment id once
+    (Isso's importer fails on a repeated one), every date there (it fails on an empty one)."""
+    records = {r["id"]: r for r in [*thread.comments, *thread.pings] if r["id"] is not None}
+    comments: list[Comment] = []
+    for c in item.comments:
+        if c.id in records and all(c.id != kept.id for kept in comments):
+            comments.append(c)
     if not comments:
         return ""
     parts = [
         "<item>\n",
-        f"<title>{escape(_xml_text(title))}</title>\n",
+        f"<title>{escape(_xml_text(title) or url)}</title>\n",  # Isso skips a thread without a title
         f"<link>{escape(url)}</link>\n",
         f"<wp:post_id>{item.id or 0}</wp:post_id>\n",
         f"<wp:post_type>{escape(item.type)}</wp:post_type>\n",
         "<wp:status>publish</wp:status>\n",
     ]
-    parents = {r["id"]: r["parent"] for r in thread.comments}  # an orphan's reply is shown at the top
-    parts.extend(_comment(c, parents.get(c.id, 0)) for c in comments)
+    parts.extend(_comment(c, records[c.id]) for c in comments)
     parts.append("</item>\n")
     return "".join(parts)
 
 
-def _comment(c: Comment, parent: int) -> str:
-    url = c.author_url.strip()
-    url = url if url.lower().startswith(("http://", "https://")) else ""
+def _comment(c: Comment, shown: dict) -> str:
+    """One comment as the site shows it: its parent as shown (an orphan's reply is at the top) and its
+    dates from the shown date, which has its offset (local and GMT, never empty nor zero)."""
+    url = shown["author_url"]
+    local, gmt = _dates(shown["date"])
     return (
         "<wp:comment>"
         f"<wp:comment_id>{c.id}</wp:comment_id>"
@@ -67,14 +74,25 @@ def _comment(c: Comment, parent: int) -> str:
         "<wp:comment_author_email></wp:comment_author_email>"
         f"<wp:comment_author_url>{escape(_xml_text(url))}</wp:comment_author_url>"
         "<wp:comment_author_IP></wp:comment_author_IP>"
-        f"<wp:comment_date>{escape(c.date)}</wp:comment_date>"
-        f"<wp:comment_date_gmt>{escape(c.date_gmt or c.date)}</wp:comment_date_gmt>"
+        f"<wp:comment_date>{local}</wp:comment_date>"
+        f"<wp:comment_date_gmt>{gmt}</wp:comment_date_gmt>"
         f"<wp:comment_content>{_cdata(_xml_text(c.content))}</wp:comment_content>"
         "<wp:comment_approved>1</wp:comment_approved>"
         f"<wp:comment_type>{escape(c.type or 'comment')}</wp:comment_type>"
-        f"<wp:comment_parent>{parent}</wp:comment_parent>"
+        f"<wp:comment_parent>{shown.get('parent', 0)}</wp:comment_parent>"
         "</wp:comment>\n"
     )
+
+
+def _dates(shown: str) -> tuple[str, str]:
+    """(local, GMT) as WordPress writes them, from an RFC 3339 date; the epoch for a comment without one."""
+    try:
+        when = datetime.fromisoformat(shown.replace("Z", "+00:00"))
+    except ValueError:
+        when = datetime(1970, 1, 1, tzinfo=UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.strftime(_WP), when.astimezone(UTC).strftime(_WP)
 
 
 def export_bytes(title: str, link: str, items: Iterable[str]) -> bytes:

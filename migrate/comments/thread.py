@@ -50,9 +50,11 @@ def post_thread(
     *,
     pings: bool = True,
     resolve: Callable[[str], str | None] | None = None,
+    page: str = "",
 ) -> Thread:
     """The comments of a published post to show. `offset`: the site's UTC offset, for comments whose
-    GMT date is missing; `resolve`: an old-site link → its path on the new site."""
+    GMT date is missing; `resolve`: an old-site link → its path on the new site; `page`: the post's
+    path on the new site (where links to `#comment-N` point)."""
     thread = Thread()
     shown: list[Comment] = []
     for c in item.comments:
@@ -65,25 +67,35 @@ def post_thread(
         else:
             shown.append(c)
     shown.sort(key=lambda c: (_sort_date(c), c.id or 0))
-    ids = {c.id for c in shown if c.id is not None and c.type not in PINGS}
-    children: dict[int, list[Comment]] = {}
-    top: list[Comment] = []
-    for c in shown:
+    first: dict[int, int] = {}  # comment id → the position of the first shown comment with it
+    for n, c in enumerate(shown):
+        if c.id is not None and c.type not in PINGS:
+            first.setdefault(c.id, n)
+    children: dict[int, list[int]] = {}
+    top: list[int] = []
+    for n, c in enumerate(shown):
         if c.type in PINGS:
-            thread.pings.append(_record(c, 0, offset, resolve) | {"type": c.type})
-        elif c.parent and c.parent in ids and c.parent != c.id:
-            children.setdefault(c.parent, []).append(c)
+            thread.pings.append(_record(c, 0, offset, resolve, page) | {"type": c.type})
+        elif c.parent and c.parent in first and first[c.parent] != n:
+            children.setdefault(first[c.parent], []).append(n)
         else:
-            top.append(c)
-    seen: set[int | None] = set()
-    stack = [(c, 0) for c in reversed(top)]
-    while stack:  # depth first, each level in date order; a loop of parents cannot recur
-        c, depth = stack.pop()
-        if c.id in seen and c.id is not None:
-            continue
-        seen.add(c.id)
-        thread.comments.append(_record(c, depth, offset, resolve))
-        stack.extend((r, depth + 1) for r in reversed(children.get(c.id, []) if c.id is not None else []))
+            top.append(n)
+    pinged = {n for n, c in enumerate(shown) if c.type in PINGS}
+    seen: set[int] = set()
+
+    def walk(roots: list[int]) -> None:
+        stack = [(n, 0) for n in reversed(roots)]
+        while stack:  # depth first, each level in date order; a loop of parents cannot recur
+            n, depth = stack.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            thread.comments.append(_record(shown[n], depth, offset, resolve, page))
+            stack.extend((r, depth + 1) for r in reversed(children.get(n, [])))
+
+    walk(top)
+    # what no walk from the top reaches (parents in a loop): shown at the top level, in date order
+    walk([n for n in range(len(shown)) if n not in seen and n not in pinged])
     return thread
 
 
@@ -91,7 +103,9 @@ def _sort_date(c: Comment) -> datetime:
     return parse_wp_date(c.date_gmt) or parse_wp_date(c.date) or datetime.min
 
 
-def _record(c: Comment, depth: int, offset: timedelta | None, resolve: Callable[[str], str | None] | None) -> dict:
+def _record(
+    c: Comment, depth: int, offset: timedelta | None, resolve: Callable[[str], str | None] | None, page: str
+) -> dict:
     return {
         "id": c.id,
         "parent": c.parent if depth else 0,
@@ -99,7 +113,7 @@ def _record(c: Comment, depth: int, offset: timedelta | None, resolve: Callable[
         "author": " ".join(c.author.split()) or "Anonymous",
         "author_url": _web_address(c.author_url),
         "date": comment_date(c, offset),
-        "content": comment_markdown(c.content, resolve),
+        "content": comment_markdown(c.content, resolve, page),
     }
 
 

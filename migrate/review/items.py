@@ -65,7 +65,8 @@ class Reviewed:
 
     @property
     def converted(self) -> bool:
-        return self.outcome != SKIP and bool(self.file)
+        """Whether there is a rendering of it to show (a file of the plan was measured)."""
+        return bool(self.measures)
 
 
 def review_items(

@@ -97,6 +97,10 @@ _SCRIPT = r"""
       b.setAttribute("aria-pressed", String(b.dataset.outcome === state.outcome));
     });
     var list = shown(), pages = Math.max(1, Math.ceil(list.length / PAGE));
+    if (state.item) {  // an item asked for by the address: its page, wherever the filters put it
+      var at = list.findIndex(function (r) { return String(r.n) === state.item; });
+      if (at >= 0) state.page = Math.floor(at / PAGE);
+    }
     if (state.page >= pages) state.page = pages - 1;
     var body = document.getElementById("items");
     body.textContent = "";
@@ -201,7 +205,7 @@ def _pack(item: Reviewed) -> str:
 
 def _script_json(value: object) -> str:
     """JSON that cannot end the <script> it sits in."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")  # no `</script>`, no `<!--`
 
 
 def review_html(site_title: str, base_url: str, items: Iterable[Reviewed]) -> str:

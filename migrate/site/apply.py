@@ -250,6 +250,9 @@ def compare(
             result.changes.append(Change(rel, UNCHANGED, planned=planned, sha=sha))
         elif planned.keep_existing and not manifest.wrote(rel):
             result.changes.append(Change(rel, KEPT, old, "the site's own file", planned))
+        elif manifest.wrote(rel) and manifest.origins.get(rel, key) not in ours and not force:
+            # another site's exports wrote it (two sites in one folder): theirs, as their files are
+            result.changes.append(Change(rel, KEPT, old, "written from another site's exports", planned))
         elif manifest.files.get(rel) == old_sha or force:
             reason = "forced" if manifest.files.get(rel) != old_sha else ""
             result.changes.append(Change(rel, CHANGE, old, reason, planned, sha=sha))

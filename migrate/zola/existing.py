@@ -162,17 +162,17 @@ def fit_mappings(mappings: Mappings, site: ExistingSite | None) -> Mappings:
         return mappings
     declared = {entry["name"] for entry in site.declared()}
     pages = site.pages_table()
-    defaults = Mappings.load().tables.get("taxonomies", {})
+    chosen_by_user = mappings.user.get("taxonomies", {})
     fitted = dict(mappings.tables.get("taxonomies", {}))
     for wp_taxonomy, synonyms in mappings.tables.get("existing_site", {}).items():
-        if fitted.get(wp_taxonomy, wp_taxonomy) != defaults.get(wp_taxonomy, wp_taxonomy):
-            continue  # the user's own choice
+        if wp_taxonomy in chosen_by_user:
+            continue  # the user's own choice, even where it repeats the default
         chosen = next((name for name in synonyms if name in declared), None) or next(
             (name for name in synonyms if name in pages["own"]), None
         )
         if chosen is not None:
             fitted[wp_taxonomy] = chosen
-    return Mappings({**mappings.tables, "taxonomies": fitted, SITE: pages})
+    return Mappings({**mappings.tables, "taxonomies": fitted, SITE: pages}, mappings.user)
 
 
 def advice(site: ExistingSite, taxonomies: list[str], listing_sections: Iterable[str]) -> list[str]:
