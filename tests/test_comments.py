@@ -99,6 +99,7 @@ def test_the_approved_comments_of_published_posts_are_written_threaded_in_date_o
         (8, 0, 0),  # its parent is not shown: at the top, as WordPress shows orphans
         (11, 0, 0),
     ]
+    assert {c["id"]: c["replies"] for c in data["comments"]} == {1: [2], 2: [4], 4: [], 3: [], 8: [], 11: []}
     first = data["comments"][0]
     assert first["author"] == "Ann" and first["author_url"] == "https://ann.example/"
     assert first["date"] == "2021-03-02T10:00:00+01:00" and first["content"] == "First!\n"

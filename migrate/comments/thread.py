@@ -75,7 +75,9 @@ def post_thread(
     top: list[int] = []
     for n, c in enumerate(shown):
         if c.type in PINGS:
-            thread.pings.append(_record(c, 0, offset, resolve, page) | {"type": c.type})
+            ping = _record(c, 0, offset, resolve, page)
+            del ping["replies"]  # no one replies to a pingback in WordPress's threads
+            thread.pings.append(ping | {"type": c.type})
         elif c.parent and c.parent in first and first[c.parent] != n:
             children.setdefault(first[c.parent], []).append(n)
         else:
@@ -96,6 +98,13 @@ def post_thread(
     walk(top)
     # what no walk from the top reaches (parents in a loop): shown at the top level, in date order
     walk([n for n in range(len(shown)) if n not in seen and n not in pinged])
+    above: list[dict[str, Any]] = []  # the nesting, as each comment's direct replies (ids, in date order)
+    for record in thread.comments:
+        while above and above[-1]["depth"] >= record["depth"]:
+            above.pop()
+        if above:
+            above[-1]["replies"].append(record["id"])
+        above.append(record)
     return thread
 
 
@@ -114,6 +123,7 @@ def _record(
         "author_url": _web_address(c.author_url),
         "date": comment_date(c, offset),
         "content": comment_markdown(c.content, resolve, page),
+        "replies": [],
     }
 
 
