@@ -7,6 +7,8 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import zip_longest
 from pathlib import Path
 from types import FrameType
@@ -88,18 +90,24 @@ def _label(params: list[Any]) -> None:
             param.__class__ = _Argument
 
 
-class _Command(TyperCommand):
-    """A command whose help reads `wp2zola migrate [OPTIONS] EXPORT...`, with `--out SITE`."""
+class _Labelled:
+    """Help labels for a command or group's own parameters and for its help option."""
+
+    params: list[Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _label(self.params)
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
+        option = super().get_help_option(ctx)  # type: ignore[misc]
         if option is not None:
             _label([option])
         return option
+
+
+class _Command(_Labelled, TyperCommand):
+    """A command whose help reads `wp2zola migrate [OPTIONS] EXPORT...`, with `--out SITE`."""
 
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -112,16 +120,8 @@ class _Command(TyperCommand):
         return pieces
 
 
-class _Group(TyperGroup):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _label(self.params)
-
-    def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            _label([option])
-        return option
+class _Group(_Labelled, TyperGroup):
+    pass
 
 
 app = typer.Typer(
@@ -297,10 +297,7 @@ def migrate_command(
 
     Example: wp2zola migrate site.wordpress.xml --out mysite --uploads-dir backup/wp-content/uploads
     """
-    if uploads_dir is not None and not uploads_dir.is_dir():
-        _fail(f"{uploads_dir}: --uploads-dir is not a folder")
-    if markup is not None and markup not in MARKUP_CHOICES:
-        raise typer.BadParameter(f"{markup!r}: one of {', '.join(MARKUP_CHOICES)}", param_hint="--markup")
+    check_options(markup, uploads_dir)
     media = MediaOptions(
         download=not no_download,
         uploads_dir=uploads_dir,
@@ -310,8 +307,7 @@ def migrate_command(
         allow_hosts=tuple(allow_host),
         workers=downloads,
     )
-    signals = _Signals(Stop())
-    try:
+    with _handled_signals() as signals:
         _migrate_and_report(
             exports,
             out,
@@ -329,9 +325,25 @@ def migrate_command(
             comments=not no_comments,
             review=review,
         )
+
+
+@contextmanager
+def _handled_signals() -> Iterator[_Signals]:
+    """Ctrl-C and SIGTERM handled as the run needs while it runs, and given back after."""
+    signals = _Signals(Stop())
+    try:
+        yield signals
     finally:
         signals.finished = True
         signals.restore()
+
+
+def check_options(markup: str | None, uploads_dir: Path | None = None) -> None:
+    """The options a command checks before it reads anything: a usage error, or one line."""
+    if uploads_dir is not None and not uploads_dir.is_dir():
+        _fail(f"{uploads_dir}: --uploads-dir is not a folder")
+    if markup is not None and markup not in MARKUP_CHOICES:
+        raise typer.BadParameter(f"{markup!r}: one of {', '.join(MARKUP_CHOICES)}", param_hint="--markup")
 
 
 def _migrate_and_report(
@@ -662,13 +674,9 @@ def review_command(
 
     Example: wp2zola review site.wordpress.xml --out mysite --html review.html
     """
-    if uploads_dir is not None and not uploads_dir.is_dir():
-        _fail(f"{uploads_dir}: --uploads-dir is not a folder")
-    if markup is not None and markup not in MARKUP_CHOICES:
-        raise typer.BadParameter(f"{markup!r}: one of {', '.join(MARKUP_CHOICES)}", param_hint="--markup")
+    check_options(markup, uploads_dir)
     media = MediaOptions(download=False, uploads_dir=uploads_dir)
-    signals = _Signals(Stop())
-    try:
+    with _handled_signals() as signals:
         _migrate_and_report(
             exports,
             out,
@@ -686,9 +694,6 @@ def review_command(
             review=page,
             show_diff=False,
         )
-    finally:
-        signals.finished = True
-        signals.restore()
 
 
 @app.command("fidelity")

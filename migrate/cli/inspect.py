@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from migrate.audit.survey import inspect_exports
-from migrate.cli import app, console
-from migrate.mappings import MARKUP_CHOICES, ConfigError, Mappings
+from migrate.cli import app, check_options, console
+from migrate.mappings import ConfigError, Mappings
 from migrate.wxr.reader import ExportError
 
 _SHOWN = 12  # rows of a list on the terminal; --json has them all
@@ -41,8 +41,7 @@ def inspect_command(
 
     Example: wp2zola inspect site.wordpress.xml --json > audit.json
     """
-    if markup is not None and markup not in MARKUP_CHOICES:
-        raise typer.BadParameter(f"{markup!r}: one of {', '.join(MARKUP_CHOICES)}", param_hint="--markup")
+    check_options(markup)
     try:
         audit = inspect_exports(exports, Mappings.load(config), markup)
     except (ExportError, ConfigError) as err:
