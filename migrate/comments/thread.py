@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from migrate.comments.content import comment_markdown
-from migrate.wxr.index import parse_wp_date
+from migrate.wxr.index import parse_wp_date, utc_offset
 from migrate.wxr.model import Comment, Item
 
 PINGS = ("pingback", "trackback")
@@ -139,10 +139,9 @@ def _web_address(url: str) -> str:
 def comment_date(c: Comment, offset: timedelta | None) -> str:
     """The comment's date with its UTC offset (RFC 3339), as its post's dates are written."""
     local, gmt = parse_wp_date(c.date), parse_wp_date(c.date_gmt)
-    if local is not None and gmt is not None:
-        delta = local - gmt
-        if abs(delta) <= timedelta(hours=14) and delta % timedelta(minutes=15) == timedelta(0):
-            return local.replace(tzinfo=timezone(delta)).isoformat()
+    told = utc_offset(local, gmt) if local is not None and gmt is not None else None
+    if local is not None and told is not None:
+        return local.replace(tzinfo=timezone(told)).isoformat()
     if gmt is not None:
         return gmt.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
     if local is not None:

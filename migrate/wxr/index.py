@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.pool import Pool
 from pathlib import Path
 
@@ -37,15 +37,34 @@ def parse_wp_date(value: str) -> datetime | None:
         return None
 
 
-def local_offset(item: Item) -> timedelta | None:
-    """The site's UTC offset when this item was dated, if its two dates tell it."""
-    local, gmt = parse_wp_date(item.date), parse_wp_date(item.date_gmt)
-    if local is None or gmt is None:
-        return None
+def utc_offset(local: datetime, gmt: datetime) -> timedelta | None:
+    """The UTC offset that a local and a GMT date of one moment tell, if it is one a zone can have."""
     offset = local - gmt
     if abs(offset) <= timedelta(hours=14) and offset % timedelta(minutes=15) == timedelta(0):
         return offset
     return None
+
+
+def aware_date(local_raw: str, gmt_raw: str, site_offset: timedelta | None) -> datetime | None:
+    """A WordPress date pair (`post_date`/`post_date_gmt`, `comment_date`/`comment_date_gmt`) as one
+    date with its offset: the local time with the offset the pair tells, else the GMT time, else the
+    local time with the site's usual offset (drafts have no GMT date)."""
+    local, gmt = parse_wp_date(local_raw), parse_wp_date(gmt_raw)
+    if local is not None and gmt is not None:
+        offset = utc_offset(local, gmt)
+        if offset is not None:
+            return local.replace(tzinfo=timezone(offset))
+    if gmt is not None:
+        return gmt.replace(tzinfo=UTC)
+    if local is not None:
+        return local.replace(tzinfo=timezone(site_offset or timedelta(0)))
+    return None
+
+
+def local_offset(item: Item) -> timedelta | None:
+    """The site's UTC offset when this item was dated, if its two dates tell it."""
+    local, gmt = parse_wp_date(item.date), parse_wp_date(item.date_gmt)
+    return utc_offset(local, gmt) if local is not None and gmt is not None else None
 
 
 @dataclass

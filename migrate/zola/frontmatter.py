@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import tomli_w
 
 from migrate.mappings import Mappings
-from migrate.wxr.index import SiteContext, parse_wp_date
+from migrate.wxr.index import SiteContext, aware_date
 from migrate.wxr.model import Attachment, Item, Notice, ascii_int
 from migrate.wxr.reader import Warn
 from migrate.zola.portable import toml_int
@@ -28,23 +28,12 @@ from migrate.zola.urls import Placement
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def _aware(local: datetime, offset: timedelta) -> datetime:
-    return local.replace(tzinfo=timezone(offset))
-
-
 def item_date(item: Item, ctx: SiteContext, which: str = "date") -> datetime | None:
     """post_date (or post_modified) with the site's offset at that time, from the GMT field when it exists."""
     local_raw, gmt_raw = (item.date, item.date_gmt) if which == "date" else (item.modified, item.modified_gmt)
-    local, gmt = parse_wp_date(local_raw), parse_wp_date(gmt_raw)
-    if local is not None and gmt is not None:
-        offset = local - gmt
-        if abs(offset) <= timedelta(hours=14) and offset % timedelta(minutes=15) == timedelta(0):
-            return _aware(local, offset)
-        return gmt.replace(tzinfo=UTC)
-    if gmt is not None:
-        return gmt.replace(tzinfo=UTC)
-    if local is not None:  # drafts: no GMT date; the site's usual offset is the best guess
-        return _aware(local, ctx.site_offset or timedelta(0))
+    when = aware_date(local_raw, gmt_raw, ctx.site_offset)
+    if when is not None:
+        return when
     if which == "date" and item.pub_date:
         try:
             return parsedate_to_datetime(item.pub_date)
