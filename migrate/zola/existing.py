@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,23 +52,15 @@ class ExistingSite:
 
     def can_render(self, taxonomy: str) -> bool:
         """Whether the site or its theme has both templates Zola needs for the taxonomy's pages."""
-        have = self.templates
-        return (f"{taxonomy}/list.html" in have or "taxonomy_list.html" in have) and (
-            f"{taxonomy}/single.html" in have or "taxonomy_single.html" in have
-        )
+        return _can_show(self.templates, taxonomy)
 
     def pages_table(self) -> dict[str, Any]:
         """What `renders` needs, as data that travels in the mappings (to the pool's workers too)."""
-        own = sorted(
-            t.removesuffix("/list.html")
-            for t in self.templates
-            if t.endswith("/list.html") and t.removesuffix("list.html") + "single.html" in self.templates
-        )
-        generic = "taxonomy_list.html" in self.templates and "taxonomy_single.html" in self.templates
+        templates = sorted(t for t in self.templates if t.endswith(("list.html", "single.html")))
         off = sorted(e["name"] for e in self.declared() if e.get("render") is False)
         root = self.config.get("taxonomy_root")
         root = "/" + root.strip("/") + "/" if isinstance(root, str) and root.strip("/") else "/"
-        return {"generic": generic, "own": own, "off": off, "root": root}
+        return {"templates": templates, "off": off, "root": root}
 
     def slug_problem(self) -> str:
         """Why the site's term URLs may not be the ones planned (they are planned as Zola's default
@@ -95,7 +87,15 @@ def renders(mappings: Mappings, taxonomy: str) -> bool:
     site = mappings.tables.get(SITE)
     if site is None:
         return True
-    return taxonomy not in site["off"] and (site["generic"] or taxonomy in site["own"])
+    return taxonomy not in site["off"] and _can_show(site["templates"], taxonomy)
+
+
+def _can_show(templates: Collection[str], taxonomy: str) -> bool:
+    """Zola's rule: a taxonomy's pages need `NAME/list.html` or `taxonomy_list.html`, and
+    `NAME/single.html` or `taxonomy_single.html` (zola.md §4)."""
+    return (f"{taxonomy}/list.html" in templates or "taxonomy_list.html" in templates) and (
+        f"{taxonomy}/single.html" in templates or "taxonomy_single.html" in templates
+    )
 
 
 def read_site(site: Path) -> ExistingSite | None:
@@ -168,7 +168,7 @@ def fit_mappings(mappings: Mappings, site: ExistingSite | None) -> Mappings:
         if wp_taxonomy in chosen_by_user:
             continue  # the user's own choice, even where it repeats the default
         chosen = next((name for name in synonyms if name in declared), None) or next(
-            (name for name in synonyms if name in pages["own"]), None
+            (name for name in synonyms if {f"{name}/list.html", f"{name}/single.html"} <= site.templates), None
         )
         if chosen is not None:
             fitted[wp_taxonomy] = chosen
