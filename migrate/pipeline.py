@@ -29,6 +29,7 @@ from migrate.comments.export import item_xml as comments_item
 from migrate.comments.thread import data_bytes as comments_data
 from migrate.comments.thread import data_file as comments_file
 from migrate.comments.thread import post_thread
+from migrate.links import resolver as targets
 from migrate.links.resolver import Page, Resolver
 from migrate.links.rewrite import PageLinks, Rewriter
 from migrate.mappings import Mappings
@@ -189,8 +190,8 @@ def _keep_config(site: Path, plan: Plan) -> None:
     """Another site's export into a site wp2zola made: the config keeps its base_url and title; what
     it must declare for these pages is advice, as for a site of the user's."""
     del plan.files["config.toml"]
-    config = scaffold.existing_config(site) or {}
-    extra = config.get("extra")
+    existing = read_site(site) or ExistingSite()
+    extra = existing.config.get("extra")
     ours = extra.get("wp2zola") if isinstance(extra, dict) else None
     source = ours.get("source") if isinstance(ours, dict) else None
     plan.notices.append(
@@ -200,9 +201,7 @@ def _keep_config(site: Path, plan: Plan) -> None:
             "and title included",
         )
     )
-    existing = read_site(site)
-    if existing is not None:
-        plan.config_required.extend(advice(existing, plan.taxonomies, []))
+    plan.config_required.extend(advice(existing, plan.taxonomies, []))
 
 
 def _same_site_as_config(site: Path, origin: str) -> bool:
@@ -334,7 +333,7 @@ def _fill_plan(
         kept.close()
         plan.add(PlannedFile(COMMENTS_EXPORT, "comments", data))
     plan.taxonomies = sorted(converter.taxonomies)
-    root_body = f"[{escape_inline(title_text(ctx.channel.title)) or 'Blog'}]({home})\n"
+    root_body = f"[{escape_inline(plan.title) or 'Blog'}]({home})\n"
     for file, data in section_files(  # sections
         [p.file for p in placements.values()],
         home,
@@ -568,10 +567,13 @@ class _Comments:
     and what was read, written and left out."""
 
     data: bytes | Stored | None
-    export: str  # small beside the post's own bytes: kept until the export is written
+    export: str  # its `<item>` of the comments' export ("" when it shows none)
     read: int
     written: int
     left_out: Counter[str]
+
+
+_PATHS = (targets.PAGE, targets.DRAFT, targets.TERM, targets.HOME, targets.FEED, targets.ARCHIVE)  # kinds with a path
 
 
 @dataclass
@@ -585,13 +587,13 @@ class _CommentSettings:
     def link(self, url: str) -> str | None:
         """An old-site link in a comment → its URL path on the new site (None: kept as it is). Plain
         paths, not Zola's `@/` links: the `markdown` filter of a template does not resolve those."""
-        target = self.resolver.resolve(url) if self.resolver is not None else None
-        if target is None:
+        found = self.resolver.resolve(url) if self.resolver is not None else None
+        if found is None:
             return None
-        if target.kind == "file" and target.upload is not None and self.layout is not None:
-            return self.layout.place(target.upload).url
-        if target.path and target.kind in ("page", "draft", "term", "home", "feed", "date archive"):
-            return url_path(target.path) + (f"#{target.fragment}" if target.fragment else "")
+        if found.kind == targets.FILE and found.upload is not None and self.layout is not None:
+            return self.layout.place(found.upload).url
+        if found.path and found.kind in _PATHS:
+            return url_path(found.path) + (f"#{found.fragment}" if found.fragment else "")
         return None
 
 
@@ -640,15 +642,11 @@ class _Converter:
         if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
             first = self.ctx.duplicates.get(item.source)
             reason = f"duplicate: item {item.id} was read at {first}" if first else "not indexed"
-            if item.comments:
-                self.plan.comments["read"] += len(item.comments)
-                self.plan.comments_left_out["in a second copy of its post"] += len(item.comments)
+            self._leave_out(item, "in a second copy of its post")
             return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
         outcome, reason = self.decisions[item.source]
         if outcome == SKIP:
-            if item.comments:
-                self.plan.comments["read"] += len(item.comments)
-                self.plan.comments_left_out["its post is not published"] += len(item.comments)
+            self._leave_out(item, "its post is not published")
             return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
         place = self.placements[item.source]
         if place.plain_url:
@@ -703,6 +701,12 @@ class _Converter:
         self._write(item, place, fm, body, data=made.data)
         self._write_comments(place, made.comments)
         return result
+
+    def _leave_out(self, item: Item, why: str) -> None:
+        """The comments of an item that is not converted: read, and left out."""
+        if item.comments:
+            self.plan.comments["read"] += len(item.comments)
+            self.plan.comments_left_out[why] += len(item.comments)
 
     def _write_comments(self, place: Placement, made: _Comments | None) -> None:
         if made is None:

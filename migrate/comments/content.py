@@ -103,17 +103,25 @@ def _allow(parent: lxml.html.HtmlElement, resolve: Callable[[str], str | None] |
             el.drop_tag()
 
 
+def _scheme(url: str) -> str | None:
+    """The URL's scheme ("" for a relative one), or None where a comment may not link to it:
+    `javascript:`, `data:` and the like, a URL that does not parse, and Zola's `@/` internal links
+    (the `markdown` filter fails the build on one it cannot find)."""
+    if url.startswith("@"):
+        return None
+    try:
+        scheme = urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
+    return scheme if not scheme or scheme in _SAFE_SCHEMES else None
+
+
 def _safe_href(href: str, resolve: Callable[[str], str | None] | None, page: str) -> str:
     href = href.strip()
-    if not href or href.startswith("@"):
-        return ""  # `@/…` is a Zola internal link: the `markdown` filter fails the build on one it cannot find
     if href.startswith("#"):  # another comment of the thread (`#comment-12`): on the post's own page
         return page + href if page else ""
-    try:
-        scheme = urlsplit(href).scheme.lower()
-    except ValueError:
-        return ""
-    if scheme and scheme not in _SAFE_SCHEMES:
+    scheme = _scheme(href) if href else None
+    if scheme is None:
         return ""
     if resolve is not None and scheme in ("http", "https", ""):
         return resolve(href) or href
@@ -133,14 +141,8 @@ def _safe(markdown: str) -> bool:
             target = start.get("Link") or start.get("Image")
             if start.get("Image") is not None:
                 return False  # comments show no images
-            if isinstance(target, dict):
-                url = str(target.get("dest_url", "")).strip()
-                try:
-                    scheme = urlsplit(url).scheme.lower()
-                except ValueError:
-                    return False
-                if url.startswith("@") or (scheme and scheme not in _SAFE_SCHEMES):
-                    return False
+            if isinstance(target, dict) and _scheme(str(target.get("dest_url", "")).strip()) is None:
+                return False
     return True
 
 

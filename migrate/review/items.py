@@ -13,7 +13,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import pyromark
 
@@ -30,6 +29,7 @@ from migrate.wxr.index import build_context
 from migrate.wxr.markup import AUTO, stored_html
 from migrate.wxr.model import Item, Notice
 from migrate.wxr.reader import read_export
+from migrate.zola.urls import link_path
 
 # every flag, in the order the report offers them as filters: (key, what it says)
 FLAGS = {
@@ -196,14 +196,6 @@ def _flags(r: ItemFidelity, missing_media: int, outcome: Outcome, unknown_shortc
         flags.append("shortcodes")
     if missing_media:
         flags.append("media")
-    if outcome.link and outcome.path and _old_path(outcome.link) != outcome.path:
+    if outcome.link.strip() and outcome.path and link_path(outcome.link) != outcome.path:
         flags.append("url")
     return flags
-
-
-def _old_path(link: str) -> str:
-    try:
-        path = unquote(urlsplit(link).path) or "/"
-    except ValueError:
-        return ""
-    return path if path.endswith("/") or "." in path.rsplit("/", 1)[-1] else path + "/"
