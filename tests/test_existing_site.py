@@ -167,3 +167,18 @@ def test_the_sites_taxonomy_root_and_slugify_setting_are_read(tmp_path):
     result = migrate([_export(tmp_path)], site)
     assert "/tag/rust/ /blog/tags/rust/ 301" in (site / "static/_redirects").read_text()
     assert any('slugify.taxonomies = "safe"' in str(n) for n in result.plan.notices)
+
+
+def test_the_advice_and_the_urls_follow_one_rule_of_templates(tmp_path):
+    """Zola takes `NAME/list.html` or `taxonomy_list.html`, and `NAME/single.html` or
+    `taxonomy_single.html`: a mix of the two kinds gives pages, so no render = false, and the old
+    archive URLs lead to the term pages, not home."""
+    site = _site(
+        tmp_path,
+        'base_url = "https://mine.example"\ntaxonomies = [{ name = "tags" }, { name = "category" }, { name = "author" }]\n',
+        ("tags/list.html", "taxonomy_single.html", "category/list.html", "author/list.html"),
+    )
+    result = migrate([_export(tmp_path)], site)
+    assert result.plan.config_required == []
+    redirects = (site / "static/_redirects").read_text()
+    assert "/tag/rust/ /tags/rust/ 301" in redirects and "/category/news/ /category/news/" not in redirects
