@@ -29,6 +29,11 @@ def _default_dir() -> Path:
     raise RuntimeError(f"wp2zola's default mappings are missing beside {here}: a broken installation")
 
 
+def default_files() -> list[Path]:
+    """The default tables, in the order they are merged."""
+    return sorted(_default_dir().glob("*.toml"))
+
+
 def _merge(base: dict, override: dict) -> dict:
     out = dict(base)
     for key, value in override.items():
@@ -146,7 +151,7 @@ class Mappings:
     @classmethod
     def load(cls, user_file: str | Path | None = None) -> Mappings:
         tables: dict[str, Any] = {}
-        for path in sorted(_default_dir().glob("*.toml")):
+        for path in default_files():
             with open(path, "rb") as fh:
                 tables = _merge(tables, tomllib.load(fh))
         if user_file is not None:

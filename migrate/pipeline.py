@@ -18,6 +18,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
+from functools import cache
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO
@@ -32,14 +33,15 @@ from migrate.comments.thread import post_thread
 from migrate.links import resolver as targets
 from migrate.links.resolver import Page, Resolver
 from migrate.links.rewrite import PageLinks, Rewriter
-from migrate.mappings import Mappings
+from migrate.mappings import Mappings, default_files
 from migrate.markdown.html2md import escape_inline
 from migrate.media.bundles import mentioned_attachments, owners
 from migrate.media.layout import Bundle, Layout, Placed
 from migrate.media.library import MediaLibrary
 from migrate.media.options import MediaOptions
+from migrate.report import conflicts, summary, tool_version
 from migrate.review import write_review
-from migrate.site import journal
+from migrate.site import journal, lastrun
 from migrate.site.apply import Changes, FetchSettings, SiteError, Stop, apply, commit_recovery, compare
 from migrate.site.content import Body, item_body
 from migrate.site.journal import JOURNAL
@@ -106,6 +108,9 @@ def migrate(
     site = Path(out)
     media = media or MediaOptions()
     mappings = Mappings.load(config)
+    key = (
+        None if dry_run else run_key(exports, config=config, force=force, media=media, markup=markup, comments=comments)
+    )
     if site.exists() and not site.is_dir():
         raise SiteError(f"{site}: not a folder (--out names the folder of the Zola site)")
     had_private = (site / PRIVATE).is_dir()
@@ -149,9 +154,82 @@ def migrate(
             settings.hosts = set(plan.fetch_hosts)
             settings.workers = media.workers
             apply(changes, manifest, settings, stop)
+            if key is not None:
+                _record(site, key, plan, changes)
     if review is not None:
         write_review(review, exports, mappings, plan, changes, plan.title, markup)
     return Result(plan, changes)
+
+
+def run_key(
+    exports: Sequence[str | Path],
+    *,
+    config: str | Path | None = None,
+    force: bool = False,
+    media: MediaOptions | None = None,
+    markup: str | None = None,
+    comments: bool = True,
+) -> str | None:
+    """The digest of what a run's plan is made from: the exports' and config's bytes, every option
+    that changes a file, and the tool's code. None when an input cannot be read (the run says why)."""
+    media = media or MediaOptions()
+    uploads = media.uploads_dir
+    parts = {
+        "code": _code(),
+        "force": force,
+        "markup": markup,
+        "comments": comments,
+        "download": media.download,
+        "originals": media.originals,
+        "bundles": media.bundles,
+        "fetch_external": media.fetch_external,
+        "allow_hosts": sorted(media.allow_hosts),
+        # a local copy of the uploads: where it is and what is in it (names, sizes, times, not bytes)
+        "uploads": [str(Path(uploads).resolve()), lastrun.folder_state(Path(uploads))] if uploads else None,
+    }
+    return lastrun.inputs_key(parts, [*(Path(e) for e in exports), Path(config) if config is not None else None])
+
+
+@cache
+def _code() -> str:
+    """The tool's version, and a digest of its own code and default tables: a changed tool plans again."""
+    package = Path(__file__).resolve().parent
+    files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json", ".html", ".toml"))
+    key = lastrun.inputs_key({"version": tool_version()}, [*files, *default_files()])
+    return key or "unreadable"
+
+
+def unchanged(
+    exports: Sequence[str | Path],
+    out: str | Path,
+    *,
+    config: str | Path | None = None,
+    force: bool = False,
+    media: MediaOptions | None = None,
+    markup: str | None = None,
+    comments: bool = True,
+) -> tuple[str | None, lastrun.LastRun | None]:
+    """(None, the last run) when `migrate` with these arguments would find nothing to change in `out`:
+    the same inputs as its last complete run, into a site nobody touched since. Else (why it must
+    plan, None). Reads the exports once to digest them, which is all it costs."""
+    key = run_key(exports, config=config, force=force, media=media, markup=markup, comments=comments)
+    return lastrun.why_plan(Path(out), key, (media or MediaOptions()).download)
+
+
+def _record(site: Path, key: str, plan: Plan, changes: Changes) -> None:
+    """Record the complete run, with what a run that stops before planning says again."""
+    counts = summary(plan, changes)
+    said = {
+        "notices": [str(n) for n in plan.notices],
+        "conflicts": conflicts(changes),
+        "config": list(plan.config_required),
+        "items": counts["items"]["read"],
+        "files": len(plan.files),
+    }
+    try:
+        lastrun.record(site, key, len(changes.missing), said)
+    except OSError:
+        pass  # only a shortcut is lost: the next run plans
 
 
 _NOT_THE_USERS = {".git", ".gitignore", ".DS_Store", "Thumbs.db", ".wp2zola"}  # a fresh repository is empty

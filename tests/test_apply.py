@@ -10,6 +10,7 @@ import pytest
 from migrate.mappings import Mappings
 from migrate.pipeline import plan_site
 from migrate.site.apply import MANIFEST, UnsafePath, apply, compare, safe_path, write_atomic
+from migrate.site.lastrun import STATE
 from migrate.site.lock import LOCK
 from migrate.site.plan import Plan, PlannedFile
 
@@ -131,7 +132,11 @@ def test_interrupted_apply_is_finished_by_the_next_run(tmp_path, monkeypatch):
         assert path.read_bytes() == plan.files[rel].data
     result = migrate([SAMPLE], site)
     assert result.changes.by_action("conflict") == []
-    assert {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()} == set(plan.files) | {MANIFEST, LOCK}
+    assert {str(p.relative_to(site)) for p in site.rglob("*") if p.is_file()} == set(plan.files) | {
+        MANIFEST,
+        LOCK,
+        STATE,
+    }
 
 
 @pytest.mark.parametrize("rel", ["../outside.md", "/etc/passwd", "content/../../x.md", "a/./b.md", "", "a\\..\\b"])

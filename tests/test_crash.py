@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from migrate.cli import app
 from migrate.pipeline import migrate
 from migrate.site.journal import JOURNAL
+from migrate.site.lastrun import STATE
 from migrate.site.lock import LOCK, TMP_DIR, SiteLock
 from migrate.site.manifest import MANIFEST
 
@@ -39,7 +40,7 @@ KILLS: dict[str, list[int]] = {}  # scenario → [kills tried, kills survived]; 
 
 def snapshot(site: Path) -> dict[str, object]:
     """Every file of the site with its bytes; the manifest by what it records (its media times differ
-    from run to run by nature)."""
+    from run to run by nature), the record of the last run by the inputs it names."""
     out: dict[str, object] = {}
     for path in sorted(site.rglob("*")):
         rel = path.relative_to(site).as_posix()
@@ -49,6 +50,9 @@ def snapshot(site: Path) -> dict[str, object]:
         if rel == MANIFEST:
             data = json.loads(path.read_text("utf-8"))
             out[rel] = {k: data[k] for k in ("version", "files", "origins", "sources")}
+        elif rel == STATE:  # a complete run's record (its key depends on the options, its state on inodes)
+            data = json.loads(path.read_text("utf-8"))
+            out[rel] = {"missing": data["missing"]}
         else:
             out[rel] = path.read_bytes()
     return out

@@ -47,10 +47,12 @@ def split_sample(folder: Path, names: tuple[str, str] = ("part-1.xml", "part-2.x
 
 def tree(site: Path) -> dict[str, bytes]:
     """Every file of a site by path; the manifest without the times it records (a file written later
-    is written later)."""
+    is written later), and not the record of the run that made it."""
     out = {}
     for path in sorted(site.rglob("*")):
-        if path.is_file():
+        if (
+            path.is_file() and path.name != "last-run.json"
+        ):  # the run's record: its inputs' digest, this folder's inodes
             data = path.read_bytes()
             if path.name == "manifest.json":
                 manifest = json.loads(data)

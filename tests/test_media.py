@@ -165,7 +165,8 @@ def test_a_migrated_site_is_self_contained_builds_and_a_rerun_fetches_nothing(tm
         assert f'href="{site_url}/2023/05/second/"' in page  # Zola made the @/ link (base_url is the old domain)
 
     before, requests = files_of(out), len(server.requests)
-    again = CliRunner().invoke(app, ["migrate", str(export(tmp_path, site_url)), "--out", str(out)])
+    # a re-run that plans (an unchanged one would stop before planning: tests/test_rerun.py)
+    again = CliRunner().invoke(app, ["migrate", str(export(tmp_path, site_url)), "--out", str(out), "--rerun"])
     assert again.exit_code == 0, again.output
     assert len(server.requests) == requests  # a re-run fetches nothing it has
     assert "fetched 0 (0 B), copied 0, 4 already there, 0 missing" in again.output

@@ -8,31 +8,23 @@ that would reach the other jobs.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import signal
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from migrate.batch.jobs import Job
 from migrate.mappings import ConfigError
 from migrate.media.options import MediaOptions
-from migrate.pipeline import migrate
-from migrate.report import as_json, summary, tool_version
+from migrate.pipeline import migrate, run_key
+from migrate.report import as_json, summary
+from migrate.site import lastrun
 from migrate.site.apply import Interrupted, SiteError, Stop, UnsafePath
-from migrate.site.errors import SiteBusy
-from migrate.site.lock import TMP_DIR, SiteLock
-from migrate.site.manifest import MANIFEST
+from migrate.site.lastrun import LastRun
 from migrate.wxr.reader import ExportError
 
 OK, SKIPPED, FAILED, INTERRUPTED = "ok", "skipped", "failed", "interrupted"
-STATE = ".wp2zola/batch.json"  # the record of the job's last success, in the site it describes
-STATE_VERSION = 1
 
 
 @dataclass
@@ -45,83 +37,39 @@ class JobResult:
     summary: dict[str, Any] | None = field(default=None)  # migrate's counts, when it ran
 
 
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
+def _media(job: Job) -> MediaOptions:
+    return MediaOptions(
+        download=not job.no_download,
+        uploads_dir=job.uploads_dir,
+        originals=job.originals,
+        bundles=job.bundles,
+        fetch_external=job.fetch_external,
+        allow_hosts=job.allow_host,
+        workers=job.downloads,
+    )
 
 
-def inputs_digest(job: Job) -> str | None:
-    """sha256 over what the job's site is made from: each export's bytes, the options as written, the
-    config file's bytes and the tool's version. None when an input cannot be read (migrate says why)."""
-    try:
-        inputs = {
-            "tool_version": tool_version(),
-            "options": job.options,
-            "exports": [file_digest(p) for p in job.exports],
-            "config": file_digest(job.config) if job.config is not None else None,
-        }
-    except OSError:
-        return None
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode("utf-8")).hexdigest()
-
-
-def _manifest_digest(site: Path) -> str | None:
-    try:
-        return file_digest(site / MANIFEST)
-    except OSError:
-        return None
-
-
-def read_state(site: Path) -> dict[str, Any] | None:
-    try:
-        state = json.loads((site / STATE).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return state if isinstance(state, dict) else None
-
-
-def why_run(job: Job, digest: str | None) -> str | None:
-    """None when the job can be skipped; otherwise why it runs."""
+def why_run(job: Job) -> tuple[str | None, str | None, LastRun | None]:
+    """(None when the job can be skipped, else why it runs; the digest of its inputs; the site's last
+    complete run, when it is skipped). The record is
+    the site's last complete run, whoever ran it: a site migrated by hand with the job's options is
+    not migrated again."""
     if job.dry_run:
-        return "a dry run"
-    if digest is None:
-        return "an input cannot be read"
-    state = read_state(job.out)
-    if state is None:
-        return "no earlier success"
-    if state.get("digest") != digest:
-        return "its inputs or options changed"
-    # the site is as that success left it: no other run (a `migrate` by hand, a restore) wrote it since
-    if state.get("manifest") is None or state.get("manifest") != _manifest_digest(job.out):
-        return "its site changed since"
-    if state.get("missing") and not job.no_download:
-        return f"{state['missing']} file(s) were missing: fetching them again"
-    return None
+        return "a dry run", None, None
+    key = run_key(
+        job.exports,
+        config=job.config,
+        force=job.force,
+        media=_media(job),
+        markup=job.markup,
+        comments=not job.no_comments,
+    )
+    reason, last = lastrun.why_plan(job.out, key, not job.no_download)
+    return reason, key, last
 
 
-def _record(job: Job, digest: str, missing: int) -> None:
-    """Write the job's record of success, atomically, under the site's lock (so it matches the
-    manifest it names). A site another run took meanwhile is left unrecorded: the job runs next time."""
-    state = {
-        "schema_version": STATE_VERSION,
-        "job": job.name,
-        "digest": digest,
-        "manifest": _manifest_digest(job.out),
-        "missing": missing,
-        "tool_version": tool_version(),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    try:
-        with SiteLock(job.out):
-            tmp = job.out / TMP_DIR / "batch.json"
-            tmp.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", "utf-8")
-            os.replace(tmp, job.out / STATE)
-    except (SiteBusy, SiteError, OSError):
-        pass
+def _strict_failure(missing: int) -> str:
+    return f"{missing} file(s) the site uses are missing (strict)"
 
 
 _batch_stopping: Any = None  # the batch's Event, in a process of its pool
@@ -179,21 +127,16 @@ def run_job(job: Job, rerun: bool = False) -> JobResult:
 
 
 def _run(job: Job, rerun: bool, stop: Stop) -> JobResult:
-    digest = inputs_digest(job)
-    reason = "run again (--rerun)" if rerun else why_run(job, digest)
-    if reason is None:
-        return JobResult(job.name, SKIPPED, message="unchanged since its last success", digest=digest)
     if job.uploads_dir is not None and not job.uploads_dir.is_dir():
-        return JobResult(job.name, FAILED, message=f"{job.uploads_dir}: uploads_dir is not a folder", digest=digest)
-    media = MediaOptions(
-        download=not job.no_download,
-        uploads_dir=job.uploads_dir,
-        originals=job.originals,
-        bundles=job.bundles,
-        fetch_external=job.fetch_external,
-        allow_hosts=job.allow_host,
-        workers=job.downloads,
-    )
+        return JobResult(job.name, FAILED, message=f"{job.uploads_dir}: uploads_dir is not a folder")
+    reason, digest, last = why_run(job)
+    if rerun:
+        reason = "run again (--rerun)"
+    elif last is not None and job.strict and last.missing:  # as its last run ended: failed, strict
+        return JobResult(job.name, FAILED, message=_strict_failure(last.missing), digest=digest)
+    elif last is not None:
+        return JobResult(job.name, SKIPPED, message="unchanged since its last success", digest=digest)
+    media = _media(job)
     try:
         result = migrate(
             job.exports,
@@ -236,10 +179,8 @@ def _run(job: Job, rerun: bool, stop: Stop) -> JobResult:
         return JobResult(
             job.name,
             FAILED,
-            message=f"{missing} file(s) the site uses are missing (strict)",
+            message=_strict_failure(missing),
             digest=digest,
             summary=counts,
         )
-    if not job.dry_run and digest is not None:
-        _record(job, digest, missing)
     return JobResult(job.name, OK, message=f"ran: {reason}", digest=digest, summary=counts)

@@ -24,7 +24,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from migrate.mappings import MARKUP_CHOICES, ConfigError, Mappings
 from migrate.media.fetch import FetchResult
 from migrate.media.options import MediaOptions
-from migrate.pipeline import migrate
+from migrate.pipeline import migrate, unchanged
 from migrate.report import LINKS, SCHEMA, as_json, conflicts, content, kept, summary, tool_version
 from migrate.site.apply import (
     CHANGE,
@@ -39,6 +39,7 @@ from migrate.site.apply import (
     UnsafePath,
     unified_diff,
 )
+from migrate.site.lastrun import LastRun
 from migrate.site.plan import Plan
 from migrate.site.writer import check_writable, write_atomic
 from migrate.wxr.hosts import host_of
@@ -292,6 +293,11 @@ def migrate_command(
         help="Also write REVIEW.html: every item, WordPress's rendering beside Zola's, with measures and flags.",
         metavar="REVIEW.html",
     ),
+    rerun: bool = typer.Option(
+        False,
+        "--rerun",
+        help="Plan and compare the whole site even when its inputs and files are as the last run left them.",
+    ),
 ) -> None:
     """Migrate WordPress export(s) into a Zola site that builds, with its media.
 
@@ -324,6 +330,7 @@ def migrate_command(
             jobs,
             comments=not no_comments,
             review=review,
+            rerun=rerun,
         )
 
 
@@ -363,6 +370,7 @@ def _migrate_and_report(
     comments: bool = True,
     review: Path | None = None,
     show_diff: bool = True,
+    rerun: bool = False,
 ) -> None:
     stop = signals.stop
     try:  # before anything is done: a report that cannot be written must not wait for the whole run
@@ -373,6 +381,11 @@ def _migrate_and_report(
         _fail(str(err))
         return
     stdout, stderr = console(), console(stderr=True)
+    if not rerun and report is None and review is None:  # a report or a review needs the whole plan
+        _, last = unchanged(exports, out, config=config, force=force, media=media, markup=markup, comments=comments)
+        if last is not None:
+            _said_again(stdout, stderr, last, quiet, dry_run, no_download, strict)
+            return
     show_progress = not quiet and stderr.is_terminal
     try:
         with _Bars(stderr, show_progress) as bars:
@@ -513,6 +526,41 @@ def _migrate_and_report(
         stdout.print(f"  review: {review} (open it in a browser)", markup=False)
     _media_summary(stdout, stderr, plan, changes, counts, dry_run, no_download)
     if strict and changes.missing:
+        raise typer.Exit(3)
+
+
+def _said_again(
+    stdout: Console, stderr: Console, last: LastRun, quiet: bool, dry_run: bool, no_download: bool, strict: bool
+) -> None:
+    """A run that stops before planning: its plan would be the last run's, and would find every file
+    as that run left it. What the last run said that is still true is said again."""
+
+    def lines(key: str) -> list[str]:
+        value = last.said.get(key)
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    if not quiet:
+        for notice in lines("notices"):
+            stderr.print(f"warning: {notice}", markup=False)
+    for line in lines("conflicts"):
+        stderr.print(f"conflict: {line} (kept; --force overwrites)", markup=False)
+    for line in lines("config"):
+        stderr.print(f"config: {line}", markup=False)
+    if not quiet:
+        files, items = last.said.get("files"), last.said.get("items")
+        stdout.print(
+            f"wp2zola: nothing {'would change' if dry_run else 'to do'}: the exports, options and config are those "
+            f"of the run of {last.finished}, and the site is as it left it ({items} items read, {files} files, all "
+            "unchanged); --rerun plans it again",
+            markup=False,
+        )
+        if last.missing and no_download:
+            stderr.print(
+                f"note: {last.missing} file(s) the site uses are missing; run again without --no-download (or with "
+                "--uploads-dir) to fetch them",
+                markup=False,
+            )
+    if strict and last.missing:
         raise typer.Exit(3)
 
 

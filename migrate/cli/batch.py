@@ -12,7 +12,7 @@ from rich.table import Table
 
 from migrate.batch.jobs import Job, JobsError, in_shard, load_jobs, parse_shard, shard_of
 from migrate.batch.run import Batch, default_workers, report_json, totals
-from migrate.batch.worker import FAILED, INTERRUPTED, OK, SKIPPED, JobResult, inputs_digest, why_run
+from migrate.batch.worker import FAILED, INTERRUPTED, OK, SKIPPED, JobResult, why_run
 from migrate.cli import app, console
 
 _EXIT = {"SIGINT": 130, "SIGTERM": 143}
@@ -162,7 +162,7 @@ def _list(stdout: Console, jobs: list[Job], share: tuple[int, int] | None, rerun
         table.add_column(name)
     count = share[1] if share else 1
     for job in jobs:
-        reason = "--rerun" if rerun else why_run(job, inputs_digest(job))
+        reason = "--rerun" if rerun else why_run(job)[0]
         would = "skip" if reason is None else "run"
         table.add_row(job.name, f"{shard_of(job.name, count)}/{count}", would, reason or "unchanged", str(job.out))
     stdout.print(table)

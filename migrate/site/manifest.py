@@ -50,7 +50,7 @@ def site_origin(home_url: str, title: str, exports: list[str]) -> str:
     return "export " + digest(("\n".join([title, *sorted(exports)])).encode())[:16]
 
 
-def _read_regular(path: Path) -> bytes:
+def read_regular(path: Path) -> bytes:
     """The bytes of a regular file; anything else is an OSError before it is read (a pipe would wait
     for a writer forever)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
@@ -80,7 +80,7 @@ class Manifest:
         saying so (the run reports it); a folder where the manifest should be is a SiteError."""
         path = Path(site) / MANIFEST
         try:
-            text = _read_regular(path)
+            text = read_regular(path)
         except FileNotFoundError:
             return cls()
         except OSError as err:

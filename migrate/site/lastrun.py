@@ -1,0 +1,202 @@
+"""The record of the site's last complete run (`.wp2zola/last-run.json`), so that a run of the same
+inputs into a site nobody touched since can stop before planning: its plan would be the same plan,
+and comparing it with the site would find every file unchanged.
+
+Two digests decide it. The caller's `key` covers what the plan is made from (the exports' bytes, the
+options, the config, the tool's own code). `site_state` covers what the comparison reads: the size,
+time and inode of every file in the folders a run reads or writes (`content/`, `static/`, the
+templates and themes, the config…), the files of the manifest wherever they are, and the manifest's
+own bytes. A file edited, added, removed or replaced there changes it; what a run never looks at
+(`public/`, `.git/`) does not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from migrate.site.journal import JOURNAL
+from migrate.site.lock import TMP_DIR
+from migrate.site.errors import SiteError
+from migrate.site.manifest import MANIFEST, Manifest, file_digest, read_regular
+from migrate.site.writer import write_atomic
+
+STATE = ".wp2zola/last-run.json"
+VERSION = 1
+# where a run reads (the existing site's config, templates and sections) or writes
+ROOTS = ("config.toml", "zola.toml", "content", "templates", "themes", "static", "comments", "redirects")
+
+
+@dataclass
+class LastRun:
+    finished: str  # when it ended (UTC, ISO 8601)
+    missing: int  # files the site uses that it could not fetch or copy
+    said: dict[str, Any] = field(default_factory=dict)  # what it told the user: lines and counts
+
+
+def site_state(site: Path, manifest: Manifest) -> str:
+    """sha256 over what a comparison of a plan with `site` would read (see the module's docstring)."""
+    h = hashlib.sha256()
+    seen: set[str] = set()
+
+    def add(rel: str, st: os.stat_result | None) -> None:
+        seen.add(rel)
+        h.update(_line(rel, st))
+
+    for root in ROOTS:
+        _walk(site, root, add)
+    for rel in sorted(set(manifest.files) - seen):  # a manifest's file outside the roots
+        try:
+            add(rel, os.lstat(site / rel))
+        except (OSError, ValueError):
+            add(rel, None)
+    try:
+        h.update(b"manifest " + file_digest(site / MANIFEST).encode())
+    except OSError:
+        h.update(b"no manifest")
+    return h.hexdigest()
+
+
+def folder_state(folder: Path) -> str:
+    """sha256 over the names, sizes, times and inodes of everything under `folder` (an uploads copy)."""
+    h = hashlib.sha256()
+    _walk(folder, ".", lambda rel, st: h.update(_line(rel, st)))
+    return h.hexdigest()
+
+
+def _line(rel: str, st: os.stat_result | None) -> bytes:
+    name = rel.encode("utf-8", "surrogateescape")
+    return name + (b"\0-\n" if st is None else f"\0{st.st_mode} {st.st_size} {st.st_mtime_ns} {st.st_ino}\n".encode())
+
+
+def _walk(top: Path, rel: str, add: Callable[[str, os.stat_result | None], None]) -> None:
+    """Every entry under `top/rel` in name order. A link is told as a link, and a linked folder (a
+    theme kept elsewhere) is walked too, once."""
+    try:
+        st = os.lstat(top / rel)
+    except OSError:
+        add(rel, None)
+        return
+    add(rel, st)
+    if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
+        _walk_folder(top / rel, rel, add, set())
+
+
+def _walk_folder(path: Path | str, rel: str, add: Callable[[str, os.stat_result | None], None], seen: set) -> None:
+    try:
+        real = os.stat(path)
+        if not stat.S_ISDIR(real.st_mode) or (real.st_dev, real.st_ino) in seen:
+            return
+        seen.add((real.st_dev, real.st_ino))
+        with os.scandir(path) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        add(rel + "/?", None)  # an unreadable folder: the state cannot vouch for it, and says so
+        return
+    for entry in entries:
+        name = f"{rel}/{entry.name}"
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError:
+            add(name, None)
+            continue
+        add(name, st)
+        if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
+            _walk_folder(entry.path, name, add, seen)
+
+
+def read(site: Path) -> tuple[str, str, LastRun] | None:
+    """(key, site state, record) of the site's last complete run, or None when it has none readable."""
+    try:
+        data = json.loads(read_regular(site / STATE).decode("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("schema_version") != VERSION:
+        return None
+    key, state, said = data.get("key"), data.get("site"), data.get("said")
+    missing, finished = data.get("missing"), data.get("finished")
+    if not (isinstance(key, str) and isinstance(state, str) and isinstance(said, dict)):
+        return None
+    if not isinstance(missing, int) or not isinstance(finished, str):
+        return None
+    return key, state, LastRun(finished, missing, said)
+
+
+def why_plan(site: Path, key: str | None, download: bool) -> tuple[str | None, LastRun | None]:
+    """(None, the last run) when a run of `key` into `site` would change nothing and can stop before
+    planning; else (why it plans, None)."""
+    if key is None:
+        return "an input cannot be read", None
+    found = read(site)
+    if found is None:
+        return "no earlier complete run", None
+    recorded, state, last = found
+    if recorded != key:
+        return "its inputs or options changed", None
+    if (site / JOURNAL).exists():
+        return "an interrupted run's journal is there", None
+    try:
+        manifest = Manifest.read(site)
+    except SiteError:
+        return "its manifest cannot be read", None  # the run that plans says what is wrong with it
+    if manifest.problem or site_state(site, manifest) != state:
+        return "its site changed since", None
+    if last.missing and download:
+        return f"{last.missing} file(s) were missing: fetching them again", None
+    return None, last
+
+
+def record(site: Path, key: str, missing: int, said: dict[str, Any]) -> None:
+    """Write the record of a complete run (the caller holds the site's lock and has written the
+    manifest), atomically: a later run that finds it finds it whole. A run that found the site as
+    the record says leaves it as it is, its time included."""
+    state = site_state(site, Manifest.read(site))
+    found = read(site)
+    if found is not None and found[:2] == (key, state) and found[2].missing == missing:
+        return  # a run that changed nothing: the site is still as the recorded run left it
+    data = {
+        "schema_version": VERSION,
+        "key": key,
+        "site": state,
+        "missing": missing,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "said": said,
+    }
+    tmp_dir = site / TMP_DIR
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        write_atomic(site / STATE, (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode(), tmp_dir)
+    finally:
+        try:
+            tmp_dir.rmdir()  # as the run left it: no private temporary folder
+        except OSError:
+            pass
+
+
+def inputs_key(parts: dict[str, Any], files: Iterable[Path | None]) -> str | None:
+    """sha256 over `parts` (JSON) and the bytes of `files` (None: no file); None if one cannot be read."""
+    h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8"))
+    for path in files:
+        if path is None:
+            h.update(b"\0-")
+            continue
+        try:  # a regular file only: a pipe would wait for a writer forever (the run says what it is)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        except OSError:
+            return None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return None
+        with os.fdopen(fd, "rb") as fh:
+            file_hash = hashlib.sha256()
+            while chunk := fh.read(1 << 20):
+                file_hash.update(chunk)
+        h.update(b"\0" + file_hash.hexdigest().encode())
+    return h.hexdigest()
