@@ -1191,6 +1191,9 @@ class Converter:
                 for name in list(node.attrib):
                     if name not in allowed and not (name in ("class",) and not drop_classes):
                         del node.attrib[name]
+        for node in copy.iter():  # libxml2 drops the optional end tag of an empty element (`<li></ul>`)
+            if isinstance(node.tag, str) and node.text is None and not len(node):
+                node.text = ""  # unless it holds text, even none
         text = lxml.html.tostring(copy, encoding="unicode", method="html").strip()
         text = re.sub(r"\n\s*\n", "\n", text)
         if copy.tag != "pre" and "<pre" not in text:
