@@ -11,18 +11,24 @@ import gc
 import multiprocessing
 import multiprocessing.pool
 import os
+import re
 import signal
 import sys
 import tempfile
+import time
+import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache
+from importlib import metadata
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO
 from urllib.parse import unquote, urlsplit
+
+from lxml import etree
 
 from migrate.comments.export import FILE as COMMENTS_EXPORT
 from migrate.comments.export import export_bytes as comments_export
@@ -73,6 +79,7 @@ from migrate.zola.urls import (
 )
 
 Progress = Callable[[int, int], None]
+MISSING_SHOWN = 20  # missing files named on the terminal (all of them are in --report)
 
 
 @dataclass
@@ -108,6 +115,7 @@ def migrate(
     site = Path(out)
     media = media or MediaOptions()
     mappings = Mappings.load(config)
+    started = time.time_ns() - 100_000_000  # file times come from a coarser clock (a tick): a margin
     key = (
         None if dry_run else run_key(exports, config=config, force=force, media=media, markup=markup, comments=comments)
     )
@@ -155,7 +163,7 @@ def migrate(
             settings.workers = media.workers
             apply(changes, manifest, settings, stop)
             if key is not None:
-                _record(site, key, plan, changes)
+                _record(site, key, plan, changes, started, len(notices))
     if review is not None:
         write_review(review, exports, mappings, plan, changes, plan.title, markup)
     return Result(plan, changes)
@@ -176,6 +184,7 @@ def run_key(
     uploads = media.uploads_dir
     parts = {
         "code": _code(),
+        "exports": [str(e) for e in exports],  # their names are in the config and the messages
         "force": force,
         "markup": markup,
         "comments": comments,
@@ -192,11 +201,48 @@ def run_key(
 
 @cache
 def _code() -> str:
-    """The tool's version, and a digest of its own code and default tables: a changed tool plans again."""
+    """The tool's version, the versions of what it runs on (Python, its Unicode tables, libxml2, every
+    library it requires), and a digest of its own code and default tables: a changed tool plans again."""
     package = Path(__file__).resolve().parent
     files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json", ".html", ".toml"))
-    key = lastrun.inputs_key({"version": tool_version()}, [*files, *default_files()])
-    return key or "unreadable"
+    parts: dict[str, object] = {
+        "version": tool_version(),
+        "python": sys.version,
+        "unicode": unicodedata.unidata_version,
+    }
+    parts["libxml2"] = ".".join(map(str, etree.LIBXML_VERSION))
+    parts["libraries"] = _library_versions()
+    return lastrun.inputs_key(parts, [*files, *default_files()]) or "unreadable"
+
+
+def _library_versions() -> dict[str, str]:
+    """name → version of each library wp2zola runs on, as installed: what it requires, and what those
+    require in turn."""
+    installed: dict[str, metadata.Distribution] = {}
+    for dist in metadata.distributions():  # the first of a name on the path is the one imported
+        installed.setdefault(_canonical(dist.metadata["Name"] or ""), dist)
+    out: dict[str, str] = {}
+    if "wp2zola" in installed:
+        todo = _requirements(installed["wp2zola"])
+    else:  # a source tree never installed: what pyproject.toml names
+        todo = ["lxml", "pyromark", "tomli-w", "typer", "rich", "anyascii", "textile", "requests", "filelock"]
+    while todo:
+        name = _canonical(todo.pop())
+        if name in out:
+            continue
+        found = installed.get(name)
+        out[name] = found.version if found is not None else "missing"
+        todo.extend(_requirements(found) if found is not None else [])
+    return dict(sorted(out.items()))
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _requirements(dist: metadata.Distribution) -> list[str]:
+    """The distributions `dist` requires to run (not those of its extras)."""
+    return [re.split(r"[\s<>=!~;\[(]", r, maxsplit=1)[0] for r in dist.requires or [] if "extra ==" not in r]
 
 
 def unchanged(
@@ -216,18 +262,21 @@ def unchanged(
     return lastrun.why_plan(Path(out), key, (media or MediaOptions()).download)
 
 
-def _record(site: Path, key: str, plan: Plan, changes: Changes) -> None:
-    """Record the complete run, with what a run that stops before planning says again."""
+def _record(site: Path, key: str, plan: Plan, changes: Changes, started: int, before: int) -> None:
+    """Record the complete run, with what a run that stops before planning says again: not the first
+    `before` notices, which were about the site as this run found it (a journal it replayed)."""
     counts = summary(plan, changes)
     said = {
-        "notices": [str(n) for n in plan.notices],
+        "notices": [str(n) for n in plan.notices[before:]],
         "conflicts": conflicts(changes),
         "config": list(plan.config_required),
         "items": counts["items"]["read"],
         "files": len(plan.files),
+        "kept_from_other_exports": changes.kept_from_other_exports,
+        "missing": [[m.path, m.url, m.reason, list(m.used_by)] for m in changes.missing[:MISSING_SHOWN]],
     }
     try:
-        lastrun.record(site, key, len(changes.missing), said)
+        lastrun.record(site, key, len(changes.missing), said, started)
     except OSError:
         pass  # only a shortcut is lost: the next run plans
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,7 @@ def test_an_unchanged_rerun_stops_before_planning_and_touches_nothing(inputs, mo
 def _edit_page(i):
     page = next((i["site"] / "content").rglob("*.md"))
     page.write_text(page.read_text() + "\nmy own line\n")
+    time.sleep(0.2)  # an edit made while a run ran is for the next run to find: this one is before it
 
 
 def _remove_medium(i):
@@ -194,11 +196,14 @@ def test_strict_fails_again_while_files_are_missing(tmp_path, monkeypatch):
         wxr(wxr_item(1, "Hello", content='<img src="https://example.com/wp-content/uploads/gone.jpg">'))
     )
     command = ["migrate", str(tmp_path / "x.xml"), "--out", str(tmp_path / "site"), "--no-download", "--strict"]
-    assert runner.invoke(app, command).exit_code == 3
+    first = runner.invoke(app, command)
+    assert first.exit_code == 3
     spy = Planned(monkeypatch)
     again = runner.invoke(app, command)
     assert again.exit_code == 3 and spy.calls == 0
-    assert "1 file(s) the site uses are missing" in again.output
+    said = [line for line in first.output.splitlines() if line.startswith(("missing:", "note:"))]
+    assert len(said) == 2 and "gone.jpg" in said[0]
+    assert [line for line in again.output.splitlines() if line.startswith(("missing:", "note:"))] == said
 
 
 def test_missing_files_are_fetched_again_when_downloads_are_on(tmp_path, monkeypatch, no_network):
@@ -259,3 +264,87 @@ def test_a_linked_theme_is_watched_through_its_link(inputs, monkeypatch, tmp_pat
     (theme / "templates" / "taxonomy_list.html").write_text("{{ terms }}")
     spy = Planned(monkeypatch)
     assert runner.invoke(app, args(inputs)).exit_code == 0 and spy.calls == 1
+
+
+def test_a_library_upgrade_changes_the_key(inputs, monkeypatch):
+    """What the tool runs on is part of it: another lxml or pyromark may write other bytes."""
+    versions = pipeline._library_versions()
+    assert {"lxml", "pyromark", "tomli-w", "urllib3"} <= set(versions)  # urllib3: what requests requires
+    before = pipeline.run_key([inputs["export"]])
+    monkeypatch.setattr(pipeline, "_library_versions", lambda: {**versions, "tomli-w": "99.0"})
+    pipeline._code.cache_clear()
+    try:
+        assert pipeline.run_key([inputs["export"]]) != before
+    finally:
+        monkeypatch.undo()
+        pipeline._code.cache_clear()
+    assert pipeline.run_key([inputs["export"]]) == before
+
+
+def test_an_edit_made_while_the_run_ran_is_found_by_the_next(inputs, monkeypatch):
+    """The user edits a page while the run still works (fetching media, say): the run does not record
+    the site as its own, so the next run plans and finds the edit."""
+    assert runner.invoke(app, args(inputs)).exit_code == 0
+    real_apply = pipeline.apply
+
+    def apply_then_edit(*a, **k):
+        real_apply(*a, **k)
+        page = next((inputs["site"] / "content").rglob("*.md"))
+        page.write_text(page.read_text() + "\nedited meanwhile\n")
+
+    monkeypatch.setattr(pipeline, "apply", apply_then_edit)
+    assert runner.invoke(app, args(inputs, "--no-comments")).exit_code == 0  # plans: another option
+    monkeypatch.undo()
+    assert not (inputs["site"] / STATE).exists()  # the older record went too
+    spy = Planned(monkeypatch)
+    result = runner.invoke(app, args(inputs, "--no-comments"))
+    assert spy.calls == 1 and "conflict:" in result.output and "edited since wp2zola wrote it" in result.output
+
+
+def test_a_renamed_export_plans_again(inputs, monkeypatch):
+    """The export's name is in the config (`extra.wp2zola`) and in every message."""
+    assert runner.invoke(app, args(inputs)).exit_code == 0
+    renamed = inputs["export"].with_name("blog-2026-12-02.xml")
+    inputs["export"].rename(renamed)
+    inputs["export"] = renamed
+    spy = Planned(monkeypatch)
+    assert runner.invoke(app, args(inputs)).exit_code == 0 and spy.calls == 1
+
+
+def test_a_linked_config_is_watched_through_its_link(inputs, monkeypatch, tmp_path):
+    shared = tmp_path / "shared-config.toml"
+    shared.write_text('base_url = "https://example.org"\ntitle = "Mine"\n')
+    site = inputs["site"]
+    site.mkdir()
+    os.symlink(shared, site / "config.toml")
+    (site / "templates").mkdir()
+    assert runner.invoke(app, args(inputs)).exit_code == 0
+    shared.write_text('base_url = "https://example.org"\ntitle = "Mine"\ntaxonomies = [{name = "tags"}]\n')
+    spy = Planned(monkeypatch)
+    assert runner.invoke(app, args(inputs)).exit_code == 0 and spy.calls == 1
+
+
+def test_a_notice_about_the_site_as_found_is_not_said_again(inputs, monkeypatch):
+    """A corrupt manifest is said once, by the run that found it (and wrote a good one)."""
+    assert runner.invoke(app, args(inputs)).exit_code == 0
+    (inputs["site"] / ".wp2zola" / "manifest.json").write_text("{not json")
+    time.sleep(0.2)  # the config the first run wrote just now is the user's now: older than this run
+    found = runner.invoke(app, args(inputs, "--force"))
+    assert found.exit_code == 0 and "corrupt" in found.output
+    spy = Planned(monkeypatch)
+    again = runner.invoke(app, args(inputs, "--force"))
+    assert spy.calls == 0 and "nothing to do" in again.output and "corrupt" not in again.output
+
+
+def test_batch_runs_a_job_that_writes_a_report_or_a_review(inputs, tmp_path):
+    """A report and a review are made from the whole plan: such a job is never skipped."""
+    jobs = tmp_path / "jobs.toml"
+    jobs.write_text(
+        f'[jobs.blog]\nexports = ["{inputs["export"]}"]\nout = "{inputs["site"]}"\nno_download = true\n'
+        f'uploads_dir = "{inputs["uploads"]}"\nreport = "{tmp_path / "blog.json"}"\n'
+    )
+    report = tmp_path / "r.json"
+    for _ in range(2):
+        assert runner.invoke(app, ["batch", str(jobs), "--report", str(report)]).exit_code == 0
+        assert [job["status"] for job in json.loads(report.read_text())["jobs"]] == ["ok"]
+    assert (tmp_path / "blog.json").is_file()

@@ -51,9 +51,8 @@ def _media(job: Job) -> MediaOptions:
 
 def why_run(job: Job) -> tuple[str | None, str | None, LastRun | None]:
     """(None when the job can be skipped, else why it runs; the digest of its inputs; the site's last
-    complete run, when it is skipped). The record is
-    the site's last complete run, whoever ran it: a site migrated by hand with the job's options is
-    not migrated again."""
+    complete run, when it is skipped). The record is the site's last complete run, whoever ran it: a
+    site migrated by hand with the job's options is not migrated again."""
     if job.dry_run:
         return "a dry run", None, None
     key = run_key(
@@ -64,6 +63,8 @@ def why_run(job: Job) -> tuple[str | None, str | None, LastRun | None]:
         markup=job.markup,
         comments=not job.no_comments,
     )
+    if job.report is not None or job.review is not None:  # made from the whole plan, as `migrate` makes them
+        return f"it writes a {'report' if job.report is not None else 'review'}", key, None
     reason, last = lastrun.why_plan(job.out, key, not job.no_download)
     return reason, key, last
 

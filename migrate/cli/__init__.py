@@ -24,7 +24,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from migrate.mappings import MARKUP_CHOICES, ConfigError, Mappings
 from migrate.media.fetch import FetchResult
 from migrate.media.options import MediaOptions
-from migrate.pipeline import migrate, unchanged
+from migrate.pipeline import MISSING_SHOWN, migrate, unchanged
 from migrate.report import LINKS, SCHEMA, as_json, conflicts, content, kept, summary, tool_version
 from migrate.site.apply import (
     CHANGE,
@@ -554,14 +554,28 @@ def _said_again(
             "unchanged); --rerun plans it again",
             markup=False,
         )
-        if last.missing and no_download:
+        other = last.said.get("kept_from_other_exports")
+        if isinstance(other, int) and other:
             stderr.print(
-                f"note: {last.missing} file(s) the site uses are missing; run again without --no-download (or with "
-                "--uploads-dir) to fetch them",
-                markup=False,
+                f"note: {other} file(s) written earlier from other exports were left as they are", markup=False
             )
+        shown = [
+            r for r in last.said.get("missing") or [] if isinstance(r, list) and len(r) == 4 and isinstance(r[3], list)
+        ]
+        _missing(stderr, [(str(p), str(u), str(r), [str(x) for x in used]) for p, u, r, used in shown], last.missing)
+        if last.missing and no_download:
+            stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
     if strict and last.missing:
         raise typer.Exit(3)
+
+
+def _missing(stderr: Console, shown: list[tuple[str, str, str, list[str]]], total: int) -> None:
+    """The files the site uses that could not be had: the first few, and how many more."""
+    for path, url, reason, used_by in shown:
+        used = ", ".join(used_by[:3]) + (f" and {len(used_by) - 3} more" if len(used_by) > 3 else "")
+        stderr.print(f"missing: {path} <- {url}: {reason} (used by {used or 'no page'})", markup=False)
+    if total > len(shown):
+        stderr.print(f"missing: … and {total - len(shown)} more (all in --report)", markup=False)
 
 
 _LINK_LABELS = {key: label for label, key in LINKS.items()}
@@ -598,11 +612,9 @@ def _media_summary(
             "static/_redirects (Netlify, Cloudflare) and static pages",
             markup=False,
         )
-    for m in changes.missing[:20]:
-        used = ", ".join(m.used_by[:3]) + (f" and {len(m.used_by) - 3} more" if len(m.used_by) > 3 else "")
-        stderr.print(f"missing: {m.path} <- {m.url}: {m.reason} (used by {used or 'no page'})", markup=False)
-    if len(changes.missing) > 20:
-        stderr.print(f"missing: … and {len(changes.missing) - 20} more (all in --report)", markup=False)
+    _missing(
+        stderr, [(m.path, m.url, m.reason, m.used_by) for m in changes.missing[:MISSING_SHOWN]], len(changes.missing)
+    )
     if changes.missing and no_download:
         stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
     if plan.external_media:

@@ -12,6 +12,7 @@ own bytes. A file edited, added, removed or replaced there changes it; what a ru
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from migrate.site.journal import JOURNAL
-from migrate.site.lock import TMP_DIR
-from migrate.site.errors import SiteError
+from migrate.site.lock import TMP_DIR, SiteLock
+from migrate.site.errors import SiteBusy, SiteError
 from migrate.site.manifest import MANIFEST, Manifest, file_digest, read_regular
 from migrate.site.writer import write_atomic
 
@@ -41,14 +42,24 @@ class LastRun:
     said: dict[str, Any] = field(default_factory=dict)  # what it told the user: lines and counts
 
 
-def site_state(site: Path, manifest: Manifest) -> str:
-    """sha256 over what a comparison of a plan with `site` would read (see the module's docstring)."""
+def site_state(site: Path, manifest: Manifest, since_ns: int | None = None) -> tuple[str, str]:
+    """(sha256 over what a comparison of a plan with `site` would read (see the module's docstring),
+    the first file changed since `since_ns` that is not as the manifest records it: "" for none).
+    A run writes its record only when nothing but itself changed the site while it ran (an edit made
+    meanwhile is for the next run to find)."""
     h = hashlib.sha256()
     seen: set[str] = set()
+    stray = ""
 
     def add(rel: str, st: os.stat_result | None) -> None:
+        nonlocal stray
         seen.add(rel)
         h.update(_line(rel, st))
+        if since_ns is None or stray or st is None or stat.S_ISDIR(st.st_mode):
+            return
+        changed = max(st.st_ctime_ns, st.st_mtime_ns)  # ctime: no tool sets it back (on Windows: creation)
+        if changed >= since_ns and manifest.stats.get(rel) != (st.st_size, st.st_mtime_ns):
+            stray = rel
 
     for root in ROOTS:
         _walk(site, root, add)
@@ -57,11 +68,12 @@ def site_state(site: Path, manifest: Manifest) -> str:
             add(rel, os.lstat(site / rel))
         except (OSError, ValueError):
             add(rel, None)
+            stray = stray or rel  # the manifest says it was written: removed since
     try:
         h.update(b"manifest " + file_digest(site / MANIFEST).encode())
     except OSError:
         h.update(b"no manifest")
-    return h.hexdigest()
+    return h.hexdigest(), stray
 
 
 def folder_state(folder: Path) -> str:
@@ -85,6 +97,8 @@ def _walk(top: Path, rel: str, add: Callable[[str, os.stat_result | None], None]
         add(rel, None)
         return
     add(rel, st)
+    if stat.S_ISLNK(st.st_mode):
+        _linked(top / rel, rel, add)
     if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
         _walk_folder(top / rel, rel, add, set())
 
@@ -108,8 +122,18 @@ def _walk_folder(path: Path | str, rel: str, add: Callable[[str, os.stat_result 
             add(name, None)
             continue
         add(name, st)
+        if stat.S_ISLNK(st.st_mode):
+            _linked(entry.path, name, add)
         if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
             _walk_folder(entry.path, name, add, seen)
+
+
+def _linked(path: Path | str, rel: str, add: Callable[[str, os.stat_result | None], None]) -> None:
+    """What a link leads to (a config or a template kept elsewhere changes there)."""
+    try:
+        add(rel + " ->", os.stat(path))
+    except OSError:
+        add(rel + " ->", None)
 
 
 def read(site: Path) -> tuple[str, str, LastRun] | None:
@@ -143,24 +167,33 @@ def why_plan(site: Path, key: str | None, download: bool) -> tuple[str | None, L
     if (site / JOURNAL).exists():
         return "an interrupted run's journal is there", None
     try:
+        SiteLock.check_free(site)
         manifest = Manifest.read(site)
+    except SiteBusy:
+        return "another run is writing it", None  # the run that plans waits for it, or says so
     except SiteError:
         return "its manifest cannot be read", None  # the run that plans says what is wrong with it
-    if manifest.problem or site_state(site, manifest) != state:
+    if manifest.problem or site_state(site, manifest)[0] != state:
         return "its site changed since", None
     if last.missing and download:
         return f"{last.missing} file(s) were missing: fetching them again", None
     return None, last
 
 
-def record(site: Path, key: str, missing: int, said: dict[str, Any]) -> None:
-    """Write the record of a complete run (the caller holds the site's lock and has written the
-    manifest), atomically: a later run that finds it finds it whole. A run that found the site as
-    the record says leaves it as it is, its time included."""
-    state = site_state(site, Manifest.read(site))
+def record(site: Path, key: str, missing: int, said: dict[str, Any], since_ns: int) -> bool:
+    """Write the record of a complete run that began at `since_ns` (the caller holds the site's lock
+    and has written the manifest), atomically: a later run that finds it finds it whole. A run that
+    found the site as the record says, and said the same, leaves it as it is, its time included.
+    Nothing is recorded (and an older record goes) when something else changed the site meanwhile;
+    False then."""
+    state, stray = site_state(site, Manifest.read(site), since_ns)
+    if stray:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(site / STATE)
+        return False
     found = read(site)
-    if found is not None and found[:2] == (key, state) and found[2].missing == missing:
-        return  # a run that changed nothing: the site is still as the recorded run left it
+    if found is not None and found[:2] == (key, state) and (found[2].missing, found[2].said) == (missing, said):
+        return True  # a run that changed nothing: the site is still as the recorded run left it
     data = {
         "schema_version": VERSION,
         "key": key,
@@ -178,6 +211,7 @@ def record(site: Path, key: str, missing: int, said: dict[str, Any]) -> None:
             tmp_dir.rmdir()  # as the run left it: no private temporary folder
         except OSError:
             pass
+    return True
 
 
 def inputs_key(parts: dict[str, Any], files: Iterable[Path | None]) -> str | None:
