@@ -8,6 +8,7 @@ bodies, so the second pass can convert each item as a pure function of (item, co
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
@@ -20,7 +21,7 @@ from migrate.wxr import phpserial
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.inputs import Export, check_distinct
 from migrate.wxr.markup import signature, site_markup
-from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
+from migrate.wxr.model import Attachment, Author, Channel, Item, ItemTerm, Notice, Source, Term
 from migrate.wxr.reader import ChannelField, Warn, Worked, read_export
 
 _WP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -167,6 +168,17 @@ class Indexed:
     reusable: str | None = None  # a reusable block's content
 
 
+def _shared(light: Item, terms: dict[tuple[str, str, str], ItemTerm]) -> Item:
+    """The index keeps every item: the values that repeat across items are one object each for the
+    whole run. The reader makes them so, but an item sent back by a worker arrives with copies."""
+    light.type, light.status = sys.intern(light.type), sys.intern(light.status)
+    light.creator, light.comment_status = sys.intern(light.creator), sys.intern(light.comment_status)
+    light.password = sys.intern(light.password)
+    light.terms = [terms.setdefault((t.taxonomy, t.slug, t.name), t) for t in light.terms]
+    light.meta = [(sys.intern(k), v) for k, v in light.meta]
+    return light
+
+
 def index_entry(item: Item) -> tuple[Item, Indexed]:
     facts = Indexed()
     if item.type in ("post", "page") and item.content.strip():
@@ -205,6 +217,7 @@ def _index(
 ) -> SiteContext:
     ctx = SiteContext()
     offsets: Counter[timedelta] = Counter()
+    shared: dict[tuple[str, str, str], ItemTerm] = {}
     for n, export in enumerate(exports):  # n: the export's index, part of each item's identity
         label = export.label
         ctx.files.extend(doc.path for doc in export.documents)
@@ -242,7 +255,7 @@ def _index(
                 if key not in ctx.terms:
                     ctx.terms[key] = record
             elif isinstance(record, Worked):
-                light = record.item
+                light = _shared(record.item, shared)
                 assert isinstance(record.result, Indexed)
                 facts = record.result
                 first = ctx.by_id.get(light.id) if light.id is not None and not light.damage else None
