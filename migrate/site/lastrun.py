@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from migrate.site.errors import SiteBusy, SiteError
 from migrate.site.journal import JOURNAL
 from migrate.site.lock import TMP_DIR, SiteLock
-from migrate.site.errors import SiteBusy, SiteError
 from migrate.site.manifest import MANIFEST, Manifest, file_digest, read_regular
 from migrate.site.writer import write_atomic
 
@@ -205,7 +205,9 @@ def record(site: Path, key: str, missing: int, said: dict[str, Any], since_ns: i
     tmp_dir = site / TMP_DIR
     tmp_dir.mkdir(parents=True, exist_ok=True)
     try:
-        write_atomic(site / STATE, (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode(), tmp_dir)
+        write_atomic(
+            site / STATE, (json.dumps(data, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode(), tmp_dir
+        )
     finally:
         try:
             tmp_dir.rmdir()  # as the run left it: no private temporary folder
