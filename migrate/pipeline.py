@@ -205,13 +205,13 @@ def _code() -> str:
     library it requires), and a digest of its own code and default tables: a changed tool plans again."""
     package = Path(__file__).resolve().parent
     files = sorted(p for p in package.rglob("*") if p.suffix in (".py", ".json", ".html", ".toml"))
-    parts: dict[str, object] = {
+    parts = {
         "version": tool_version(),
         "python": sys.version,
         "unicode": unicodedata.unidata_version,
+        "libxml2": ".".join(map(str, etree.LIBXML_VERSION)),
+        "libraries": _library_versions(),
     }
-    parts["libxml2"] = ".".join(map(str, etree.LIBXML_VERSION))
-    parts["libraries"] = _library_versions()
     return lastrun.inputs_key(parts, [*files, *default_files()]) or "unreadable"
 
 

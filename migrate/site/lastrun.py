@@ -89,18 +89,24 @@ def _line(rel: str, st: os.stat_result | None) -> bytes:
 
 
 def _walk(top: Path, rel: str, add: Callable[[str, os.stat_result | None], None]) -> None:
-    """Every entry under `top/rel` in name order. A link is told as a link, and a linked folder (a
-    theme kept elsewhere) is walked too, once."""
+    """Every entry under `top/rel` in name order. A link is told as a link, with what it leads to, and
+    a linked folder (a theme kept elsewhere) is walked too, once."""
     try:
         st = os.lstat(top / rel)
     except OSError:
         add(rel, None)
         return
+    _entry(top / rel, rel, st, add, set())
+
+
+def _entry(
+    path: Path | str, rel: str, st: os.stat_result, add: Callable[[str, os.stat_result | None], None], seen: set
+) -> None:
     add(rel, st)
     if stat.S_ISLNK(st.st_mode):
-        _linked(top / rel, rel, add)
+        _linked(path, rel, add)
     if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
-        _walk_folder(top / rel, rel, add, set())
+        _walk_folder(path, rel, add, seen)
 
 
 def _walk_folder(path: Path | str, rel: str, add: Callable[[str, os.stat_result | None], None], seen: set) -> None:
@@ -121,11 +127,7 @@ def _walk_folder(path: Path | str, rel: str, add: Callable[[str, os.stat_result 
         except OSError:
             add(name, None)
             continue
-        add(name, st)
-        if stat.S_ISLNK(st.st_mode):
-            _linked(entry.path, name, add)
-        if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
-            _walk_folder(entry.path, name, add, seen)
+        _entry(entry.path, name, st, add, seen)
 
 
 def _linked(path: Path | str, rel: str, add: Callable[[str, os.stat_result | None], None]) -> None:
@@ -220,19 +222,8 @@ def inputs_key(parts: dict[str, Any], files: Iterable[Path | None]) -> str | Non
     """sha256 over `parts` (JSON) and the bytes of `files` (None: no file); None if one cannot be read."""
     h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8"))
     for path in files:
-        if path is None:
-            h.update(b"\0-")
-            continue
         try:  # a regular file only: a pipe would wait for a writer forever (the run says what it is)
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+            h.update(b"\0" + (file_digest(path).encode() if path is not None else b"-"))
         except OSError:
             return None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            return None
-        with os.fdopen(fd, "rb") as fh:
-            file_hash = hashlib.sha256()
-            while chunk := fh.read(1 << 20):
-                file_hash.update(chunk)
-        h.update(b"\0" + file_hash.hexdigest().encode())
     return h.hexdigest()

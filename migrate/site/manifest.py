@@ -14,6 +14,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 from migrate.site.errors import SiteError
@@ -27,8 +28,9 @@ def digest(data: bytes) -> str:
 
 
 def file_digest(path: Path) -> str:
+    """sha256 of a regular file's bytes, read in chunks (an OSError for anything else, see `open_regular`)."""
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -50,9 +52,9 @@ def site_origin(home_url: str, title: str, exports: list[str]) -> str:
     return "export " + digest(("\n".join([title, *sorted(exports)])).encode())[:16]
 
 
-def read_regular(path: Path) -> bytes:
-    """The bytes of a regular file; anything else is an OSError before it is read (a pipe would wait
-    for a writer forever)."""
+def open_regular(path: Path) -> BinaryIO:
+    """A regular file, opened to read; anything else is an OSError before it is read (a pipe would
+    wait for a writer forever)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
@@ -60,7 +62,12 @@ def read_regular(path: Path) -> bytes:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         raise OSError(None, "not a file (a pipe or a device)", str(path))
-    with os.fdopen(fd, "rb") as fh:
+    return os.fdopen(fd, "rb")
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file (see `open_regular`)."""
+    with open_regular(path) as fh:
         return fh.read()
 
 
