@@ -223,7 +223,20 @@ def inputs_key(parts: dict[str, Any], files: Iterable[Path | None]) -> str | Non
     h = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode("utf-8"))
     for path in files:
         try:  # a regular file only: a pipe would wait for a writer forever (the run says what it is)
-            h.update(b"\0" + (file_digest(path).encode() if path is not None else b"-"))
+            h.update(b"\0" + (_input_digest(path).encode() if path is not None else b"-"))
         except OSError:
             return None
     return h.hexdigest()
+
+
+_digests: dict[tuple[int, int, int, int], str] = {}  # (device, inode, size, time) → sha256
+
+
+def _input_digest(path: Path) -> str:
+    """An input's sha256, read once per process while its size and time stay: the check before a run
+    and the run itself (`migrate` after `unchanged`, a batch job) digest the same exports."""
+    st = os.stat(path)
+    known = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+    if known not in _digests:  # a pipe is refused by file_digest, and never known
+        _digests[known] = file_digest(path)
+    return _digests[known]
