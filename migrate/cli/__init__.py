@@ -454,23 +454,12 @@ def _migrate_and_report(
                 diff = unified_diff(change)
                 sys.stdout.write(_colour_diff(diff) if colour else diff)
         sys.stdout.flush()
-    if not quiet:
-        for notice in plan.notices:
-            stderr.print(f"warning: {notice}", markup=False)
-    # what needs the user's hand is said even with --quiet
-    for line in conflicts(changes):
-        stderr.print(f"conflict: {line} (kept; --force overwrites)", markup=False)
-    for line in plan.config_required:
-        stderr.print(f"config: {line}", markup=False)
+    _warnings(stderr, quiet, [str(n) for n in plan.notices], conflicts(changes), plan.config_required)
     if quiet:
         if strict and changes.missing:
             raise typer.Exit(3)
         return
-    if changes.kept_from_other_exports:
-        stderr.print(
-            f"note: {changes.kept_from_other_exports} file(s) written earlier from other exports were left as they are",
-            markup=False,
-        )
+    _other_exports(stderr, changes.kept_from_other_exports)
     counts = summary(plan, changes)  # the report's summary: the table and the report cannot disagree
     items, files = counts["items"], counts["files"]
     table = Table(
@@ -539,13 +528,7 @@ def _said_again(
         value = last.said.get(key)
         return [str(v) for v in value] if isinstance(value, list) else []
 
-    if not quiet:
-        for notice in lines("notices"):
-            stderr.print(f"warning: {notice}", markup=False)
-    for line in lines("conflicts"):
-        stderr.print(f"conflict: {line} (kept; --force overwrites)", markup=False)
-    for line in lines("config"):
-        stderr.print(f"config: {line}", markup=False)
+    _warnings(stderr, quiet, lines("notices"), lines("conflicts"), lines("config"))
     if not quiet:
         files, items = last.said.get("files"), last.said.get("items")
         stdout.print(
@@ -555,27 +538,41 @@ def _said_again(
             markup=False,
         )
         other = last.said.get("kept_from_other_exports")
-        if isinstance(other, int) and other:
-            stderr.print(
-                f"note: {other} file(s) written earlier from other exports were left as they are", markup=False
-            )
+        _other_exports(stderr, other if isinstance(other, int) else 0)
         shown = [
             r for r in last.said.get("missing") or [] if isinstance(r, list) and len(r) == 4 and isinstance(r[3], list)
         ]
-        _missing(stderr, [(str(p), str(u), str(r), [str(x) for x in used]) for p, u, r, used in shown], last.missing)
-        if last.missing and no_download:
-            stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
+        rows = [(str(p), str(u), str(r), [str(x) for x in used]) for p, u, r, used in shown]
+        _missing(stderr, rows, last.missing, no_download)
     if strict and last.missing:
         raise typer.Exit(3)
 
 
-def _missing(stderr: Console, shown: list[tuple[str, str, str, list[str]]], total: int) -> None:
-    """The files the site uses that could not be had: the first few, and how many more."""
+def _warnings(stderr: Console, quiet: bool, notices: list[str], conflicted: list[str], config: list[str]) -> None:
+    """A run's warnings (not with --quiet), and what needs the user's hand (even with --quiet)."""
+    if not quiet:
+        for notice in notices:
+            stderr.print(f"warning: {notice}", markup=False)
+    for line in conflicted:
+        stderr.print(f"conflict: {line} (kept; --force overwrites)", markup=False)
+    for line in config:
+        stderr.print(f"config: {line}", markup=False)
+
+
+def _other_exports(stderr: Console, kept: int) -> None:
+    if kept:
+        stderr.print(f"note: {kept} file(s) written earlier from other exports were left as they are", markup=False)
+
+
+def _missing(stderr: Console, shown: list[tuple[str, str, str, list[str]]], total: int, no_download: bool) -> None:
+    """The files the site uses that could not be had: the first few, how many more, and how to get them."""
     for path, url, reason, used_by in shown:
         used = ", ".join(used_by[:3]) + (f" and {len(used_by) - 3} more" if len(used_by) > 3 else "")
         stderr.print(f"missing: {path} <- {url}: {reason} (used by {used or 'no page'})", markup=False)
     if total > len(shown):
         stderr.print(f"missing: … and {total - len(shown)} more (all in --report)", markup=False)
+    if total and no_download:
+        stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
 
 
 _LINK_LABELS = {key: label for label, key in LINKS.items()}
@@ -612,11 +609,8 @@ def _media_summary(
             "static/_redirects (Netlify, Cloudflare) and static pages",
             markup=False,
         )
-    _missing(
-        stderr, [(m.path, m.url, m.reason, m.used_by) for m in changes.missing[:MISSING_SHOWN]], len(changes.missing)
-    )
-    if changes.missing and no_download:
-        stderr.print("note: run again without --no-download (or with --uploads-dir) to fetch them", markup=False)
+    rows = [(m.path, m.url, m.reason, m.used_by) for m in changes.missing[:MISSING_SHOWN]]
+    _missing(stderr, rows, len(changes.missing), no_download)
     if plan.external_media:
         hosts = Counter(host_of(url) or "?" for url in plan.external_media)
         listed = ", ".join(f"{host} ({n})" for host, n in hosts.most_common(5))
