@@ -18,11 +18,12 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache
 from importlib import metadata
+from itertools import chain
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO
@@ -55,6 +56,7 @@ from migrate.site.lock import PRIVATE, SiteLock, clean_legacy_tmp
 from migrate.site.manifest import MANIFEST, Manifest, origin_key, site_origin
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
 from migrate.site.plan import FileRef, Plan, PlannedFile, Spool, Stored
+from migrate.store import Rows, RunStore, StoreError, Table
 from migrate.wordpress.render import Renderer
 from migrate.wxr.hosts import SiteHosts, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
@@ -376,18 +378,27 @@ def plan_site(
     are written in (`--markup`); by default the config's, or the site's guess."""
     plan = Plan(new_site=existing is None, exports=[Path(e).name for e in exports])
     plan.spool = Spool(plan)
+    store: RunStore | None = None
     try:
+        # what the planning knows about every item, beside the spool: closed once the plan is made
+        store = RunStore(plan, plan.spool.folder)
         mappings = fit_mappings(mappings, existing)
         options = media or MediaOptions()
-        _fill_plan(plan, exports, mappings, existing, progress, options, markup, jobs, stop, comments)
-    except BaseException:
+        _fill_plan(plan, store, exports, mappings, existing, progress, options, markup, jobs, stop, comments)
+    except BaseException as err:
         plan.spool.close()  # a plan that is not returned: its spool goes now, not with the traceback
+        if store is not None:
+            store.close()
+        if isinstance(err, StoreError):
+            raise SiteError(str(err)) from None
         raise
+    store.close()
     return plan
 
 
 def _fill_plan(
     plan: Plan,
+    store: RunStore,
     exports: Sequence[str | Path],
     mappings: Mappings,
     existing: ExistingSite | None,
@@ -402,7 +413,7 @@ def _fill_plan(
     warn = plan.notices.append
     stop = stop or Stop()
     with _pool(jobs, stop) as pool:
-        site = index_site(exports, mappings, media, warn, pool, stop)  # read, index, place
+        site = index_site(exports, mappings, media, warn, pool, stop, store)  # read, index, place
     ctx, home, decisions, placements = site.ctx, site.home, site.decisions, site.placements
     library, layout, published = site.library, site.layout, site.published
     parts = parse_url(ctx.home_url) or urlsplit("")
@@ -508,9 +519,9 @@ class Site:
 
     ctx: SiteContext
     home: str
-    decisions: dict[Source, tuple[str, str]]
-    placements: dict[Source, Placement]
-    published: list[Item]
+    decisions: Mapping[Source, tuple[str, str]]
+    placements: MutableMapping[Source, Placement]
+    published: Iterable[Item]
     hosts: SiteHosts
     library: MediaLibrary
     resolver: Resolver
@@ -527,33 +538,35 @@ def index_site(
     warn: Callable[[Notice], None],
     pool: multiprocessing.pool.Pool | None = None,
     stop: Stop | None = None,
+    store: RunStore | None = None,
 ) -> Site:
-    """Read the exports once (no bodies kept), decide each item's fate and place, and build the resolver."""
-    ctx = build_context(exports, warn, pool=pool, check=stop.check if stop else None)
+    """Read the exports once (no bodies kept), decide each item's fate and place, and build the resolver.
+    `store`: where what it knows about every item is kept (by default, a store of the site's own)."""
+    ctx = build_context(exports, warn, pool=pool, check=stop.check if stop else None, store=store)
     home = home_path(ctx)
-    decisions = {item.source: classify(item, mappings, warn) for item in ctx.items}
-    content = [i for i in ctx.items if decisions[i.source][0] != SKIP]
-    drafts = {i.id for i in content if decisions[i.source][0] == DRAFT and i.id is not None}
+    decisions = _decide(ctx, mappings, warn)
+    content = _Chosen(ctx.items, decisions, (PUBLISH, DRAFT))
+    drafts = {i.id for i in _Chosen(ctx.items, decisions, (DRAFT,)) if i.id is not None}
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
     channel = ctx.channel
     hosts = SiteHosts.of(
         ctx.home_url,
-        [channel.base_site_url, channel.base_blog_url, *(i.link for i in ctx.items)],
-        [u for i in ctx.items for u in (i.guid, i.attachment_url)],
+        chain([channel.base_site_url, channel.base_blog_url], (i.link for i in ctx.items)),
+        (u for i in ctx.items for u in (i.guid, i.attachment_url)),
         media.allow_hosts,
     )
     library = MediaLibrary(ctx.attachments.values(), hosts, home)
     bundles = _bundles(ctx, library, decisions, placements) if media.bundles else {}
-    published = [i for i in content if decisions[i.source][0] == PUBLISH]
-    pages = {
-        item.source: Page(
-            item, placements.get(item.source), decisions[item.source][0] == PUBLISH, decisions[item.source][1]
-        )
-        for item in ctx.items
-        if item.type != "attachment"
-    }
+    published = _Chosen(ctx.items, decisions, (PUBLISH,))
+
+    def page(item: Item) -> Page | None:
+        if item.type == "attachment":
+            return None
+        outcome, reason = decisions[item.source]
+        return Page(item.id, placements.get(item.source), outcome == PUBLISH, reason)
+
     terms = term_paths(ctx, published, mappings, home)
-    resolver = Resolver(ctx, hosts, library, pages, terms, home)
+    resolver = Resolver(ctx, hosts, library, page, terms, home)
     owned = _owned(bundles, library, exports)
     layout = Layout(
         library,
@@ -566,8 +579,36 @@ def index_site(
     return Site(ctx, home, decisions, placements, published, hosts, library, resolver, layout, rewriter, bundles, terms)
 
 
+@dataclass(frozen=True)
+class _Chosen:
+    """The indexed items of some outcomes, read from the index each time they are walked (a list would
+    hold every one in memory)."""
+
+    items: Rows[Item]
+    decisions: Mapping[Source, tuple[str, str]]
+    outcomes: tuple[str, ...]
+
+    def __iter__(self) -> Iterator[Item]:
+        return (item for item in self.items if self.decisions[item.source][0] in self.outcomes)
+
+
+def _decide(ctx: SiteContext, mappings: Mappings, warn: Callable[[Notice], None]) -> Table[Source, tuple[str, str]]:
+    """(outcome, reason) of each indexed item, in the run's store. An item classify read as another
+    type (one of none is a post) is stored again as such, for the stages after it."""
+    decisions: Table[Source, tuple[str, str]] = ctx.store.table()
+    retyped: dict[int, Item] = {}
+    for n, item in enumerate(ctx.items):
+        was = item.type
+        decisions[item.source] = classify(item, mappings, warn)
+        if item.type != was:
+            retyped[n] = item
+    for n, item in retyped.items():  # not while the rows are read
+        ctx.items[n] = item
+    return decisions
+
+
 def _generated_paths(
-    placements: dict[Source, Placement],
+    placements: Mapping[Source, Placement],
     home: str,
     taxonomies: dict[str, str],
     media: dict[str, tuple[Placed, list[str]]],
@@ -634,8 +675,8 @@ def _static_url(local: str) -> str:
 def _bundles(
     ctx: SiteContext,
     library: MediaLibrary,
-    decisions: dict[Source, tuple[str, str]],
-    placements: dict[Source, Placement],
+    decisions: Mapping[Source, tuple[str, str]],
+    placements: MutableMapping[Source, Placement],
 ) -> dict[int, Bundle]:
     """Published pages that hold files of their own become bundles (`…/name/index.md`), where their
     folder is free (no other page below it) — item id → bundle. Changes their placements."""
@@ -653,6 +694,7 @@ def _bundles(
         if folder in folders:
             continue
         place.file = bundle_file(place.file)
+        placements[item.source] = place  # a copy was read: stored again
         out[item.id] = Bundle("content/" + folder.rstrip("/"), place.path)
     return out
 
@@ -738,8 +780,8 @@ class _Converter:
         ctx: SiteContext,
         mappings: Mappings,
         plan: Plan,
-        decisions: dict[Source, tuple[str, str]],
-        placements: dict[Source, Placement],
+        decisions: Mapping[Source, tuple[str, str]],
+        placements: Mapping[Source, Placement],
         rewriter: Rewriter,
         layout: Layout,
         markup: str = "html",
@@ -997,6 +1039,8 @@ def _pool(jobs: int, stop: Stop, converter: _Converter | None = None) -> Iterato
         return
     stop.deferred = True
     _WORKER = converter
+    if converter is not None:
+        converter.ctx.store.flush()  # the workers read the run's store as it is now
     # What exists now is shared with the workers, page by page, until someone writes to it; the cyclic
     # collector of each worker would write to every object it walks (copying every page of the index
     # into every worker), so what exists now is moved out of its sight.

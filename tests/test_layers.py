@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "migrate"
 
 # lowest first; packages on one line are siblings that must not import each other
 LAYERS = [
-    ["mappings"],
+    ["mappings", "store"],
     ["wxr"],
     ["wordpress", "zola"],
     ["markdown"],

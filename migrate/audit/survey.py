@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -446,7 +446,7 @@ def _not_published(ctx: SiteContext, decisions: dict) -> list[dict[str, Any]]:
     ]
 
 
-def _url_changes(ctx: SiteContext, decisions: dict, placements: dict) -> list[dict[str, Any]]:
+def _url_changes(ctx: SiteContext, decisions: Mapping, placements: Mapping) -> list[dict[str, Any]]:
     """Published items whose URL on the new site is not their old permalink, and what keeps the old one."""
     out = []
     for item in ctx.items:

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs, urljoin
 
 from migrate.media.library import MediaLibrary, Upload
+from migrate.store import Rows, Table
 from migrate.wxr.hosts import SiteHosts, split
 from migrate.wxr.index import SiteContext
-from migrate.wxr.model import Item, Source, ascii_int
+from migrate.wxr.model import Item, ascii_int
 from migrate.zola.slugs import zola_slug
 from migrate.zola.taxonomies import WP_ARCHIVE_BASE
 from migrate.zola.urls import Placement, decode_path, link_path
@@ -62,7 +63,7 @@ class Target:
 class Page:
     """A content item as links see it."""
 
-    item: Item
+    id: int | None
     placement: Placement | None  # None: the item was not migrated
     published: bool
     reason: str = ""  # why it is not published
@@ -74,36 +75,39 @@ class Resolver:
         ctx: SiteContext,
         hosts: SiteHosts,
         library: MediaLibrary,
-        pages: Mapping[Source, Page],
+        pages: Callable[[Item], Page | None],
         terms: Mapping[tuple[str, str], str],
         home: str,
     ):
         self.hosts, self.library, self.home = hosts, library, home
-        self.by_path: dict[str, Page] = {}
-        self.by_id: dict[int, Page] = {}
-        self.by_slug: dict[str, list[Page]] = {}
-        self.attachment_pages: dict[str, int] = {}
+        # the pages, and where to find them: in the run's store (a dict of every URL would grow with the site)
+        self.pages: Rows[Page] = ctx.store.rows()
+        self.by_path: Table[str, int] = ctx.store.table()
+        self.by_id: Table[int, int] = ctx.store.table()
+        self.by_slug: Table[str, int] = ctx.store.table()  # -1: more than one page has the slug
+        self.attachment_pages: Table[str, int] = ctx.store.table()
         for item in ctx.items:
             if item.type == "attachment" and item.id in library.attachments:
                 path = link_path(item.link)
                 if path and path != home:
                     self.attachment_pages.setdefault(path, item.id)
                 continue
-            page = pages.get(item.source)
+            page = pages(item)
             if page is None:
                 continue
+            n = self.pages.append(page)
             if item.id is not None:
-                self.by_id.setdefault(item.id, page)
+                self.by_id.setdefault(item.id, n)
             urls = [link_path(item.link)]
             if page.placement is not None:
                 urls += [page.placement.path, *page.placement.aliases]
             for url in urls:
                 if url:
-                    self.by_path.setdefault(url, page)
-                    self.by_path.setdefault(url.casefold(), page)
+                    self.by_path.setdefault(url, n)
+                    self.by_path.setdefault(url.casefold(), n)
             slug = decode_path(item.slug).strip("/") if item.slug else ""
             if slug:
-                self.by_slug.setdefault(slug, []).append(page)
+                self.by_slug[slug] = -1 if slug in self.by_slug else n
         self.terms: dict[tuple[str, str], str] = {}  # (archive base, WordPress slug) → the Zola term page
         for (taxonomy, slug), path in terms.items():
             base = WP_ARCHIVE_BASE.get(taxonomy, taxonomy)
@@ -183,15 +187,15 @@ class Resolver:
     def by_wp_id(self, wp_id: int) -> Target | None:
         if wp_id in self.library.attachments:
             return self._attachment(wp_id)
-        page = self.by_id.get(wp_id)
-        return self._page(page) if page is not None else None
+        n = self.by_id.get(wp_id)
+        return self._page(self.pages[n]) if n is not None else None
 
     def _attachment(self, wp_id: int) -> Target | None:
         upload = self.library.upload_of(self.library.attachments[wp_id])
         return Target(FILE, upload=upload, item=wp_id) if upload is not None else None
 
     def _page(self, page: Page) -> Target:
-        wp_id = page.item.id
+        wp_id = page.id
         if page.placement is None:
             return Target(GONE, item=wp_id, why=page.reason)
         if not page.published:
@@ -205,9 +209,10 @@ class Resolver:
             path = path.replace("index.php/", "", 1)
         if path in (self.home, "/", self.home + "index.php/"):
             return Target(HOME, self.home)
-        page = self.by_path.get(path) or self.by_path.get(path.casefold())
-        if page is not None:
-            return self._page(page)
+        n = self.by_path.get(path)
+        n = n if n is not None else self.by_path.get(path.casefold())
+        if n is not None:
+            return self._page(self.pages[n])
         if path in self.attachment_pages:
             return self._attachment(self.attachment_pages[path])
         m = _FEED.match(path) if peeled < _MAX_PEELED else None
@@ -228,9 +233,9 @@ class Resolver:
             return self._by_path(next(g for g in m.groups() if g is not None), primary, peeled + 1)
         segments = [s for s in path.split("/") if s]
         if segments and primary:  # the permalink structure changed since: the slug still tells the post
-            candidates = self.by_slug.get(segments[-1], [])
-            if len(candidates) == 1:
-                return self._page(candidates[0])
+            n = self.by_slug.get(segments[-1], -1)
+            if n >= 0:
+                return self._page(self.pages[n])
             if segments[-1] == "attachment" or (len(segments) > 1 and segments[-2] == "attachment"):
                 return None
         return None

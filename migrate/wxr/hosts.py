@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from urllib.parse import SplitResult, urlsplit
 
 _CDN = re.compile(r"^i[0-3]\.wp\.com$")
@@ -68,7 +69,7 @@ class SiteHosts:
         """`allowed`: names the user says are the site's (--allow-host: a CDN, a storage bucket)."""
         hosts = cls(bare(host_of(home_url)))
         seen: Counter[str] = Counter()
-        for kind, urls in (("primary", [home_url, *pages]), ("other", files)):
+        for kind, urls in (("primary", chain([home_url], pages)), ("other", files)):
             for url in urls:
                 host = bare(host_of(url))
                 if host == "localhost" or (host and "." in host and host not in _NOT_A_SITE and not _CDN.match(host)):

@@ -8,20 +8,20 @@ bodies, so the second pass can convert each item as a pure function of (item, co
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.pool import Pool
 from pathlib import Path
 
+from migrate.store import Rows, RunStore, Table
 from migrate.wxr import phpserial
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.inputs import Export, check_distinct
 from migrate.wxr.markup import signature, site_markup
-from migrate.wxr.model import Attachment, Author, Channel, Item, ItemTerm, Notice, Source, Term
+from migrate.wxr.model import Attachment, Author, Channel, Item, Notice, Source, Term
 from migrate.wxr.reader import ChannelField, Warn, Worked, read_export
 
 _WP_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -68,13 +68,37 @@ def local_offset(item: Item) -> timedelta | None:
     return utc_offset(local, gmt) if local is not None and gmt is not None else None
 
 
+class ItemsById(Mapping[int, Item]):
+    """The indexed items by id (the first item of each id): positions in the index's rows."""
+
+    def __init__(self, items: Rows[Item], store: RunStore):
+        self._items = items
+        self._positions: Table[int, int] = store.table()
+
+    def add(self, item_id: int, position: int) -> None:
+        self._positions[item_id] = position
+
+    def __getitem__(self, item_id: int) -> Item:
+        return self._items[self._positions[item_id]]
+
+    def __contains__(self, item_id: object) -> bool:
+        return isinstance(item_id, int) and item_id in self._positions
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
 @dataclass
 class SiteContext:
     channel: Channel = field(default_factory=Channel)
     authors: dict[str, Author] = field(default_factory=dict)
     terms: dict[tuple[str, str], Term] = field(default_factory=dict)
-    items: list[Item] = field(default_factory=list)  # light copies, first occurrence of each id
-    by_id: dict[int, Item] = field(default_factory=dict)
+    # light copies (no bodies), first occurrence of each id, kept on disk: `store`, as long as the context
+    items: Rows[Item] = field(init=False, repr=False)
+    by_id: ItemsById = field(init=False, repr=False)
     duplicates: dict[Source, Source] = field(default_factory=dict)  # later copy → first
     attachments: dict[int, Attachment] = field(default_factory=dict)
     site_offset: timedelta | None = None
@@ -83,6 +107,14 @@ class SiteContext:
     # what the posts' and pages' stored content looks like (`markup.signature`), and how many have any
     signatures: Counter[str] = field(default_factory=Counter)
     posts_with_content: int = 0
+    # where the items are kept (by default a store of its own, which goes with the context)
+    store_in: InitVar[RunStore | None] = None
+    store: RunStore = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self, store_in: RunStore | None) -> None:
+        self.store = store_in if store_in is not None else RunStore(self)
+        self.items = self.store.rows()
+        self.by_id = ItemsById(self.items, self.store)
 
     @property
     def markup(self) -> str:
@@ -168,17 +200,6 @@ class Indexed:
     reusable: str | None = None  # a reusable block's content
 
 
-def _shared(light: Item, terms: dict[tuple[str, str, str], ItemTerm]) -> Item:
-    """The index keeps every item: the values that repeat across items are one object each for the
-    whole run. The reader makes them so, but an item sent back by a worker arrives with copies."""
-    light.type, light.status = sys.intern(light.type), sys.intern(light.status)
-    light.creator, light.comment_status = sys.intern(light.creator), sys.intern(light.comment_status)
-    light.password = sys.intern(light.password)
-    light.terms = [terms.setdefault((t.taxonomy, t.slug, t.name), t) for t in light.terms]
-    light.meta = [(sys.intern(k), v) for k, v in light.meta]
-    return light
-
-
 def index_entry(item: Item) -> tuple[Item, Indexed]:
     facts = Indexed()
     if item.type in ("post", "page") and item.content.strip():
@@ -196,16 +217,18 @@ def build_context(
     on_item: Callable[[Item], None] | None = None,
     pool: Pool | None = None,
     check: Callable[[], None] | None = None,
+    store: RunStore | None = None,
 ) -> SiteContext:
     """First pass over all exports of one site: merge headers, index items without bodies.
     `on_item` sees every item read, bodies included, before it is indexed (an audit counts what the
     bodies hold in this same pass instead of reading the exports again). `pool`: items are parsed
     by its workers, which send back only what the index keeps (unless `on_item` wants the bodies);
-    the result is the same. `check` is called for each item (a run that was asked to stop ends there)."""
+    the result is the same. `check` is called for each item (a run that was asked to stop ends there).
+    `store`: where the index keeps the items (by default, a store of its own)."""
     with ExitStack() as opened:  # every export opens, and none is given twice, before any is read
         exports = [opened.enter_context(Export(path, str(path))) for path in paths]
         check_distinct(exports)
-        return _index(exports, warn, on_item, pool, check)
+        return _index(exports, warn, on_item, pool, check, store)
 
 
 def _index(
@@ -214,10 +237,10 @@ def _index(
     on_item: Callable[[Item], None] | None,
     pool: Pool | None,
     check: Callable[[], None] | None,
+    store: RunStore | None,
 ) -> SiteContext:
-    ctx = SiteContext()
+    ctx = SiteContext(store_in=store)
     offsets: Counter[timedelta] = Counter()
-    shared: dict[tuple[str, str, str], ItemTerm] = {}
     for n, export in enumerate(exports):  # n: the export's index, part of each item's identity
         label = export.label
         ctx.files.extend(doc.path for doc in export.documents)
@@ -255,7 +278,7 @@ def _index(
                 if key not in ctx.terms:
                     ctx.terms[key] = record
             elif isinstance(record, Worked):
-                light = _shared(record.item, shared)
+                light = record.item
                 assert isinstance(record.result, Indexed)
                 facts = record.result
                 first = ctx.by_id.get(light.id) if light.id is not None and not light.damage else None
@@ -271,9 +294,9 @@ def _index(
                             light.id,
                         )
                     )
-                ctx.items.append(light)
+                position = ctx.items.append(light)
                 if first is None and light.id is not None and not light.damage:
-                    ctx.by_id[light.id] = light
+                    ctx.by_id.add(light.id, position)
                     offset = local_offset(light)
                     if offset is not None:
                         offsets[offset] += 1

@@ -11,6 +11,7 @@ alike become one taxonomy, whatever the order they are read in.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 from migrate.mappings import Mappings
 from migrate.wxr.index import SiteContext
@@ -81,7 +82,7 @@ def _term_name(term: ItemTerm, ctx: SiteContext) -> str:
     return known.name if known else term.slug
 
 
-def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> dict[str, str]:
+def taxonomy_urls(ctx: SiteContext, items: Iterable[Item], mappings: Mappings) -> dict[str, str]:
     """The URL paths Zola will give taxonomy pages (they silently win over a page at the same path)."""
     urls: dict[str, str] = {}
     root = taxonomy_root(mappings)
@@ -98,7 +99,9 @@ def taxonomy_urls(ctx: SiteContext, items: list[Item], mappings: Mappings) -> di
 WP_ARCHIVE_BASE = {"category": "category", "post_tag": "tag", "author": "author"}  # others: the taxonomy's name
 
 
-def term_paths(ctx: SiteContext, items: list[Item], mappings: Mappings, home: str = "/") -> dict[tuple[str, str], str]:
+def term_paths(
+    ctx: SiteContext, items: Iterable[Item], mappings: Mappings, home: str = "/"
+) -> dict[tuple[str, str], str]:
     """(WordPress taxonomy, WordPress slug) → the URL path of the Zola term page it became, for every
     term of the given (published) items; authors are keyed ("author", login). A term of a taxonomy
     that gets no pages (an existing site's theme has no templates for it) goes to the home page,

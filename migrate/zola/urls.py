@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote
 
+from migrate.store import Rows, Table
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.index import SiteContext, parse_wp_date
-from migrate.wxr.model import Item, Notice, ascii_int
+from migrate.wxr.model import Item, Notice, Source, ascii_int
 from migrate.wxr.reader import Warn
 from migrate.zola.portable import is_windows_device, portable_path, renamed, short_hash, shorten, why_not_portable
 from migrate.zola.slugs import zola_slug
@@ -189,13 +191,17 @@ def _id_suffix(item: Item) -> str:
 
 
 def place_items(
-    ctx: SiteContext, items: list[Item], draft_ids: set[int], warn: Warn, reserved: dict[str, str] | None = None
-) -> dict:
-    """Placement for each content item (keyed by its source). Published items claim URLs first."""
+    ctx: SiteContext, items: Iterable[Item], draft_ids: set[int], warn: Warn, reserved: dict[str, str] | None = None
+) -> MutableMapping[Source, Placement]:
+    """Placement for each content item (keyed by its source, in the run's store). Published items
+    claim URLs first."""
     home = home_path(ctx)
     structure = PermalinkStructure.infer(ctx, home)
-    wanted: dict = {}
-    for item in sorted(items, key=lambda i: _depth(i, ctx)):  # parents are placed before their children
+    chosen: Rows[Item] = ctx.store.rows()  # the items, in the store: the stages below read them twice
+    depths = [(_depth(item, ctx), chosen.append(item)) for item in items]
+    wanted: Table[Source, Placement] = ctx.store.table()
+    for _, n in sorted(depths):  # parents are placed before their children
+        item = chosen[n]
         path = link_path(item.link)
         plain = ""
         if path is None:
@@ -215,7 +221,8 @@ def place_items(
             moved.append(path)
             path = portable
         wanted[item.source] = Placement(path, "", aliases, plain_url=plain, moved_from=moved)
-    return _settle(ctx, items, wanted, draft_ids, home, warn, reserved or {})
+    del depths
+    return _settle(ctx, chosen, wanted, draft_ids, home, warn, reserved or {})
 
 
 def _depth(item: Item, ctx: SiteContext) -> int:
@@ -232,7 +239,9 @@ def home_path(ctx: SiteContext) -> str:
     return decode_path(parts.path) if parts is not None else "/"
 
 
-def _computed_path(item: Item, ctx: SiteContext, structure: PermalinkStructure, home: str, wanted: dict) -> str:
+def _computed_path(
+    item: Item, ctx: SiteContext, structure: PermalinkStructure, home: str, wanted: Mapping[Source, Placement]
+) -> str:
     if item.type == "page":
         parent = ctx.by_id.get(item.parent) if item.parent else None
         base = home
@@ -281,61 +290,67 @@ def _old_date_aliases(item: Item, path: str) -> list[str]:
 
 def _settle(
     ctx: SiteContext,
-    items: list[Item],
-    wanted: dict,
+    items: Rows[Item],
+    wanted: Mapping[Source, Placement],
     draft_ids: set[int],
     home: str,
     warn: Warn,
     reserved: dict[str, str],
-) -> dict:
+) -> Table[Source, Placement]:
     """Give each item a unique URL and file; later claimants get a suffix and a warning."""
-    order = [i for i in items if not (i.id is not None and i.id in draft_ids)] + [
-        i for i in items if i.id is not None and i.id in draft_ids
-    ]
-    taken_paths: dict[str, Item | str] = {_key(path): what for path, what in reserved.items()}
-    taken_files: dict[str, Item] = {}
-    placed: dict = {}
+
+    def order() -> Iterator[Item]:
+        yield from (i for i in items if not (i.id is not None and i.id in draft_ids))
+        yield from (i for i in items if i.id is not None and i.id in draft_ids)
+
+    # a path or file → who has it: (what reserved it, or "" for an item, and the item's id)
+    taken_paths: Table[str, tuple[str, int | None]] = ctx.store.table()
+    for path, what in reserved.items():
+        taken_paths[_key(path)] = (what, None)
+    taken_files: Table[str, int | None] = ctx.store.table()
+    placed: Table[Source, Placement] = ctx.store.table()
     front_page_taken = False
-    for item in order:
+    for item in order():
         p = wanted[item.source]
         path = p.path
         if path == home and not front_page_taken and item.type == "page" and item.status == "publish":
             front_page_taken = True
             p.front_page = True
             p.file = section_file(home)
-            taken_paths[_key(path)] = item
+            taken_paths[_key(path)] = ("", item.id)
             placed[item.source] = p
             continue
         suffix = _id_suffix(item)
         n = 1
-        while _key(path) in taken_paths or path == home:
+        while path == home or _key(path) in taken_paths:
             other = taken_paths.get(_key(path))
             new = _with_suffix(p.path, suffix if n == 1 else f"{suffix}-{n}")
-            who = other if isinstance(other, str) else f"item {other.id}" if other is not None else "the home page"
+            who = "the home page" if other is None else other[0] or f"item {other[1]}"
             warn(Notice(item.source, f"URL {path} is taken by {who}; this item gets {new}", item.id))
             path, n = new, n + 1
         p.path = path
         p.file = file_for(path)
         n = 1
         while _key(p.file) in taken_files:  # same file name, different URL (case, cut long names)
-            other = taken_files[_key(p.file)]
             new_file = _suffixed_file(file_for(path), suffix if n == 1 else f"{suffix}-{n}")
             warn(
                 Notice(
                     item.source,
-                    f"file {p.file} is taken by item {other.id}; this item is written to {new_file}",
+                    f"file {p.file} is taken by item {taken_files[_key(p.file)]}; this item is written to {new_file}",
                     item.id,
                 )
             )
             p.file, n = new_file, n + 1
-        taken_paths[_key(path)] = item
-        taken_files[_key(p.file)] = item
+        taken_paths[_key(path)] = ("", item.id)
+        taken_files[_key(p.file)] = item.id
         placed[item.source] = p
     # Aliases that would collide with a page (a build error) or another alias (silently lost).
-    seen_alias: dict[str, Item] = {}
-    for item in order:
+    seen_alias: Table[str, int | None] = ctx.store.table()
+    for item in order():
         p = placed[item.source]
-        kept = []
+        if not p.aliases:
+            continue
+        kept: list[str] = []
         for alias in p.aliases:
             key = _key(alias)
             if key == _key(p.path) or alias in kept:
@@ -350,23 +365,24 @@ def _settle(
                 # Zola writes the index.html of the page (or section) there: the alias would replace it
                 warn(Notice(item.source, f"old URL {alias} is the page at /{folder}; no alias made", item.id))
                 continue
-            if key in taken_paths or key == _key(home):
+            if key == _key(home) or key in taken_paths:
                 owner = taken_paths.get(key)
-                what = owner if isinstance(owner, str) else "another page's URL"
+                what = owner[0] if owner is not None and owner[0] else "another page's URL"
                 warn(Notice(item.source, f"old URL {alias} is now {what}; no alias made", item.id))
                 continue
             if key in seen_alias:
                 warn(
                     Notice(
                         item.source,
-                        f"old URL {alias} already redirects to item {seen_alias[key].id}; no alias made",
+                        f"old URL {alias} already redirects to item {seen_alias[key]}; no alias made",
                         item.id,
                     )
                 )
                 continue
-            seen_alias[key] = item
+            seen_alias[key] = item.id
             kept.append(alias)
         p.aliases = kept
+        placed[item.source] = p  # a copy was read: stored again
     return placed
 
 

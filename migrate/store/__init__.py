@@ -1,0 +1,300 @@
+"""The run store: what a run knows about every item, kept on disk (a temporary SQLite file) rather
+than in memory, so that a run's memory does not grow with the site.
+
+A `Table` is a mapping in insertion order and `Rows` a list that only grows. Both keep their values
+pickled and give back copies: a value changed after it was read must be stored again. Writes wait
+in a small buffer and go to SQLite in batches (one transaction per batch: a write of its own costs
+20 times more). A process forked from the run reads what was stored before the fork through a
+connection of its own (SQLite's may not cross a fork); only the process that made the store writes.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sqlite3
+import tempfile
+import weakref
+from collections.abc import ItemsView, Iterator, MutableMapping, ValuesView
+from typing import Any, Generic, TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+_BATCH = 2048  # writes held before they go to SQLite together
+
+
+class StoreError(RuntimeError):
+    """The store cannot be made or written (the temporary folder is full or not writable). Not an
+    OSError: a caller that reads files of its own must not take it for one of theirs."""
+
+
+class RunStore:
+    """One SQLite file, closed when `owner` is gone (or at exit, or at `close`). It is made in
+    `folder`, whose maker removes it, or else in the system's temporary folder, and then removed
+    with the store."""
+
+    def __init__(self, owner: object, folder: str | None = None):
+        try:
+            fd, self.path = tempfile.mkstemp(prefix="wp2zola-run-", suffix=".sqlite", dir=folder)
+        except OSError as err:
+            raise _error(folder or tempfile.gettempdir(), err) from None
+        os.close(fd)
+        self._pid = -1
+        self._con: sqlite3.Connection | None = None
+        # every connection this process opened, and the parent's in a forked one (never closed there:
+        # that could end the parent's locks); `close` closes this process's own
+        self._cons: dict[int, sqlite3.Connection] = {}
+        self._tables = 0
+        self._owner_pid = os.getpid()
+        self._buffers: list[weakref.ref[_Buffered]] = []
+        remove = self.path if folder is None else ""
+        self.close = weakref.finalize(owner, _discard, remove, self._owner_pid, self._cons)
+
+    @property
+    def con(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            try:
+                con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                # a scratch file, nothing to recover after a crash: no sync. A log (WAL) lets the
+                # workers read while the run writes.
+                con.execute("PRAGMA journal_mode=WAL")
+                con.execute("PRAGMA synchronous=OFF")
+                con.execute("PRAGMA busy_timeout=60000")
+            except sqlite3.Error as err:
+                raise _error(self.path, err) from None
+            self._con, self._pid = con, os.getpid()
+            self._cons[self._pid] = con
+            return con
+        assert self._con is not None
+        return self._con
+
+    def query(self, sql: str, params: tuple = ()) -> sqlite3.Cursor:
+        try:
+            return self.con.execute(sql, params)
+        except sqlite3.Error as err:
+            raise _error(self.path, err) from None
+
+    def table(self) -> Table[Any, Any]:
+        return Table(self, self._name())
+
+    def rows(self) -> Rows[Any]:
+        return Rows(self, self._name())
+
+    def flush(self) -> None:
+        """Every buffered write into SQLite: before a fork, so that the workers read the same."""
+        for ref in self._buffers:
+            buffered = ref()
+            if buffered is not None:
+                buffered.flush()
+
+    def _name(self) -> str:
+        self._tables += 1
+        return f"t{self._tables}"
+
+    def _register(self, buffered: _Buffered) -> None:
+        self._buffers.append(weakref.ref(buffered))
+
+    def _write(self, sql: str, rows: list[tuple]) -> None:
+        if os.getpid() != self._owner_pid:
+            raise RuntimeError("only the process that made a run store writes to it")
+        con = self.con
+        try:
+            con.execute("BEGIN")
+            con.executemany(sql, rows)
+            con.execute("COMMIT")
+        except sqlite3.Error as err:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise _error(self.path, err) from None
+
+
+def _discard(path: str, owner_pid: int, cons: dict[int, sqlite3.Connection]) -> None:
+    if os.getpid() != owner_pid:  # a forked process: the store lives on in its parent
+        return
+    con = cons.pop(owner_pid, None)
+    if con is not None:
+        con.close()  # SQLite removes the log of its last connection
+    for name in (path, path + "-wal", path + "-shm") if path else ():
+        if os.path.lexists(name):
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+
+
+def _error(where: str, err: Exception) -> StoreError:
+    folder = where if os.path.isdir(where) else os.path.dirname(where)
+    said = str(err)
+    if isinstance(err, sqlite3.Error) and _full(folder):  # SQLite's own words do not tell it
+        said = f"no space left on the device ({said})"
+    return StoreError(
+        f"{folder}: cannot set aside the planned files in the system's temporary folder: {said}; nothing was "
+        "written to the site: free some space there (or set TMPDIR to another folder) and run again"
+    )
+
+
+def _full(folder: str) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < 64 * 1024
+
+
+class _Buffered:
+    def flush(self) -> None:
+        raise NotImplementedError
+
+
+def _key(key: object) -> str:
+    """A key as the table finds it: its repr, which equal ints, strings, tuples of them and frozen
+    dataclasses of them share (a pickle need not: it refers back to an object met twice)."""
+    if not isinstance(key, (int, str, tuple)) and not getattr(type(key), "__dataclass_params__", None):
+        raise TypeError(f"a run store key is an int, str, tuple or frozen dataclass, not {type(key).__name__}")
+    return repr(key)
+
+
+def _dumps(value: object) -> bytes:
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+
+
+class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
+    """A mapping kept in the store, in insertion order (a key stored again keeps its place)."""
+
+    def __init__(self, store: RunStore, name: str):
+        self._store, self._name = store, name
+        self._pending: dict[str, tuple[K, V]] = {}
+        store.query(f"CREATE TABLE {name} (k TEXT PRIMARY KEY, key BLOB, value BLOB)")
+        store._register(self)
+
+    def __getitem__(self, key: K) -> V:
+        k = _key(key)
+        held = self._pending.get(k)
+        if held is not None:
+            return held[1]
+        row = self._store.query(f"SELECT value FROM {self._name} WHERE k = ?", (k,)).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return pickle.loads(row[0])
+
+    def __contains__(self, key: object) -> bool:
+        k = _key(key)
+        if k in self._pending:
+            return True
+        return self._store.query(f"SELECT 1 FROM {self._name} WHERE k = ?", (k,)).fetchone() is not None
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._pending[_key(key)] = (key, value)  # a key stored again keeps its place, here and in SQLite
+        if len(self._pending) >= _BATCH:
+            self.flush()
+
+    def __delitem__(self, key: K) -> None:
+        if key not in self:
+            raise KeyError(key)
+        self.flush()
+        self._store._write(f"DELETE FROM {self._name} WHERE k = ?", [(_key(key),)])
+
+    def __iter__(self) -> Iterator[K]:
+        for key, _ in self._rows():
+            yield key
+
+    def __len__(self) -> int:
+        self.flush()
+        return self._store.query(f"SELECT count(*) FROM {self._name}").fetchone()[0]
+
+    def items(self) -> ItemsView[K, V]:
+        return _Items(self)
+
+    def values(self) -> ValuesView[V]:
+        return _Values(self)
+
+    def _rows(self) -> Iterator[tuple[K, V]]:
+        """(key, value) in insertion order, read as they come (a mapping's own views would look each
+        key up again)."""
+        self.flush()
+        for key, value in self._store.query(f"SELECT key, value FROM {self._name} ORDER BY rowid"):
+            yield pickle.loads(key), pickle.loads(value)
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        rows = [(k, _dumps(key), _dumps(value)) for k, (key, value) in self._pending.items()]
+        self._pending = {}
+        self._store._write(
+            f"INSERT INTO {self._name} (k, key, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (k) DO UPDATE SET value = excluded.value",
+            rows,
+        )
+
+
+class _Items(ItemsView[K, V]):
+    _mapping: Table[K, V]
+
+    def __iter__(self) -> Iterator[tuple[K, V]]:
+        return self._mapping._rows()
+
+
+class _Values(ValuesView[V]):
+    _mapping: Table[Any, V]
+
+    def __iter__(self) -> Iterator[V]:
+        return (value for _, value in self._mapping._rows())
+
+
+class Rows(_Buffered, Generic[V]):
+    """A list kept in the store that only grows: appended, counted, read (or stored again) by
+    position, or read in order."""
+
+    def __init__(self, store: RunStore, name: str):
+        self._store, self._name = store, name
+        self._pending: list[V] = []
+        self._count = 0
+        store.query(f"CREATE TABLE {name} (n INTEGER PRIMARY KEY, value BLOB)")
+        store._register(self)
+
+    def append(self, value: V) -> int:
+        """Adds `value`; returns its position."""
+        self._pending.append(value)
+        self._count += 1
+        if len(self._pending) >= _BATCH:
+            self.flush()
+        return self._count - 1
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, n: int) -> V:
+        if not 0 <= n < self._count:
+            raise IndexError(n)
+        first_pending = self._count - len(self._pending)
+        if n >= first_pending:
+            return self._pending[n - first_pending]
+        row = self._store.query(f"SELECT value FROM {self._name} WHERE n = ?", (n,)).fetchone()
+        return pickle.loads(row[0])
+
+    def __setitem__(self, n: int, value: V) -> None:
+        if not 0 <= n < self._count:
+            raise IndexError(n)
+        self.flush()
+        self._store._write(f"UPDATE {self._name} SET value = ? WHERE n = ?", [(_dumps(value), n)])
+
+    def __iter__(self) -> Iterator[V]:
+        self.flush()
+        count = self._count  # what was there when the walk began (appends during it come after)
+        for (value,) in self._store.query(f"SELECT value FROM {self._name} WHERE n < ? ORDER BY n", (count,)):
+            yield pickle.loads(value)
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        start = self._count - len(self._pending)
+        rows = [(start + i, _dumps(v)) for i, v in enumerate(self._pending)]
+        self._pending = []
+        self._store._write(f"INSERT INTO {self._name} (n, value) VALUES (?, ?)", rows)
+
+
+__all__ = ["Rows", "RunStore", "StoreError", "Table"]

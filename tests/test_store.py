@@ -1,0 +1,163 @@
+"""The run store keeps on disk what a run knows about every item (issue 9: memory that does not grow
+with the site). Its tables must behave as the dicts and lists they replace, in any order of use."""
+
+from __future__ import annotations
+
+import gc
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migrate.store import RunStore, StoreError
+from migrate.wxr.model import Source
+
+
+class Owner:
+    """What a store goes with (a plan, a site context)."""
+
+
+keys = st.one_of(
+    st.integers(-5, 5),
+    st.text(max_size=3),
+    st.tuples(st.text(max_size=2), st.integers(0, 3)),
+    st.builds(Source, st.sampled_from(["a.xml", "b.xml"]), st.integers(1, 3)),
+)
+ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), keys, st.integers()),
+        st.tuples(st.just("del"), keys, st.none()),
+        st.tuples(st.just("setdefault"), keys, st.integers()),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(ops)
+def test_a_table_is_a_dict_in_insertion_order(steps):
+    owner = Owner()
+    table = RunStore(owner).table()
+    model: dict = {}
+    for op, key, value in steps:
+        if op == "set":
+            table[key] = model[key] = value
+        elif op == "setdefault":
+            assert table.setdefault(key, value) == model.setdefault(key, value)
+        elif key in model:
+            del table[key], model[key]
+        else:
+            with pytest.raises(KeyError):
+                del table[key]
+        assert (key in table) == (key in model)
+    assert list(table.items()) == list(model.items())
+    assert list(table.values()) == list(model.values())
+    assert len(table) == len(model) and list(table) == list(model)
+
+
+def test_equal_keys_made_apart_find_one_entry():
+    """Keys are found by value: a Source read back from the store, or built again, is the same key."""
+    table = RunStore(Owner()).table()
+    label = "site.xml"
+    table[Source(label, 3, 1)] = "placed"
+    table[(label, label)] = "pair"  # a pickle would write the second as a reference to the first
+    assert table[Source("site" + ".xml", 3, 1)] == "placed"
+    assert table[("site.xml", "".join(["site", ".xml"]))] == "pair"
+    assert len(table) == 2
+
+
+def test_keys_must_be_values_with_a_stable_repr():
+    with pytest.raises(TypeError, match="run store key"):
+        RunStore(Owner()).table()[object()] = 1
+
+
+@dataclass
+class Box:
+    n: int
+
+
+def test_values_read_are_copies_stored_again_to_change():
+    table = RunStore(Owner()).table()
+    for n in range(5000):  # past a batch: some in SQLite, some still buffered
+        table[n] = Box(n)
+    box = table[7]
+    box.n = -1
+    assert table[7].n == 7
+    table[7] = box
+    assert table[7].n == -1
+
+
+def test_rows_are_a_list_that_grows():
+    rows = RunStore(Owner()).rows()
+    assert not rows and len(rows) == 0
+    for n in range(5000):
+        assert rows.append(("item", n)) == n
+    assert rows and len(rows) == 5000
+    assert rows[0] == ("item", 0) and rows[4999] == ("item", 4999)
+    rows[10] = ("changed", 10)
+    assert list(rows)[10] == ("changed", 10)
+    with pytest.raises(IndexError):
+        rows[5000]
+    seen = 0
+    for _ in rows:  # what is added during a walk comes after it
+        seen += 1
+        if seen == 1:
+            rows.append(("late", 0))
+    assert seen == 5000 and len(rows) == 5001
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_a_forked_worker_reads_what_was_stored_before_the_fork(tmp_path):
+    owner = Owner()
+    store = RunStore(owner)
+    table, rows = store.table(), store.rows()
+    for n in range(3000):
+        table[("k", n)] = n * 2
+        rows.append(n)
+    store.flush()
+    out = tmp_path / "child"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            out.write_text(f"{table[('k', 2999)]} {sum(rows)} {len(table)}")
+            table[("k", 0)] = 1
+            table.flush()
+        except RuntimeError as err:  # only the run writes
+            with out.open("a") as fh:
+                fh.write(f" {err}")
+        finally:
+            del owner, store, table, rows
+            gc.collect()  # the child's copy of the owner goes: the parent's store stays
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert out.read_text() == f"5998 {sum(range(3000))} 3000 only the process that made a run store writes to it"
+    assert table[("k", 0)] == 0 and os.path.exists(store.path)
+
+
+def test_the_store_goes_with_its_owner():
+    owner = Owner()
+    store = RunStore(owner)
+    store.table()[1] = "x"
+    path = store.path
+    del owner
+    gc.collect()
+    assert not any(os.path.exists(path + end) for end in ("", "-wal", "-shm"))
+
+
+def test_a_store_in_a_given_folder_leaves_it_to_its_maker(tmp_path):
+    owner = Owner()
+    store = RunStore(owner, str(tmp_path))
+    store.rows().append(1)
+    store.close()
+    assert Path(store.path).parent == tmp_path and Path(store.path).exists()
+
+
+def test_a_folder_where_no_store_can_be_made_is_one_line_that_names_it(tmp_path):
+    missing = tmp_path / "gone"
+    with pytest.raises(StoreError) as caught:
+        RunStore(Owner(), str(missing))
+    message = str(caught.value)
+    assert str(missing) in message and "\n" not in message and "nothing was written to the site" in message
