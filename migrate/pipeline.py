@@ -793,7 +793,9 @@ class _Converter:
         self.rewriter, self.layout = rewriter, layout
         self.taxonomies: set[str] = set()
         self.front_page: FrontPage | None = None
-        self.anchors: dict[str, frozenset[str]] = {}  # content file → the anchors Zola gives it
+        # content file → the anchors Zola gives it (in the run's store: the workers that convert the
+        # pages linking to anchors read it)
+        self.anchors: Table[str, frozenset[str]] = ctx.store.table()
         self.pending: list[_Pending] = []  # linked to an anchor of a page not converted yet
         self.media: dict[str, tuple[Placed, list[str]]] = {}  # site file → (where from, used by)
         self.external_hosts: set[str] = set()
