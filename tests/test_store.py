@@ -137,6 +137,16 @@ def test_a_forked_worker_reads_what_was_stored_before_the_fork(tmp_path):
     assert table[("k", 0)] == 0 and os.path.exists(store.path)
 
 
+def test_a_store_never_written_to_makes_no_file():
+    """A site context made by hand (a renderer's) has a store it may never use: no file, and nothing
+    left to clean up when the context goes."""
+    store = RunStore(Owner())
+    table, rows = store.table(), store.rows()
+    assert len(table) == 0 and list(table.items()) == [] and 1 not in table and table.get(1) is None
+    assert len(rows) == 0 and list(rows) == []
+    assert store.path == ""
+
+
 def test_the_store_goes_with_its_owner():
     owner = Owner()
     store = RunStore(owner)
@@ -150,14 +160,19 @@ def test_the_store_goes_with_its_owner():
 def test_a_store_in_a_given_folder_leaves_it_to_its_maker(tmp_path):
     owner = Owner()
     store = RunStore(owner, str(tmp_path))
-    store.rows().append(1)
+    rows = store.rows()
+    rows.append(1)
+    store.flush()
     store.close()
     assert Path(store.path).parent == tmp_path and Path(store.path).exists()
 
 
 def test_a_folder_where_no_store_can_be_made_is_one_line_that_names_it(tmp_path):
     missing = tmp_path / "gone"
+    store = RunStore(Owner(), str(missing))  # made at its first write
+    rows = store.rows()
+    rows.append(1)
     with pytest.raises(StoreError) as caught:
-        RunStore(Owner(), str(missing))
+        rows.flush()
     message = str(caught.value)
     assert str(missing) in message and "\n" not in message and "nothing was written to the site" in message

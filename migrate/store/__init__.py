@@ -30,16 +30,15 @@ class StoreError(RuntimeError):
 
 
 class RunStore:
-    """One SQLite file, closed when `owner` is gone (or at exit, or at `close`). It is made in
-    `folder`, whose maker removes it, or else in the system's temporary folder, and then removed
-    with the store."""
+    """One SQLite file, closed when `owner` is gone (or at exit, or at `close`). It is made at the
+    first write, in `folder` (whose maker removes it), or else in the system's temporary folder, and
+    then removed with the store. A store never written to has no file, and nothing to clean up."""
 
     def __init__(self, owner: object, folder: str | None = None):
-        try:
-            fd, self.path = tempfile.mkstemp(prefix="wp2zola-run-", suffix=".sqlite", dir=folder)
-        except OSError as err:
-            raise _error(folder or tempfile.gettempdir(), err) from None
-        os.close(fd)
+        self.path = ""
+        self._owner = weakref.ref(owner)
+        self._folder = folder
+        self._finalizer: weakref.finalize | None = None
         self._pid = -1
         self._con: sqlite3.Connection | None = None
         # every connection this process opened, and the parent's in a forked one (never closed there:
@@ -48,14 +47,31 @@ class RunStore:
         self._tables = 0
         self._owner_pid = os.getpid()
         self._buffers: list[weakref.ref[_Buffered]] = []
-        remove = self.path if folder is None else ""
-        self.close = weakref.finalize(owner, _discard, remove, self._owner_pid, self._cons)
+
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+        self._con, self._pid = None, -1
+
+    def _file(self) -> str:
+        if not self.path:
+            try:
+                fd, path = tempfile.mkstemp(prefix="wp2zola-run-", suffix=".sqlite", dir=self._folder)
+            except OSError as err:
+                raise _error(self._folder or tempfile.gettempdir(), err) from None
+            os.close(fd)
+            self.path = path
+            owner = self._owner()
+            if owner is not None:
+                remove = path if self._folder is None else ""
+                self._finalizer = weakref.finalize(owner, _discard, remove, self._owner_pid, self._cons)
+        return self.path
 
     @property
     def con(self) -> sqlite3.Connection:
         if self._pid != os.getpid():
             try:
-                con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                con = sqlite3.connect(self._file(), isolation_level=None, check_same_thread=False)
                 # a scratch file, nothing to recover after a crash: no sync. A log (WAL) lets the
                 # workers read while the run writes.
                 con.execute("PRAGMA journal_mode=WAL")
@@ -160,12 +176,13 @@ def _dumps(value: object) -> bytes:
 
 
 class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
-    """A mapping kept in the store, in insertion order (a key stored again keeps its place)."""
+    """A mapping kept in the store, in insertion order (a key stored again keeps its place). Its SQL
+    table is made with its first write."""
 
     def __init__(self, store: RunStore, name: str):
         self._store, self._name = store, name
         self._pending: dict[str, tuple[K, V]] = {}
-        store.query(f"CREATE TABLE {name} (k TEXT PRIMARY KEY, key BLOB, value BLOB)")
+        self._made = False
         store._register(self)
 
     def __getitem__(self, key: K) -> V:
@@ -173,7 +190,7 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         held = self._pending.get(k)
         if held is not None:
             return held[1]
-        row = self._store.query(f"SELECT value FROM {self._name} WHERE k = ?", (k,)).fetchone()
+        row = self._store.query(f"SELECT value FROM {self._name} WHERE k = ?", (k,)).fetchone() if self._made else None
         if row is None:
             raise KeyError(key)
         return pickle.loads(row[0])
@@ -182,7 +199,7 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         k = _key(key)
         if k in self._pending:
             return True
-        return self._store.query(f"SELECT 1 FROM {self._name} WHERE k = ?", (k,)).fetchone() is not None
+        return self._made and self._store.query(f"SELECT 1 FROM {self._name} WHERE k = ?", (k,)).fetchone() is not None
 
     def __setitem__(self, key: K, value: V) -> None:
         self._pending[_key(key)] = (key, value)  # a key stored again keeps its place, here and in SQLite
@@ -196,12 +213,11 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         self._store._write(f"DELETE FROM {self._name} WHERE k = ?", [(_key(key),)])
 
     def __iter__(self) -> Iterator[K]:
-        for key, _ in self._rows():
-            yield key
+        return map(_first, self._rows())
 
     def __len__(self) -> int:
         self.flush()
-        return self._store.query(f"SELECT count(*) FROM {self._name}").fetchone()[0]
+        return self._store.query(f"SELECT count(*) FROM {self._name}").fetchone()[0] if self._made else 0
 
     def items(self) -> ItemsView[K, V]:
         return _Items(self)
@@ -211,14 +227,18 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
 
     def _rows(self) -> Iterator[tuple[K, V]]:
         """(key, value) in insertion order, read as they come (a mapping's own views would look each
-        key up again)."""
+        key up again). An iterator of SQLite's, not a generator: one left unfinished holds no frame."""
         self.flush()
-        for key, value in self._store.query(f"SELECT key, value FROM {self._name} ORDER BY rowid"):
-            yield pickle.loads(key), pickle.loads(value)
+        if not self._made:
+            return iter(())
+        return map(_pair, self._store.query(f"SELECT key, value FROM {self._name} ORDER BY rowid"))
 
     def flush(self) -> None:
         if not self._pending:
             return
+        if not self._made:
+            self._store.query(f"CREATE TABLE {self._name} (k TEXT PRIMARY KEY, key BLOB, value BLOB)")
+            self._made = True
         rows = [(k, _dumps(key), _dumps(value)) for k, (key, value) in self._pending.items()]
         self._pending = {}
         self._store._write(
@@ -226,6 +246,22 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
             "ON CONFLICT (k) DO UPDATE SET value = excluded.value",
             rows,
         )
+
+
+def _pair(row: tuple[bytes, bytes]) -> tuple[Any, Any]:
+    return pickle.loads(row[0]), pickle.loads(row[1])
+
+
+def _first(pair: tuple[Any, Any]) -> Any:
+    return pair[0]
+
+
+def _second(pair: tuple[Any, Any]) -> Any:
+    return pair[1]
+
+
+def _value(row: tuple[bytes]) -> Any:
+    return pickle.loads(row[0])
 
 
 class _Items(ItemsView[K, V]):
@@ -239,18 +275,18 @@ class _Values(ValuesView[V]):
     _mapping: Table[Any, V]
 
     def __iter__(self) -> Iterator[V]:
-        return (value for _, value in self._mapping._rows())
+        return map(_second, self._mapping._rows())
 
 
 class Rows(_Buffered, Generic[V]):
     """A list kept in the store that only grows: appended, counted, read (or stored again) by
-    position, or read in order."""
+    position, or read in order. Its SQL table is made with its first write."""
 
     def __init__(self, store: RunStore, name: str):
         self._store, self._name = store, name
         self._pending: list[V] = []
         self._count = 0
-        store.query(f"CREATE TABLE {name} (n INTEGER PRIMARY KEY, value BLOB)")
+        self._made = False
         store._register(self)
 
     def append(self, value: V) -> int:
@@ -281,9 +317,10 @@ class Rows(_Buffered, Generic[V]):
 
     def __iter__(self) -> Iterator[V]:
         self.flush()
-        count = self._count  # what was there when the walk began (appends during it come after)
-        for (value,) in self._store.query(f"SELECT value FROM {self._name} WHERE n < ? ORDER BY n", (count,)):
-            yield pickle.loads(value)
+        if not self._made:
+            return iter(())
+        # what was there when the walk began (appends during it come after); not a generator (above)
+        return map(_value, self._store.query(f"SELECT value FROM {self._name} WHERE n < ? ORDER BY n", (self._count,)))
 
     def __bool__(self) -> bool:
         return self._count > 0
@@ -291,6 +328,9 @@ class Rows(_Buffered, Generic[V]):
     def flush(self) -> None:
         if not self._pending:
             return
+        if not self._made:
+            self._store.query(f"CREATE TABLE {self._name} (n INTEGER PRIMARY KEY, value BLOB)")
+            self._made = True
         start = self._count - len(self._pending)
         rows = [(start + i, _dumps(v)) for i, v in enumerate(self._pending)]
         self._pending = []
