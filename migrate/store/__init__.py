@@ -159,8 +159,20 @@ def _full(folder: str) -> bool:
 
 
 class _Buffered:
+    """A table whose writes wait in a buffer, and whose SQL table is made with its first write."""
+
+    _store: RunStore
+    _name: str
+    _made: bool
+    _columns: str
+
     def flush(self) -> None:
         raise NotImplementedError
+
+    def _make(self) -> None:
+        if not self._made:
+            self._store.query(f"CREATE TABLE {self._name} ({self._columns})")
+            self._made = True
 
 
 def _key(key: object) -> str:
@@ -178,6 +190,8 @@ def _dumps(value: object) -> bytes:
 class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
     """A mapping kept in the store, in insertion order (a key stored again keeps its place). Its SQL
     table is made with its first write."""
+
+    _columns = "k TEXT PRIMARY KEY, key BLOB, value BLOB"
 
     def __init__(self, store: RunStore, name: str):
         self._store, self._name = store, name
@@ -236,9 +250,7 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
     def flush(self) -> None:
         if not self._pending:
             return
-        if not self._made:
-            self._store.query(f"CREATE TABLE {self._name} (k TEXT PRIMARY KEY, key BLOB, value BLOB)")
-            self._made = True
+        self._make()
         rows = [(k, _dumps(key), _dumps(value)) for k, (key, value) in self._pending.items()]
         self._pending = {}
         self._store._write(
@@ -281,6 +293,8 @@ class _Values(ValuesView[V]):
 class Rows(_Buffered, Generic[V]):
     """A list kept in the store that only grows: appended, counted, read (or stored again) by
     position, or read in order. Its SQL table is made with its first write."""
+
+    _columns = "n INTEGER PRIMARY KEY, value BLOB"
 
     def __init__(self, store: RunStore, name: str):
         self._store, self._name = store, name
@@ -328,9 +342,7 @@ class Rows(_Buffered, Generic[V]):
     def flush(self) -> None:
         if not self._pending:
             return
-        if not self._made:
-            self._store.query(f"CREATE TABLE {self._name} (n INTEGER PRIMARY KEY, value BLOB)")
-            self._made = True
+        self._make()
         start = self._count - len(self._pending)
         rows = [(start + i, _dumps(v)) for i, v in enumerate(self._pending)]
         self._pending = []
