@@ -158,14 +158,20 @@ def migrate(
             manifest.adopt(plan.origin)  # older manifests named export files: a renamed export is the same site
         if existing is None and _config_of_another_site(site, manifest, plan):
             _keep_config(site, plan)
-        changes = compare(plan, site, manifest, force=force, download=media.download)
+        try:
+            changes = compare(plan, site, manifest, force=force, download=media.download)
+        except StoreError as err:
+            raise SiteError(str(err)) from None
         if not dry_run:
             settings = fetch or FetchSettings()
             settings.hosts = set(plan.fetch_hosts)
             settings.workers = media.workers
-            apply(changes, manifest, settings, stop)
+            try:
+                apply(changes, manifest, settings, stop)
+            except StoreError as err:
+                raise SiteError(err.while_writing()) from None
             if key is not None:
-                _record(site, key, plan, changes, started, len(notices))
+                _record(site, key, plan, changes, manifest, started, len(notices))
     if review is not None:
         write_review(review, exports, mappings, plan, changes, plan.title, markup)
     return Result(plan, changes)
@@ -264,7 +270,7 @@ def unchanged(
     return lastrun.why_plan(Path(out), key, (media or MediaOptions()).download)
 
 
-def _record(site: Path, key: str, plan: Plan, changes: Changes, started: int, before: int) -> None:
+def _record(site: Path, key: str, plan: Plan, changes: Changes, manifest: Manifest, started: int, before: int) -> None:
     """Record the complete run, with what a run that stops before planning says again: not the first
     `before` notices, which were about the site as this run found it (a journal it replayed)."""
     counts = summary(plan, changes)
@@ -278,7 +284,7 @@ def _record(site: Path, key: str, plan: Plan, changes: Changes, started: int, be
         "missing": [[m.path, m.url, m.reason, list(m.used_by)] for m in changes.missing[:MISSING_SHOWN]],
     }
     try:
-        lastrun.record(site, key, len(changes.missing), said, started)
+        lastrun.record(site, key, len(changes.missing), said, started, manifest)
     except OSError:
         pass  # only a shortcut is lost: the next run plans
 
@@ -380,8 +386,10 @@ def plan_site(
     plan.spool = Spool(plan)
     store: RunStore | None = None
     try:
-        # what the planning knows about every item, beside the spool: closed once the plan is made
+        # what the planning knows about every item, and the plan's files and outcomes, beside the
+        # spool: gone with the plan
         store = RunStore(plan, plan.spool.folder)
+        plan.keep_in(store)
         mappings = fit_mappings(mappings, existing)
         options = media or MediaOptions()
         _fill_plan(plan, store, exports, mappings, existing, progress, options, markup, jobs, stop, comments)
@@ -392,7 +400,6 @@ def plan_site(
         if isinstance(err, StoreError):
             raise SiteError(str(err)) from None
         raise
-    store.close()
     return plan
 
 
@@ -626,12 +633,14 @@ def _generated_paths(
     return paths
 
 
-def _redirects(site: Site, converter: _Converter) -> list[Redirect]:
+def _redirects(site: Site, converter: _Converter) -> Rows[Redirect]:
+    """What only servers (or static pages) redirect, in the run's store (a post has one or two)."""
     library, layout, home = site.library, site.layout, site.home
-    out: list[Redirect] = []
+    out: Rows[Redirect] = site.ctx.store.rows()
     for item in site.published:
         place = site.placements[item.source]
-        out.extend(Redirect(PATH, old, place.path) for old in place.moved_from)  # only servers can keep these
+        for old in place.moved_from:  # only servers can keep these
+            out.append(Redirect(PATH, old, place.path))
         if item.id is not None:
             out.append(Redirect(QUERY, f"p={item.id}", place.path))
             if item.type == "page":
@@ -653,7 +662,8 @@ def _redirects(site: Site, converter: _Converter) -> list[Redirect]:
         old = decode_path(wp_archive_path(site.ctx, taxonomy, decode_path(slug).strip("/"), home))
         if old != path:
             out.append(Redirect(PATH, old, path))
-    out.extend(converter.redirects)
+    for r in converter.redirects:
+        out.append(r)
     return out
 
 

@@ -170,7 +170,7 @@ def test_corpus_export_migrates_and_builds(export, tmp_path, zolas):
     assert not still_old, "\n".join(still_old[:20])
     assert not not_planned, "\n".join(not_planned[:20])
     # --no-download: every planned file is on the missing list, with the pages that use it
-    assert len(changes.missing) == len(plan.media())
+    assert len(changes.missing) == len(list(plan.media()))
     assert all(m.used_by for m in changes.missing)
 
     CACHE.mkdir(exist_ok=True)
@@ -179,7 +179,7 @@ def test_corpus_export_migrates_and_builds(export, tmp_path, zolas):
             json.dumps(
                 {
                     "export": export.name,
-                    "media_files": len(plan.media()),
+                    "media_files": len(list(plan.media())),
                     "page_references": references,
                     "missing": len(changes.missing),
                     "external_images": len(plan.external_media),

@@ -56,6 +56,17 @@ def test_a_table_is_a_dict_in_insertion_order(steps):
     assert list(table.items()) == list(model.items())
     assert list(table.values()) == list(model.values())
     assert len(table) == len(model) and list(table) == list(model)
+    if all(isinstance(k, str) for k in model):  # the order of sorted() (SQLite sorts UTF-8 by code point)
+        assert list(table.sorted_items()) == sorted(model.items())
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(), max_size=30))
+def test_string_keys_come_sorted_as_python_sorts_them(words):
+    table = RunStore(Owner()).table()
+    for w in words:
+        table[w] = len(w)
+    assert [k for k, _ in table.sorted_items()] == sorted(set(words))
 
 
 def test_equal_keys_made_apart_find_one_entry():
@@ -101,6 +112,10 @@ def test_rows_are_a_list_that_grows():
     assert list(rows)[10] == ("changed", 10)
     with pytest.raises(IndexError):
         rows[5000]
+    assert rows[-1] == ("item", 4999) and rows[4997:] == [("item", 4997), ("item", 4998), ("item", 4999)]
+    assert rows[8:12:2] == [("item", 8), ("changed", 10)] and rows[6000:] == []
+    assert rows == [("item", n) if n != 10 else ("changed", 10) for n in range(5000)] and rows != []
+    assert RunStore(Owner()).rows() == []
     seen = 0
     for _ in rows:  # what is added during a walk comes after it
         seen += 1

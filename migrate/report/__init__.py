@@ -61,13 +61,16 @@ def skipped_by_reason(plan: Plan) -> list[dict[str, Any]]:
 
 def media_counts(plan: Plan, changes: Changes) -> dict[str, int]:
     """Media files the site references, and what this run did about them."""
-    planned = plan.media()
-    media = [c for c in changes.changes if c.planned is not None and c.planned.ref is not None]
+    files = used_by_pages = 0
+    for f in plan.media():  # one walk of each (both may be kept on disk)
+        files += 1
+        used_by_pages += any(not u.startswith("attachment ") for u in f.used_by)
+    actions = Counter(c.action for c in changes.changes if c.planned is not None and c.planned.ref is not None)
     return {
-        "files": len(planned),
-        "used_by_pages": sum(1 for f in planned if any(not u.startswith("attachment ") for u in f.used_by)),
-        "already_there": sum(1 for c in media if c.action in (UNCHANGED, KEPT)),
-        "to_fetch_or_copy": sum(1 for c in media if c.action in (CREATE, CHANGE)),
+        "files": files,
+        "used_by_pages": used_by_pages,
+        "already_there": actions[UNCHANGED] + actions[KEPT],
+        "to_fetch_or_copy": actions[CREATE] + actions[CHANGE],
         "fetched": changes.fetched,
         "fetched_bytes": changes.fetched_bytes,
         "copied": changes.copied,

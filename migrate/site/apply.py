@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import difflib
 import errno
+import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +23,10 @@ from migrate.site import journal
 from migrate.site.errors import SiteError
 from migrate.site.journal import sync_folder
 from migrate.site.lock import TMP_DIR
-from migrate.site.manifest import MANIFEST, Manifest, digest, origin_key
+from migrate.site.manifest import MANIFEST, Manifest, digest, file_digest, origin_key
 from migrate.site.plan import Plan, PlannedFile
 from migrate.site.writer import Writer, write_atomic
+from migrate.store import Rows
 
 CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING = (
     "create",
@@ -62,6 +64,9 @@ class UnsafePath(Exception):
 def safe_path(site: Path, rel: str) -> Path:
     """`site/rel`, refusing anything that would resolve outside `site` (.., absolute, symlinks)."""
     return SitePaths(site)(rel)
+
+
+_CACHED = 4096  # folders remembered (a site has one per page: not all of them)
 
 
 class SitePaths:
@@ -106,6 +111,8 @@ class SitePaths:
         if self._is_link(above, name):
             folder = self._resolve(folder, rel)
             self._inside(folder, self._root, rel)
+        if len(self._folders) >= _CACHED:
+            self._folders.clear()
         self._folders[parent] = folder
         return folder
 
@@ -119,6 +126,8 @@ class SitePaths:
                 names = frozenset()  # a folder still to be made holds no link
             except OSError:  # not listable (no read permission): ask about each name
                 return os.path.islink(folder / name)
+            if len(self._links) >= _CACHED:
+                self._links.clear()
             self._links[folder] = names
         return name in names
 
@@ -171,11 +180,11 @@ class Missing:
 @dataclass
 class Changes:
     site: Path
-    changes: list[Change] = field(default_factory=list)
+    changes: list[Change] | Rows[Change] = field(default_factory=list)  # in memory, or kept in the plan's run store
     exports: list[str] = field(default_factory=list)  # the export file names of this run
     origin: str = ""  # the site these files come from: what a later run of the same site may remove
     kept_from_other_exports: int = 0  # files of an earlier run of other exports, left alone
-    missing: list[Missing] = field(default_factory=list)  # filled by compare (--no-download) and apply
+    missing: list[Missing] | Rows[Missing] = field(default_factory=list)  # filled by compare (--no-download) and apply
     fetched: int = 0
     fetched_bytes: int = 0
     copied: int = 0
@@ -223,10 +232,11 @@ def compare(
     manifest = manifest if manifest is not None else Manifest.read(site)
     key = plan.origin or origin_key(plan.exports)
     result = Changes(site, exports=sorted(plan.exports), origin=key)
+    if plan.store is not None:  # one change per file (and without --download, one missing per medium): on disk
+        result.changes, result.missing = plan.store.rows(), plan.store.rows()
     ours = {key, origin_key(plan.exports)}  # manifests before version 3 named the export files
     earlier = manifest.by_source()  # media already fetched, maybe to another place (the layout changed)
-    for rel in sorted(plan.files):
-        planned = plan.files[rel]
+    for rel, planned in plan.files_in_order():
         target = paths(rel)
         if planned.ref is not None:
             result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result, earlier))
@@ -259,7 +269,9 @@ def compare(
         else:
             why = "edited since wp2zola wrote it" if manifest.wrote(rel) else "not written by wp2zola"
             result.changes.append(Change(rel, CONFLICT, old, why, planned))
-    for rel in sorted(set(manifest.files) - set(plan.files)):
+    for rel in sorted(manifest.files):
+        if rel in plan.files:
+            continue
         if manifest.origins.get(rel, key) not in ours:  # written from another site's exports: theirs to remove
             result.kept_from_other_exports += 1
             continue
@@ -505,12 +517,11 @@ def _commit(run: _Run, tmp_dir: Path, log: journal.Journal, clear_journal: bool,
     """Make the changed folders durable, write the manifest (the commit point), then drop the journal and
     the private temporary folder. When the manifest cannot be written (a full disk), the journal stays for
     the next run to replay; that is an error of its own unless another one is in hand (`quiet`)."""
-    data = run.manifest.to_bytes()
     target = safe_path(run.site, MANIFEST)
     try:
         run.writer.sync()  # every file written is durable before the manifest says so
-        if _read(target) != data:
-            write_atomic(target, data, tmp_dir)
+        if not _holds(target, run.manifest.chunks()):  # written in pieces: never all in memory
+            write_atomic(target, run.manifest.chunks(), tmp_dir)
             sync_folder(target.parent)
     except OSError as err:
         if quiet:
@@ -522,6 +533,17 @@ def _commit(run: _Run, tmp_dir: Path, log: journal.Journal, clear_journal: bool,
         tmp_dir.rmdir()
     except OSError:
         pass
+
+
+def _holds(target: Path, chunks: Iterable[bytes]) -> bool:
+    """Whether the file at `target` has these bytes already (by digest)."""
+    h = hashlib.sha256()
+    for chunk in chunks:
+        h.update(chunk)
+    try:
+        return file_digest(target) == h.hexdigest()
+    except OSError:
+        return False
 
 
 def _fetch(run: _Run, remote: list[Change], settings: FetchSettings) -> None:

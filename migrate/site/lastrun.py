@@ -48,12 +48,12 @@ def site_state(site: Path, manifest: Manifest, since_ns: int | None = None) -> t
     A run writes its record only when nothing but itself changed the site while it ran (an edit made
     meanwhile is for the next run to find)."""
     h = hashlib.sha256()
-    seen: set[str] = set()
+    unseen = set(manifest.files)  # the manifest's own strings: a walk makes no set of names of its own
     stray = ""
 
     def add(rel: str, st: os.stat_result | None) -> None:
         nonlocal stray
-        seen.add(rel)
+        unseen.discard(rel)
         h.update(_line(rel, st))
         if since_ns is None or stray or st is None or stat.S_ISDIR(st.st_mode):
             return
@@ -63,7 +63,7 @@ def site_state(site: Path, manifest: Manifest, since_ns: int | None = None) -> t
 
     for root in ROOTS:
         _walk(site, root, add)
-    for rel in sorted(set(manifest.files) - seen):  # a manifest's file outside the roots
+    for rel in sorted(unseen):  # a manifest's file outside the roots
         try:
             add(rel, os.lstat(site / rel))
         except (OSError, ValueError):
@@ -182,13 +182,15 @@ def why_plan(site: Path, key: str | None, download: bool) -> tuple[str | None, L
     return None, last
 
 
-def record(site: Path, key: str, missing: int, said: dict[str, Any], since_ns: int) -> bool:
+def record(
+    site: Path, key: str, missing: int, said: dict[str, Any], since_ns: int, manifest: Manifest | None = None
+) -> bool:
     """Write the record of a complete run that began at `since_ns` (the caller holds the site's lock
-    and has written the manifest), atomically: a later run that finds it finds it whole. A run that
+    and has written the manifest, `manifest` when it gives it: then it is not read again), atomically: a later run that finds it finds it whole. A run that
     found the site as the record says, and said the same, leaves it as it is, its time included.
     Nothing is recorded (and an older record goes) when something else changed the site meanwhile;
     False then."""
-    state, stray = site_state(site, Manifest.read(site), since_ns)
+    state, stray = site_state(site, manifest if manifest is not None else Manifest.read(site), since_ns)
     if stray:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(site / STATE)

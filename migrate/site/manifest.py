@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -162,14 +163,16 @@ class Manifest:
         self.sources.pop(path, None)
 
     def to_bytes(self) -> bytes:
-        data = {
-            "version": VERSION,
-            "files": dict(sorted(self.files.items())),
-            "origins": dict(sorted((k, v) for k, v in self.origins.items() if k in self.files)),
-            "stats": {k: list(v) for k, v in sorted(self.stats.items()) if k in self.files},
-            "sources": {k: v for k, v in sorted(self.sources.items()) if k in self.files},
-        }
-        return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode()
+        return b"".join(self.chunks())
+
+    def chunks(self) -> Iterator[bytes]:
+        """The manifest as JSON, in pieces (a site's manifest is never all in memory as text), each
+        table sorted by file."""
+        yield f'{{\n "version": {VERSION}'.encode()
+        for name, table in (("files", self.files), ("origins", self.origins), ("stats", self.stats)):
+            yield from _table(name, table, self.files)
+        yield from _table("sources", self.sources, self.files)
+        yield b"\n}\n"
 
     def copy(self) -> Manifest:
         return Manifest(
@@ -183,3 +186,24 @@ class Manifest:
         for k in legacy:
             self.origins[k] = origin
         return len(legacy)
+
+
+def _table(name: str, table: Mapping[str, object], files: Mapping[str, str]) -> Iterator[bytes]:
+    """`,\n "name": {…}` with the entries of the files still recorded, a line each, in batches."""
+    yield f',\n "{name}": {{'.encode()
+    lines: list[str] = []
+    sep = "\n  "
+    for key in sorted(table):
+        if key not in files:
+            continue
+        value = table[key]
+        lines.append(sep + _json(key) + ": " + _json(list(value) if isinstance(value, tuple) else value))
+        sep = ",\n  "
+        if len(lines) >= 1024:
+            yield "".join(lines).encode()
+            lines = []
+    yield ("".join(lines) + ("\n }" if sep != "\n  " else "}")).encode()
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

@@ -15,10 +15,12 @@ import shutil
 import tempfile
 import weakref
 from collections import Counter
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 from migrate.site.errors import SiteError
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome
+from migrate.store import Rows, RunStore, Table
 from migrate.wxr.model import Notice
 from migrate.zola.redirects import Redirect
 
@@ -124,8 +126,9 @@ class PlannedFile:
 
 @dataclass
 class Plan:
-    files: dict[str, PlannedFile] = field(default_factory=dict)
-    outcomes: list[Outcome] = field(default_factory=list)
+    # in memory, or kept in a run store (`keep_in`): the two that grow with the site
+    files: MutableMapping[str, PlannedFile] = field(default_factory=dict)
+    outcomes: list[Outcome] | Rows[Outcome] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     taxonomies: list[str] = field(default_factory=list)
     new_site: bool = True
@@ -137,7 +140,9 @@ class Plan:
     links: Counter = field(default_factory=Counter)  # what old-site links became (internal, file, term, …)
     external_media: dict[str, list[str]] = field(default_factory=dict)  # not fetched: URL → items
     fetch_hosts: list[str] = field(default_factory=list)  # the hosts media may be fetched from
-    redirects: list[Redirect] = field(default_factory=list)  # what only servers (or static pages) redirect
+    redirects: list[Redirect] | Rows[Redirect] = field(
+        default_factory=list
+    )  # what only servers (or static pages) redirect
     nextpage_items: int = 0
     comments: Counter = field(default_factory=Counter)  # read, written (comments and pings)
     comments_left_out: Counter = field(default_factory=Counter)  # reason → comments not written
@@ -146,6 +151,22 @@ class Plan:
     origin: str = ""  # the site the exports are of (its address): whose files a later run may remove
     title: str = ""  # the site's title, as text
     spool: Spool | None = field(default=None, repr=False, compare=False)  # where added bytes are set aside
+    store: RunStore | None = field(default=None, repr=False, compare=False)  # where files and outcomes are kept
+
+    def keep_in(self, store: RunStore) -> None:
+        """Keep the files and outcomes in `store` from now on (those already planned move there)."""
+        files: Table[str, PlannedFile] = store.table()
+        files.update(self.files)
+        outcomes: Rows[Outcome] = store.rows()
+        for o in self.outcomes:
+            outcomes.append(o)
+        self.files, self.outcomes, self.store = files, outcomes, store
+
+    def files_in_order(self) -> Iterator[tuple[str, PlannedFile]]:
+        """(path, file) by path."""
+        if isinstance(self.files, Table):
+            return self.files.sorted_items()
+        return iter(sorted(self.files.items()))
 
     def add(self, f: PlannedFile) -> None:
         if f.path in self.files:  # the URL planner gives unique files; this guards its promise
@@ -161,5 +182,5 @@ class Plan:
         counts["warnings"] = len(self.notices)
         return counts
 
-    def media(self) -> list[PlannedFile]:
-        return [f for f in self.files.values() if f.ref is not None]
+    def media(self) -> Iterator[PlannedFile]:
+        return (f for f in self.files.values() if f.ref is not None)

@@ -18,7 +18,7 @@ import os
 import secrets
 import shutil
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -53,9 +53,9 @@ def check_writable(path: Path, doing: str = "cannot write") -> None:
         raise SiteError.from_os(path, OSError(code, os.strerror(code)), doing)
 
 
-def write_atomic(path: Path, data: bytes, tmp_dir: Path | None = None) -> None:
-    """Write `data` to `path` through a temporary file (in `tmp_dir`, else beside it): readers see the
-    old file or the new one, never half."""
+def write_atomic(path: Path, data: bytes | Iterable[bytes], tmp_dir: Path | None = None) -> None:
+    """Write `data` (bytes, or its pieces) to `path` through a temporary file (in `tmp_dir`, else beside
+    it): readers see the old file or the new one, never half."""
     Writer(path.parent if tmp_dir is None else tmp_dir).write(path, data)
 
 
@@ -65,17 +65,21 @@ class Writer:
 
     def __init__(self, tmp_dir: Path, journal: Journal | None = None, site: Path | None = None, sync_each: bool = True):
         self.tmp_dir, self.journal, self.site, self.sync_each = tmp_dir, journal, site, sync_each
-        self.touched: set[Path] = set()  # folders whose entries changed
+        self.touched: set[Path] = set()  # folders whose entries changed (kept where each is synced itself)
         self.unsynced: list[Path] = []  # files renamed without an fsync (where os.sync() does not exist)
-        self._folders: set[Path] = set()  # folders known to exist: a run writes many files into each
+        self.wrote = False
+        # one os.sync() makes a whole run durable: then no folder need be remembered
+        self._by_folder = sync_each or not hasattr(os, "sync")
+        self._folders: set[Path] = set()  # folders known to exist (a cache, emptied when it grows)
         self._umask = os.umask(0)
         os.umask(self._umask)
         self._umask_mode = 0o666 & ~self._umask  # a new file's mode
         self._count = 0
 
-    def write(self, target: Path, data: bytes) -> None:
+    def write(self, target: Path, data: bytes | Iterable[bytes]) -> None:
         mode = self._mode_for(target)
-        tmp = self._fill(lambda fh: fh.write(data), mode)
+        chunks = (data,) if isinstance(data, bytes) else data
+        tmp = self._fill(lambda fh: fh.writelines(chunks), mode)
         self.place(tmp, target, mode=mode)
 
     def copy(self, source: BinaryIO, target: Path, url: str) -> str:
@@ -100,7 +104,7 @@ class Writer:
         try:
             if target.parent not in self._folders:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                self._folders.add(target.parent)
+                self._known(target.parent)
             if mode is None:  # a fetcher's temporary file is 0600; a site's files are not
                 mode = self._mode_for(target)
                 os.chmod(tmp, mode)
@@ -113,22 +117,33 @@ class Writer:
         except BaseException:
             _unlink(tmp)
             raise
-        self.touched.add(target.parent)
+        self._touch(target.parent)
         if not self.sync_each and not hasattr(os, "sync"):
             self.unsynced.append(target)
 
     def remove(self, target: Path) -> None:
         target.unlink(missing_ok=True)
-        self.touched.add(target.parent)
+        self._touch(target.parent)
+
+    def _touch(self, folder: Path) -> None:
+        self.wrote = True
+        if self._by_folder:
+            self.touched.add(folder)
+
+    def _known(self, folder: Path) -> None:
+        if len(self._folders) >= 4096:  # a site has a folder per page: the cache does not keep them all
+            self._folders.clear()
+        self._folders.add(folder)
 
     def sync(self) -> None:
         """Make what was written durable: the files renamed unsynced, then every folder that changed (and
         the folders that newly hold them). One os.sync() does it all where it exists (POSIX)."""
-        if not self.touched and not self.unsynced:
+        if not self.wrote and not self.touched and not self.unsynced:
             return  # nothing written: a re-run that changes nothing syncs nothing (os.sync is machine-wide)
-        if not self.sync_each and hasattr(os, "sync"):
+        if not self._by_folder:
             os.sync()
             self.touched.clear()
+            self.wrote = False
             return
         for path in self.unsynced:
             _fsync_file(path)
@@ -141,6 +156,7 @@ class Writer:
             if folder.is_dir():
                 sync_folder(folder)
         self.touched.clear()
+        self.wrote = False
 
     def _mode_for(self, path: Path) -> int:
         try:
@@ -152,7 +168,7 @@ class Writer:
         """A new temporary file in tmp_dir, with `mode` from the start, filled by `fill`."""
         if self.tmp_dir not in self._folders:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
-            self._folders.add(self.tmp_dir)
+            self._known(self.tmp_dir)
         fd, name = self._create(mode)
         try:
             with os.fdopen(fd, "wb") as fh:

@@ -16,7 +16,7 @@ import sqlite3
 import tempfile
 import weakref
 from collections.abc import ItemsView, Iterator, MutableMapping, ValuesView
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -27,6 +27,20 @@ _BATCH = 2048  # writes held before they go to SQLite together
 class StoreError(RuntimeError):
     """The store cannot be made or written (the temporary folder is full or not writable). Not an
     OSError: a caller that reads files of its own must not take it for one of theirs."""
+
+    def __init__(self, folder: str, said: str):
+        self.folder, self.said = folder, said
+        super().__init__(
+            f"{folder}: cannot set aside the planned files in the system's temporary folder: {said}; nothing was "
+            "written to the site: free some space there (or set TMPDIR to another folder) and run again"
+        )
+
+    def while_writing(self) -> str:
+        """The message once the site's files are being written: some are."""
+        return (
+            f"{self.folder}: cannot read the planned files set aside in the system's temporary folder: {self.said}; "
+            "the site's manifest records the files written so far: free some space there and run again to finish"
+        )
 
 
 class RunStore:
@@ -144,10 +158,7 @@ def _error(where: str, err: Exception) -> StoreError:
     said = str(err)
     if isinstance(err, sqlite3.Error) and _full(folder):  # SQLite's own words do not tell it
         said = f"no space left on the device ({said})"
-    return StoreError(
-        f"{folder}: cannot set aside the planned files in the system's temporary folder: {said}; nothing was "
-        "written to the site: free some space there (or set TMPDIR to another folder) and run again"
-    )
+    return StoreError(folder, said)
 
 
 def _full(folder: str) -> bool:
@@ -183,6 +194,17 @@ def _key(key: object) -> str:
     return repr(key)
 
 
+def _order(key: object, k: str) -> str:
+    """What a key sorts by: a string itself (one that UTF-8 cannot hold sorts by its repr)."""
+    if isinstance(key, str):
+        try:
+            key.encode()
+        except UnicodeEncodeError:
+            return k
+        return key
+    return k
+
+
 def _dumps(value: object) -> bytes:
     return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
@@ -191,7 +213,8 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
     """A mapping kept in the store, in insertion order (a key stored again keeps its place). Its SQL
     table is made with its first write."""
 
-    _columns = "k TEXT PRIMARY KEY, key BLOB, value BLOB"
+    # o: the key itself where it is a string (SQLite orders UTF-8 as Python orders code points)
+    _columns = "k TEXT PRIMARY KEY, key BLOB, value BLOB, o TEXT"
 
     def __init__(self, store: RunStore, name: str):
         self._store, self._name = store, name
@@ -239,6 +262,14 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
     def values(self) -> ValuesView[V]:
         return _Values(self)
 
+    def sorted_items(self) -> Iterator[tuple[K, V]]:
+        """(key, value) in the order of `sorted(keys)`, for string keys (SQLite sorts, on disk when
+        it must: the keys are never all in memory). Not a generator (see `_rows`)."""
+        self.flush()
+        if not self._made:
+            return iter(())
+        return map(_pair, self._store.query(f"SELECT key, value FROM {self._name} ORDER BY o"))
+
     def _rows(self) -> Iterator[tuple[K, V]]:
         """(key, value) in insertion order, read as they come (a mapping's own views would look each
         key up again). An iterator of SQLite's, not a generator: one left unfinished holds no frame."""
@@ -251,10 +282,10 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         if not self._pending:
             return
         self._make()
-        rows = [(k, _dumps(key), _dumps(value)) for k, (key, value) in self._pending.items()]
+        rows = [(k, _dumps(key), _dumps(value), _order(key, k)) for k, (key, value) in self._pending.items()]
         self._pending = {}
         self._store._write(
-            f"INSERT INTO {self._name} (k, key, value) VALUES (?, ?, ?) "
+            f"INSERT INTO {self._name} (k, key, value, o) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (k) DO UPDATE SET value = excluded.value",
             rows,
         )
@@ -314,7 +345,16 @@ class Rows(_Buffered, Generic[V]):
     def __len__(self) -> int:
         return self._count
 
-    def __getitem__(self, n: int) -> V:
+    @overload
+    def __getitem__(self, n: int) -> V: ...
+    @overload
+    def __getitem__(self, n: slice) -> list[V]: ...
+    def __getitem__(self, n: int | slice) -> V | list[V]:
+        """By position (negative from the end), or a slice of them as a list, as a list gives."""
+        if isinstance(n, slice):
+            return [self[i] for i in range(*n.indices(self._count))]
+        if n < 0:
+            n += self._count
         if not 0 <= n < self._count:
             raise IndexError(n)
         first_pending = self._count - len(self._pending)
@@ -338,6 +378,17 @@ class Rows(_Buffered, Generic[V]):
 
     def __bool__(self) -> bool:
         return self._count > 0
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to a list (or rows) of the same values in the same order, as a list is."""
+        if not isinstance(other, (Rows, list, tuple)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]  # changes as it grows, as a list does
+
+    def __repr__(self) -> str:
+        return f"<Rows of a run store: {self._count}>"
 
     def flush(self) -> None:
         if not self._pending:

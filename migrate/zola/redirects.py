@@ -15,7 +15,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from migrate.wxr.model import ascii_int
@@ -47,21 +47,20 @@ def _apache_pattern(path: str) -> str:
     return "^" + re.escape(path.lstrip("/")).rstrip("/") + "/?$"
 
 
-def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str = "/") -> list[tuple[str, bytes]]:
-    """(site-relative file, bytes) of the redirect maps and of the static redirect pages. `generated`:
-    the decoded URL paths the site produces (pages, aliases, sections, taxonomies, static files), where
-    no static page may go (Zola would let the static file win, silently)."""
+def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str = "/") -> Iterator[tuple[str, bytes]]:
+    """(site-relative file, bytes) of the redirect maps and of the static redirect pages, one at a
+    time (a site has a page for each post). `generated`: the decoded URL paths the site produces
+    (pages, aliases, sections, taxonomies, static files), where no static page may go (Zola would let
+    the static file win, silently)."""
     by_kind: dict[str, dict[str, str]] = {QUERY: {}, PATH: {}, FILE: {}}
     taken = {_key(p) for p in generated}
     for r in redirects:
         if r.old != r.new and (r.kind == QUERY or _key(r.old) not in taken):
             by_kind[r.kind].setdefault(r.old, r.new)
-    files = [
-        ("redirects/nginx-http.conf", _nginx_http(by_kind)),
-        ("redirects/nginx-server.conf", _nginx_server()),
-        ("redirects/apache.htaccess", _apache(by_kind)),
-        ("static/_redirects", _netlify(by_kind, home)),
-    ]
+    yield "redirects/nginx-http.conf", _nginx_http(by_kind)
+    yield "redirects/nginx-server.conf", _nginx_server()
+    yield "redirects/apache.htaccess", _apache(by_kind)
+    yield "static/_redirects", _netlify(by_kind, home)
     pages: dict[str, str] = {}
     for old, new in by_kind[PATH].items():
         pages.setdefault(old, new)
@@ -84,8 +83,7 @@ def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str
             and not folders & file_like
         ):
             written.add(key)
-            files.append(("static/" + "/".join(segments) + "/index.html", redirect_page(new)))
-    return files
+            yield "static/" + "/".join(segments) + "/index.html", redirect_page(new)
 
 
 def redirect_page(new: str) -> bytes:
