@@ -21,7 +21,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, partial
 from importlib import metadata
 from itertools import chain
 from multiprocessing.pool import AsyncResult
@@ -469,14 +469,17 @@ def _fill_plan(
     for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
         placed = layout.attachment_file(att)
         if placed is not None:
-            converter.media.setdefault(placed.file, (placed, []))[1].append(f"attachment {att.id}")
+            converter.use_medium(placed, f"attachment {att.id}")
 
     kept = converter.comment_parts
     if kept is not None:
         kept.seek(0)
-        data = comments_export(ctx.channel.title, converter.comments.site_url, [kept.read().decode("utf-8")])
-        kept.close()
-        plan.add(PlannedFile(COMMENTS_EXPORT, "comments", data))
+        with kept:  # copied into the spool in pieces: a site's comments are never all in memory
+            pieces = iter(partial(kept.read, 1 << 20), b"")
+            plan.add(
+                PlannedFile(COMMENTS_EXPORT, "comments"),
+                comments_export(ctx.channel.title, converter.comments.site_url, pieces),
+            )
     plan.taxonomies = sorted(converter.taxonomies)
     root_body = f"[{escape_inline(plan.title) or 'Blog'}]({home})\n"
     for file, data in section_files(  # sections
@@ -489,15 +492,15 @@ def _fill_plan(
     ):
         plan.add(PlannedFile("content/" + file, "section", data, keep_existing=not plan.new_site))
     pages = {p.path.casefold() for p in placements.values()} | {home.casefold()}
-    for file, (placed, used_by) in sorted(converter.media.items()):  # media, by reference
+    for file, (placed, used_by) in converter.media.sorted_items():  # media, by reference
         if _over_a_page(file, pages):
             warn(Notice(None, f"{placed.source} would be published over the page at its path; not copied"))
             continue
         plan.add(PlannedFile(file, "media", ref=FileRef(placed.source, placed.local, placed.size), used_by=used_by))
     generated = _generated_paths(placements, home, taxonomy_urls(ctx, published, mappings), converter.media)
     redirects = _redirects(site, converter)
-    for file, data in redirect_files(redirects, generated, home):
-        plan.add(PlannedFile(file, "redirects", data))
+    for file, content in redirect_files(redirects, generated, home):
+        plan.add(PlannedFile(file, "redirects"), content)
     plan.redirects = redirects
     if media.fetch_external:
         plan.fetch_hosts = sorted(set(plan.fetch_hosts) | converter.external_hosts)
@@ -618,7 +621,7 @@ def _generated_paths(
     placements: Mapping[Source, Placement],
     home: str,
     taxonomies: dict[str, str],
-    media: dict[str, tuple[Placed, list[str]]],
+    media: Mapping[str, tuple[Placed, list[str]]],
 ) -> set[str]:
     """The URL paths the site will have: no static redirect page may take one (the static file would win)."""
     paths = {home, "/", *taxonomies}
@@ -807,7 +810,8 @@ class _Converter:
         # pages linking to anchors read it)
         self.anchors: Table[str, frozenset[str]] = ctx.store.table()
         self.pending: list[_Pending] = []  # linked to an anchor of a page not converted yet
-        self.media: dict[str, tuple[Placed, list[str]]] = {}  # site file → (where from, used by)
+        # site file → (where from, used by), in the run's store (a medium of each post, or more)
+        self.media: Table[str, tuple[Placed, list[str]]] = ctx.store.table()
         self.external_hosts: set[str] = set()
         self.redirects: list[Redirect] = []
         self.comments = _CommentSettings()
@@ -1000,12 +1004,16 @@ class _Converter:
             self.plan.external_media.setdefault(url, []).append(_label(item))
         self._record_media(item, links.used_in(markdown))
 
+    def use_medium(self, placed: Placed, label: str) -> None:
+        """Note that `label` (an item) uses the medium `placed` (a copy is read: stored again)."""
+        entry = self.media.get(placed.file) or (placed, [])
+        if label not in entry[1]:
+            entry[1].append(label)
+            self.media[placed.file] = entry
+
     def _record_media(self, item: Item, placed: list[Placed]) -> None:
         for p in placed:
-            entry = self.media.setdefault(p.file, (p, []))
-            label = _label(item)
-            if label not in entry[1]:
-                entry[1].append(label)
+            self.use_medium(p, _label(item))
             host = host_of(p.source)
             if host and p.file.startswith("static/external/"):
                 self.external_hosts.add(host.lower())

@@ -10,7 +10,7 @@ trash); and no commenter's email, IP address or browser — the elements Isso re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from xml.sax.saxutils import escape
 
@@ -95,6 +95,8 @@ def _dates(shown: str) -> tuple[str, str]:
     return when.strftime(_WP), when.astimezone(UTC).strftime(_WP)
 
 
-def export_bytes(title: str, link: str, items: Iterable[str]) -> bytes:
-    head = _HEAD.format(title=escape(_xml_text(title)), link=escape(link))
-    return (head + "".join(items) + "</channel>\n</rss>\n").encode("utf-8")
+def export_bytes(title: str, link: str, items: Iterable[bytes]) -> Iterator[bytes]:
+    """The export's bytes in pieces: its head, each of `items` (UTF-8 pieces of the items' XML), its end."""
+    yield _HEAD.format(title=escape(_xml_text(title)), link=escape(link)).encode("utf-8")
+    yield from items
+    yield b"</channel>\n</rss>\n"

@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import weakref
 from collections import Counter
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 
 from migrate.site.errors import SiteError
@@ -69,20 +69,26 @@ class Spool:
         self._path = ""
         self._end = 0
 
-    def put(self, data: bytes) -> Stored:
+    def put(self, data: bytes | Iterable[bytes]) -> Stored:
+        """Set aside `data` (bytes, or its pieces, written as they come)."""
+        h = hashlib.sha256()
+        size = 0
         try:
             if self._pid != os.getpid():  # first use in this process
                 path = os.path.join(self.folder, f"spool-{os.getpid()}")
                 flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
                 self._fd, self._pid, self._path, self._end = os.open(path, flags, 0o600), os.getpid(), path, 0
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._fd, view) :]
+            for piece in (data,) if isinstance(data, bytes) else data:
+                h.update(piece)
+                size += len(piece)
+                view = memoryview(piece)
+                while view:
+                    view = view[os.write(self._fd, view) :]
         except OSError as err:
             raise _spool_error(self.folder, err) from None
         offset = self._end
-        self._end += len(data)
-        return Stored(self._path, offset, len(data), hashlib.sha256(data).hexdigest())
+        self._end += size
+        return Stored(self._path, offset, size, h.hexdigest())
 
     def _discard(self) -> None:
         if os.getpid() != self._owner_pid:  # a forked process: the plan lives on in its parent
@@ -168,10 +174,13 @@ class Plan:
             return self.files.sorted_items()
         return iter(sorted(self.files.items()))
 
-    def add(self, f: PlannedFile) -> None:
+    def add(self, f: PlannedFile, pieces: Iterable[bytes] | None = None) -> None:
+        """Plan `f`, whose bytes are its body or, when given, `pieces` of them (set aside one by one)."""
         if f.path in self.files:  # the URL planner gives unique files; this guards its promise
             raise RuntimeError(f"two planned files at {f.path}")
-        if self.spool is not None and isinstance(f.body, bytes):
+        if pieces is not None:
+            f.body = self.spool.put(pieces) if self.spool is not None else b"".join(pieces)
+        elif self.spool is not None and isinstance(f.body, bytes):
             f.body = self.spool.put(f.body)
         self.files[f.path] = f
 

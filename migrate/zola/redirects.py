@@ -47,8 +47,10 @@ def _apache_pattern(path: str) -> str:
     return "^" + re.escape(path.lstrip("/")).rstrip("/") + "/?$"
 
 
-def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str = "/") -> Iterator[tuple[str, bytes]]:
-    """(site-relative file, bytes) of the redirect maps and of the static redirect pages, one at a
+def redirect_files(
+    redirects: Iterable[Redirect], generated: set[str], home: str = "/"
+) -> Iterator[tuple[str, Iterable[bytes]]]:
+    """(site-relative file, its bytes in pieces) of the redirect maps and of the static redirect pages, one at a
     time (a site has a page for each post). `generated`: the decoded URL paths the site produces
     (pages, aliases, sections, taxonomies, static files), where no static page may go (Zola would let
     the static file win, silently)."""
@@ -57,10 +59,10 @@ def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str
     for r in redirects:
         if r.old != r.new and (r.kind == QUERY or _key(r.old) not in taken):
             by_kind[r.kind].setdefault(r.old, r.new)
-    yield "redirects/nginx-http.conf", _nginx_http(by_kind)
-    yield "redirects/nginx-server.conf", _nginx_server()
-    yield "redirects/apache.htaccess", _apache(by_kind)
-    yield "static/_redirects", _netlify(by_kind, home)
+    yield "redirects/nginx-http.conf", _pieces(_nginx_http(by_kind))
+    yield "redirects/nginx-server.conf", (_nginx_server(),)
+    yield "redirects/apache.htaccess", _pieces(_apache(by_kind))
+    yield "static/_redirects", _pieces(_netlify(by_kind, home))
     pages: dict[str, str] = {}
     for old, new in by_kind[PATH].items():
         pages.setdefault(old, new)
@@ -83,7 +85,18 @@ def redirect_files(redirects: Iterable[Redirect], generated: set[str], home: str
             and not folders & file_like
         ):
             written.add(key)
-            yield "static/" + "/".join(segments) + "/index.html", redirect_page(new)
+            yield "static/" + "/".join(segments) + "/index.html", (redirect_page(new),)
+
+
+def _pieces(lines: Iterable[str]) -> Iterator[bytes]:
+    """Lines as UTF-8 pieces of a file, a batch at a time (a map has a line or two for every post)."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line + "\n")
+        if len(batch) >= 4096:
+            yield "".join(batch).encode()
+            batch = []
+    yield "".join(batch).encode()
 
 
 def redirect_page(new: str) -> bytes:
@@ -107,30 +120,27 @@ def _safe_segments(segments: list[str]) -> bool:
     return portable_path(path).strip("/") == path
 
 
-def _nginx_http(by_kind: dict[str, dict[str, str]]) -> bytes:
-    lines = [
-        "# wp2zola: WordPress URLs that Zola's aliases cannot keep. Include this file in nginx's `http {}`",
-        "# block and redirects/nginx-server.conf in the site's `server {}` block.",
-        "",
-    ]
+def _nginx_http(by_kind: dict[str, dict[str, str]]) -> Iterator[str]:
+    yield "# wp2zola: WordPress URLs that Zola's aliases cannot keep. Include this file in nginx's `http {}`"
+    yield "# block and redirects/nginx-server.conf in the site's `server {}` block."
+    yield ""
     for name, key in (("wp2zola_p", "p"), ("wp2zola_page_id", "page_id"), ("wp2zola_attachment_id", "attachment_id")):
-        lines.append(f"map $arg_{key} ${name} {{")
-        lines.append('    default "";')
+        yield f"map $arg_{key} ${name} {{"
+        yield '    default "";'
         for query, new in sorted(by_kind[QUERY].items()):
             k, _, value = query.partition("=")
             if k == key:
-                lines.append(f"    {_nginx_string(value)} {_nginx_string(url_path(new))};")
-        lines.append("}")
-    lines.append("map $uri $wp2zola_path {")
-    lines.append('    default "";')
+                yield f"    {_nginx_string(value)} {_nginx_string(url_path(new))};"
+        yield "}"
+    yield "map $uri $wp2zola_path {"
+    yield '    default "";'
     keys: set[str] = set()  # nginx compares map keys without case: the first of two spellings is kept
     for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
         for key in dict.fromkeys([old, old.rstrip("/") if old != "/" else old]):
             if key.casefold() not in keys and "$" not in key:
                 keys.add(key.casefold())
-                lines.append(f"    {_nginx_string(key)} {_nginx_string(url_path(new))};")
-    lines.append("}")
-    return ("\n".join(lines) + "\n").encode()
+                yield f"    {_nginx_string(key)} {_nginx_string(url_path(new))};"
+    yield "}"
 
 
 def _nginx_server() -> bytes:
@@ -144,34 +154,30 @@ def _nginx_server() -> bytes:
     )
 
 
-def _apache(by_kind: dict[str, dict[str, str]]) -> bytes:
-    lines = [
-        "# wp2zola: WordPress URLs that Zola's aliases cannot keep, for Apache (mod_rewrite).",
-        "# Copy into the .htaccess at the web root (or the <VirtualHost>, with a leading / in each pattern).",
-        "RewriteEngine On",
-        "",
-    ]
+def _apache(by_kind: dict[str, dict[str, str]]) -> Iterator[str]:
+    yield "# wp2zola: WordPress URLs that Zola's aliases cannot keep, for Apache (mod_rewrite)."
+    yield "# Copy into the .htaccess at the web root (or the <VirtualHost>, with a leading / in each pattern)."
+    yield "RewriteEngine On"
+    yield ""
     for query, new in sorted(by_kind[QUERY].items()):
         key, _, value = query.partition("=")
-        lines.append(f"RewriteCond %{{QUERY_STRING}} (^|&){re.escape(key)}={re.escape(value)}(&|$)")
-        lines.append(f"RewriteRule ^ {_apache_target(new)}? [R=301,NE,L]")
+        yield f"RewriteCond %{{QUERY_STRING}} (^|&){re.escape(key)}={re.escape(value)}(&|$)"
+        yield f"RewriteRule ^ {_apache_target(new)}? [R=301,NE,L]"
     for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
-        lines.append(f'RewriteRule "{_apache_pattern(old)}" "{_apache_target(new)}" [R=301,NE,L]')
-    lines.append(r"RewriteRule ^(.*/)?feed(/(rss2?|rdf|atom))?/?$ /$1 [R=301,L]")
-    return ("\n".join(lines) + "\n").encode()
+        yield f'RewriteRule "{_apache_pattern(old)}" "{_apache_target(new)}" [R=301,NE,L]'
+    yield r"RewriteRule ^(.*/)?feed(/(rss2?|rdf|atom))?/?$ /$1 [R=301,L]"
 
 
-def _netlify(by_kind: dict[str, dict[str, str]], home: str) -> bytes:
+def _netlify(by_kind: dict[str, dict[str, str]], home: str) -> Iterator[str]:
     # "301!": a static redirect page (or the home page) sits at these paths, and Netlify applies a rule
     # over an existing file only when it is forced
-    lines = ["# wp2zola: WordPress URLs that Zola's aliases cannot keep (Netlify and Cloudflare Pages)."]
+    yield "# wp2zola: WordPress URLs that Zola's aliases cannot keep (Netlify and Cloudflare Pages)."
     for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
-        lines.append(f"{url_path(old)} {url_path(new)} 301!")
+        yield f"{url_path(old)} {url_path(new)} 301!"
     for feed in dict.fromkeys(["/feed/", f"{url_path(home)}feed/", f"{url_path(home)}comments/feed/"]):
-        lines.append(f"{feed} {url_path(home)} 301!")
+        yield f"{feed} {url_path(home)} 301!"
     if by_kind[QUERY]:
-        lines.append("# Netlify only (Cloudflare Pages ignores query rules; the page script sends ?p= there too):")
+        yield "# Netlify only (Cloudflare Pages ignores query rules; the page script sends ?p= there too):"
         for key in ("p", "page_id", "attachment_id"):  # on the home page only: the target takes the query too
             for where in dict.fromkeys(["/", url_path(home)]):
-                lines.append(f"{where} {key}=:id {ID_PAGES}:id/ 301!")
-    return ("\n".join(lines) + "\n").encode()
+                yield f"{where} {key}=:id {ID_PAGES}:id/ 301!"
