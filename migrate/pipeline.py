@@ -18,7 +18,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache, partial
@@ -491,7 +491,9 @@ def _fill_plan(
         root_body,
     ):
         plan.add(PlannedFile("content/" + file, "section", data, keep_existing=not plan.new_site))
-    pages = {p.path.casefold() for p in placements.values()} | {home.casefold()}
+    pages: Table[str, str] = ctx.store.table()  # every page's path, without case
+    for path in chain((p.path for p in placements.values()), (home,)):
+        pages[path.casefold()] = ""
     for file, (placed, used_by) in converter.media.sorted_items():  # media, by reference
         if _over_a_page(file, pages):
             warn(Notice(None, f"{placed.source} would be published over the page at its path; not copied"))
@@ -499,7 +501,7 @@ def _fill_plan(
         plan.add(PlannedFile(file, "media", ref=FileRef(placed.source, placed.local, placed.size), used_by=used_by))
     generated = _generated_paths(placements, home, taxonomy_urls(ctx, published, mappings), converter.media)
     redirects = _redirects(site, converter)
-    for file, content in redirect_files(redirects, generated, home):
+    for file, content in redirect_files(redirects, generated, home, ctx.store.table):
         plan.add(PlannedFile(file, "redirects"), content)
     plan.redirects = redirects
     if media.fetch_external:
@@ -622,18 +624,18 @@ def _generated_paths(
     home: str,
     taxonomies: dict[str, str],
     media: Mapping[str, tuple[Placed, list[str]]],
-) -> set[str]:
-    """The URL paths the site will have: no static redirect page may take one (the static file would win)."""
-    paths = {home, "/", *taxonomies}
+) -> Iterator[str]:
+    """The URL paths the site will have (some more than once): no static redirect page may take one
+    (the static file would win)."""
+    yield from (home, "/", *taxonomies)
     for place in placements.values():
-        paths.add(place.path)
-        paths.update(place.aliases)
+        yield place.path
+        yield from place.aliases
         folder = place.path
         while folder.count("/") > 1:  # the sections above a page (render = false ones are harmless, but kept)
             folder = folder.rstrip("/").rsplit("/", 1)[0] + "/"
-            paths.add(folder)
-    paths.update("/" + file.removeprefix("static/") for file in media if file.startswith("static/"))
-    return paths
+            yield folder
+    yield from ("/" + file.removeprefix("static/") for file in media if file.startswith("static/"))
 
 
 def _redirects(site: Site, converter: _Converter) -> Rows[Redirect]:
@@ -670,7 +672,7 @@ def _redirects(site: Site, converter: _Converter) -> Rows[Redirect]:
     return out
 
 
-def _over_a_page(file: str, pages: set[str]) -> bool:
+def _over_a_page(file: str, pages: Container[str]) -> bool:
     """A file of static/ that Zola would publish where a page is (its folder, or its index.html)."""
     if not file.startswith("static/"):
         return False

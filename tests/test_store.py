@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from migrate.store import RunStore, StoreError
 from migrate.wxr.model import Source
+from migrate.zola.redirects import FILE, PATH, QUERY, Redirect, redirect_files
 
 
 class Owner:
@@ -191,3 +192,24 @@ def test_a_folder_where_no_store_can_be_made_is_one_line_that_names_it(tmp_path)
         rows.flush()
     message = str(caught.value)
     assert str(missing) in message and "\n" not in message and "nothing was written to the site" in message
+
+
+paths = st.sampled_from(["/", "/a/", "/A/", "/a/b/", "/é/", "/e\u0301/", "/x.html", "/x.html/y/", "/p/1/", "/b/"])
+redirects = st.lists(
+    st.one_of(
+        st.builds(Redirect, st.sampled_from([PATH, FILE]), paths, paths),
+        st.builds(Redirect, st.just(QUERY), st.sampled_from(["p=1", "p=2", "page_id=3", "attachment_id=x"]), paths),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(redirects, st.lists(paths, max_size=5))
+def test_redirect_files_are_the_same_from_the_store_as_from_dicts(moves, generated):
+    """The redirect maps and pages keep their tables in the run store: the same files, byte for byte."""
+
+    def files(table):
+        return [(f, b"".join(pieces)) for f, pieces in redirect_files(moves, iter(generated), "/", table)]
+
+    assert files(RunStore(Owner()).table) == files(dict)

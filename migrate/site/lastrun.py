@@ -115,19 +115,19 @@ def _walk_folder(path: Path | str, rel: str, add: Callable[[str, os.stat_result 
         if not stat.S_ISDIR(real.st_mode) or (real.st_dev, real.st_ino) in seen:
             return
         seen.add((real.st_dev, real.st_ino))
-        with os.scandir(path) as it:
-            entries = sorted(it, key=lambda e: e.name)
+        names = sorted(os.listdir(path))  # names, not entries: a folder may hold a page for every post
     except OSError:
         add(rel + "/?", None)  # an unreadable folder: the state cannot vouch for it, and says so
         return
-    for entry in entries:
-        name = f"{rel}/{entry.name}"
+    for entry in names:
+        name = f"{rel}/{entry}"
+        full = os.path.join(path, entry)
         try:
-            st = entry.stat(follow_symlinks=False)
+            st = os.lstat(full)
         except OSError:
             add(name, None)
             continue
-        _entry(entry.path, name, st, add, seen)
+        _entry(full, name, st, add, seen)
 
 
 def _linked(path: Path | str, rel: str, add: Callable[[str, os.stat_result | None], None]) -> None:

@@ -15,9 +15,10 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
+from migrate.store import Table
 from migrate.wxr.model import ascii_int
 from migrate.zola.portable import portable_path
 from migrate.zola.urls import url_path
@@ -48,32 +49,44 @@ def _apache_pattern(path: str) -> str:
 
 
 def redirect_files(
-    redirects: Iterable[Redirect], generated: set[str], home: str = "/"
+    redirects: Iterable[Redirect],
+    generated: Iterable[str],
+    home: str = "/",
+    table: Callable[[], MutableMapping[str, str]] = dict,
 ) -> Iterator[tuple[str, Iterable[bytes]]]:
     """(site-relative file, its bytes in pieces) of the redirect maps and of the static redirect pages, one at a
     time (a site has a page for each post). `generated`: the decoded URL paths the site produces
     (pages, aliases, sections, taxonomies, static files), where no static page may go (Zola would let
-    the static file win, silently)."""
-    by_kind: dict[str, dict[str, str]] = {QUERY: {}, PATH: {}, FILE: {}}
-    taken = {_key(p) for p in generated}
+    the static file win, silently). `table` makes the mappings it keeps (a key and a line for each
+    post): dicts, or a run store's tables, which keep them on disk and sort them there."""
+    taken, file_like = table(), table()  # keys of generated paths; those that look like files
+    for p in generated:
+        key = _key(p)
+        taken[key] = ""
+        if re.search(r"\.[A-Za-z0-9]{1,5}$", p.rstrip("/")):
+            # a page there would need a folder where the site has a file (an alias `63.html`, an upload)
+            file_like[key] = ""
+    by_kind = {QUERY: table(), PATH: table(), FILE: table()}
     for r in redirects:
         if r.old != r.new and (r.kind == QUERY or _key(r.old) not in taken):
             by_kind[r.kind].setdefault(r.old, r.new)
-    yield "redirects/nginx-http.conf", _pieces(_nginx_http(by_kind))
+    moved = table()  # the paths and the files (a file's redirect wins over a path's)
+    for kind in (PATH, FILE):
+        for old, new in _sorted(by_kind[kind]):
+            moved[old] = new
+    yield "redirects/nginx-http.conf", _pieces(_nginx_http(by_kind[QUERY], moved, table()))
     yield "redirects/nginx-server.conf", (_nginx_server(),)
-    yield "redirects/apache.htaccess", _pieces(_apache(by_kind))
-    yield "static/_redirects", _pieces(_netlify(by_kind, home))
-    pages: dict[str, str] = {}
-    for old, new in by_kind[PATH].items():
+    yield "redirects/apache.htaccess", _pieces(_apache(by_kind[QUERY], moved))
+    yield "static/_redirects", _pieces(_netlify(by_kind[QUERY], moved, home))
+    pages = table()
+    for old, new in _sorted(by_kind[PATH]):
         pages.setdefault(old, new)
-    for query, new in by_kind[QUERY].items():
+    for query, new in _sorted(by_kind[QUERY]):
         key, _, value = query.partition("=")
         if key in ("p", "page_id", "attachment_id") and ascii_int(value) is not None:
             pages.setdefault(f"{ID_PAGES}{value}/", new)
-    # a page there would need a folder where the site has a file (an alias `63.html`, an upload)
-    file_like = {_key(p) for p in generated if re.search(r"\.[A-Za-z0-9]{1,5}$", p.rstrip("/"))}
-    written: set[str] = set()  # `/Old/` and `/old/` would be one folder on Windows and macOS: the first wins
-    for old, new in sorted(pages.items()):
+    written = table()  # `/Old/` and `/old/` would be one folder on Windows and macOS: the first wins
+    for old, new in _sorted(pages):
         segments = [s for s in old.split("/") if s]
         folders = {"/".join(segments[: i + 1]).casefold() for i in range(len(segments))}
         key = _key(old)
@@ -82,10 +95,17 @@ def redirect_files(
             and _safe_segments(segments)
             and key not in taken
             and key not in written
-            and not folders & file_like
+            and not any(f in file_like for f in folders)
         ):
-            written.add(key)
+            written[key] = ""
             yield "static/" + "/".join(segments) + "/index.html", (redirect_page(new),)
+
+
+def _sorted(mapping: Mapping[str, str]) -> Iterator[tuple[str, str]]:
+    """(key, value) by key: a run store's table sorts on disk."""
+    if isinstance(mapping, Table):
+        return mapping.sorted_items()
+    return iter(sorted(mapping.items()))
 
 
 def _pieces(lines: Iterable[str]) -> Iterator[bytes]:
@@ -120,25 +140,25 @@ def _safe_segments(segments: list[str]) -> bool:
     return portable_path(path).strip("/") == path
 
 
-def _nginx_http(by_kind: dict[str, dict[str, str]]) -> Iterator[str]:
+def _nginx_http(queries: Mapping[str, str], moved: Mapping[str, str], seen: MutableMapping[str, str]) -> Iterator[str]:
     yield "# wp2zola: WordPress URLs that Zola's aliases cannot keep. Include this file in nginx's `http {}`"
     yield "# block and redirects/nginx-server.conf in the site's `server {}` block."
     yield ""
     for name, key in (("wp2zola_p", "p"), ("wp2zola_page_id", "page_id"), ("wp2zola_attachment_id", "attachment_id")):
         yield f"map $arg_{key} ${name} {{"
         yield '    default "";'
-        for query, new in sorted(by_kind[QUERY].items()):
+        for query, new in _sorted(queries):
             k, _, value = query.partition("=")
             if k == key:
                 yield f"    {_nginx_string(value)} {_nginx_string(url_path(new))};"
         yield "}"
     yield "map $uri $wp2zola_path {"
     yield '    default "";'
-    keys: set[str] = set()  # nginx compares map keys without case: the first of two spellings is kept
-    for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
+    # nginx compares map keys without case: the first of two spellings is kept
+    for old, new in _sorted(moved):
         for key in dict.fromkeys([old, old.rstrip("/") if old != "/" else old]):
-            if key.casefold() not in keys and "$" not in key:
-                keys.add(key.casefold())
+            if key.casefold() not in seen and "$" not in key:
+                seen[key.casefold()] = ""
                 yield f"    {_nginx_string(key)} {_nginx_string(url_path(new))};"
     yield "}"
 
@@ -154,29 +174,29 @@ def _nginx_server() -> bytes:
     )
 
 
-def _apache(by_kind: dict[str, dict[str, str]]) -> Iterator[str]:
+def _apache(queries: Mapping[str, str], moved: Mapping[str, str]) -> Iterator[str]:
     yield "# wp2zola: WordPress URLs that Zola's aliases cannot keep, for Apache (mod_rewrite)."
     yield "# Copy into the .htaccess at the web root (or the <VirtualHost>, with a leading / in each pattern)."
     yield "RewriteEngine On"
     yield ""
-    for query, new in sorted(by_kind[QUERY].items()):
+    for query, new in _sorted(queries):
         key, _, value = query.partition("=")
         yield f"RewriteCond %{{QUERY_STRING}} (^|&){re.escape(key)}={re.escape(value)}(&|$)"
         yield f"RewriteRule ^ {_apache_target(new)}? [R=301,NE,L]"
-    for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
+    for old, new in _sorted(moved):
         yield f'RewriteRule "{_apache_pattern(old)}" "{_apache_target(new)}" [R=301,NE,L]'
     yield r"RewriteRule ^(.*/)?feed(/(rss2?|rdf|atom))?/?$ /$1 [R=301,L]"
 
 
-def _netlify(by_kind: dict[str, dict[str, str]], home: str) -> Iterator[str]:
+def _netlify(queries: Mapping[str, str], moved: Mapping[str, str], home: str) -> Iterator[str]:
     # "301!": a static redirect page (or the home page) sits at these paths, and Netlify applies a rule
     # over an existing file only when it is forced
     yield "# wp2zola: WordPress URLs that Zola's aliases cannot keep (Netlify and Cloudflare Pages)."
-    for old, new in sorted({**by_kind[PATH], **by_kind[FILE]}.items()):
+    for old, new in _sorted(moved):
         yield f"{url_path(old)} {url_path(new)} 301!"
     for feed in dict.fromkeys(["/feed/", f"{url_path(home)}feed/", f"{url_path(home)}comments/feed/"]):
         yield f"{feed} {url_path(home)} 301!"
-    if by_kind[QUERY]:
+    if queries:
         yield "# Netlify only (Cloudflare Pages ignores query rules; the page script sends ?p= there too):"
         for key in ("p", "page_id", "attachment_id"):  # on the home page only: the target takes the query too
             for where in dict.fromkeys(["/", url_path(home)]):
