@@ -644,8 +644,7 @@ def _redirects(site: Site, converter: _Converter) -> Rows[Redirect]:
     out: Rows[Redirect] = site.ctx.store.rows()
     for item in site.published:
         place = site.placements[item.source]
-        for old in place.moved_from:  # only servers can keep these
-            out.append(Redirect(PATH, old, place.path))
+        out.extend(Redirect(PATH, old, place.path) for old in place.moved_from)  # only servers can keep these
         if item.id is not None:
             out.append(Redirect(QUERY, f"p={item.id}", place.path))
             if item.type == "page":
@@ -667,8 +666,7 @@ def _redirects(site: Site, converter: _Converter) -> Rows[Redirect]:
         old = decode_path(wp_archive_path(site.ctx, taxonomy, decode_path(slug).strip("/"), home))
         if old != path:
             out.append(Redirect(PATH, old, path))
-    for r in converter.redirects:
-        out.append(r)
+    out.extend(converter.redirects)
     return out
 
 

@@ -25,7 +25,7 @@ from migrate.site.journal import sync_folder
 from migrate.site.lock import TMP_DIR
 from migrate.site.manifest import MANIFEST, Manifest, digest, file_digest, origin_key
 from migrate.site.plan import Plan, PlannedFile
-from migrate.site.writer import Writer, write_atomic
+from migrate.site.writer import Writer, make_room, write_atomic
 from migrate.store import Rows
 
 CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING = (
@@ -64,9 +64,6 @@ class UnsafePath(Exception):
 def safe_path(site: Path, rel: str) -> Path:
     """`site/rel`, refusing anything that would resolve outside `site` (.., absolute, symlinks)."""
     return SitePaths(site)(rel)
-
-
-_CACHED = 4096  # folders remembered (a site has one per page: not all of them)
 
 
 class SitePaths:
@@ -111,8 +108,7 @@ class SitePaths:
         if self._is_link(above, name):
             folder = self._resolve(folder, rel)
             self._inside(folder, self._root, rel)
-        if len(self._folders) >= _CACHED:
-            self._folders.clear()
+        make_room(self._folders)
         self._folders[parent] = folder
         return folder
 
@@ -126,8 +122,7 @@ class SitePaths:
                 names = frozenset()  # a folder still to be made holds no link
             except OSError:  # not listable (no read permission): ask about each name
                 return os.path.islink(folder / name)
-            if len(self._links) >= _CACHED:
-                self._links.clear()
+            make_room(self._links)
             self._links[folder] = names
         return name in names
 

@@ -186,8 +186,9 @@ def record(
     site: Path, key: str, missing: int, said: dict[str, Any], since_ns: int, manifest: Manifest | None = None
 ) -> bool:
     """Write the record of a complete run that began at `since_ns` (the caller holds the site's lock
-    and has written the manifest, `manifest` when it gives it: then it is not read again), atomically: a later run that finds it finds it whole. A run that
-    found the site as the record says, and said the same, leaves it as it is, its time included.
+    and has written the manifest: `manifest`, when it gives it, is not read again), atomically: a
+    later run that finds it finds it whole. A run that found the site as the record says, and said
+    the same, leaves it as it is, its time included.
     Nothing is recorded (and an older record goes) when something else changed the site meanwhile;
     False then."""
     state, stray = site_state(site, manifest if manifest is not None else Manifest.read(site), since_ns)

@@ -169,9 +169,9 @@ class Manifest:
         """The manifest as JSON, in pieces (a site's manifest is never all in memory as text), each
         table sorted by file."""
         yield f'{{\n "version": {VERSION}'.encode()
-        for name, table in (("files", self.files), ("origins", self.origins), ("stats", self.stats)):
+        tables = (("files", self.files), ("origins", self.origins), ("stats", self.stats), ("sources", self.sources))
+        for name, table in tables:
             yield from _table(name, table, self.files)
-        yield from _table("sources", self.sources, self.files)
         yield b"\n}\n"
 
     def copy(self) -> Manifest:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from migrate.site.errors import SiteError
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome
-from migrate.store import Rows, RunStore, Table
+from migrate.store import Rows, RunStore, Table, sorted_items
 from migrate.wxr.model import Notice
 from migrate.zola.redirects import Redirect
 
@@ -146,9 +146,8 @@ class Plan:
     links: Counter = field(default_factory=Counter)  # what old-site links became (internal, file, term, …)
     external_media: dict[str, list[str]] = field(default_factory=dict)  # not fetched: URL → items
     fetch_hosts: list[str] = field(default_factory=list)  # the hosts media may be fetched from
-    redirects: list[Redirect] | Rows[Redirect] = field(
-        default_factory=list
-    )  # what only servers (or static pages) redirect
+    # what only servers (or static pages) redirect
+    redirects: list[Redirect] | Rows[Redirect] = field(default_factory=list)
     nextpage_items: int = 0
     comments: Counter = field(default_factory=Counter)  # read, written (comments and pings)
     comments_left_out: Counter = field(default_factory=Counter)  # reason → comments not written
@@ -164,15 +163,12 @@ class Plan:
         files: Table[str, PlannedFile] = store.table()
         files.update(self.files)
         outcomes: Rows[Outcome] = store.rows()
-        for o in self.outcomes:
-            outcomes.append(o)
+        outcomes.extend(self.outcomes)
         self.files, self.outcomes, self.store = files, outcomes, store
 
     def files_in_order(self) -> Iterator[tuple[str, PlannedFile]]:
         """(path, file) by path."""
-        if isinstance(self.files, Table):
-            return self.files.sorted_items()
-        return iter(sorted(self.files.items()))
+        return sorted_items(self.files)
 
     def add(self, f: PlannedFile, pieces: Iterable[bytes] | None = None) -> None:
         """Plan `f`, whose bytes are its body or, when given, `pieces` of them (set aside one by one)."""

@@ -20,7 +20,7 @@ import shutil
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from migrate.site.errors import SiteError
 from migrate.site.journal import Journal, sync_folder
@@ -51,6 +51,15 @@ def check_writable(path: Path, doing: str = "cannot write") -> None:
         read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY) if hasattr(os, "statvfs") else False
         code = errno.EROFS if read_only else errno.EACCES
         raise SiteError.from_os(path, OSError(code, os.strerror(code)), doing)
+
+
+CACHED = 4096  # folders a cache of a run remembers (a site has one per page: not all of them)
+
+
+def make_room(cache: dict[Any, Any] | set[Any]) -> None:
+    """Empty a cache of folders that is full."""
+    if len(cache) >= CACHED:
+        cache.clear()
 
 
 def write_atomic(path: Path, data: bytes | Iterable[bytes], tmp_dir: Path | None = None) -> None:
@@ -131,14 +140,13 @@ class Writer:
             self.touched.add(folder)
 
     def _known(self, folder: Path) -> None:
-        if len(self._folders) >= 4096:  # a site has a folder per page: the cache does not keep them all
-            self._folders.clear()
+        make_room(self._folders)
         self._folders.add(folder)
 
     def sync(self) -> None:
         """Make what was written durable: the files renamed unsynced, then every folder that changed (and
         the folders that newly hold them). One os.sync() does it all where it exists (POSIX)."""
-        if not self.wrote and not self.touched and not self.unsynced:
+        if not self.wrote:
             return  # nothing written: a re-run that changes nothing syncs nothing (os.sync is machine-wide)
         if not self._by_folder:
             os.sync()

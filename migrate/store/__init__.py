@@ -15,7 +15,7 @@ import pickle
 import sqlite3
 import tempfile
 import weakref
-from collections.abc import ItemsView, Iterator, MutableMapping, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, Mapping, MutableMapping, ValuesView
 from typing import Any, Generic, TypeVar, overload
 
 K = TypeVar("K")
@@ -264,19 +264,17 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
 
     def sorted_items(self) -> Iterator[tuple[K, V]]:
         """(key, value) in the order of `sorted(keys)`, for string keys (SQLite sorts, on disk when
-        it must: the keys are never all in memory). Not a generator (see `_rows`)."""
-        self.flush()
-        if not self._made:
-            return iter(())
-        return map(_pair, self._store.query(f"SELECT key, value FROM {self._name} ORDER BY o"))
+        it must: the keys are never all in memory)."""
+        return self._rows("o")
 
-    def _rows(self) -> Iterator[tuple[K, V]]:
-        """(key, value) in insertion order, read as they come (a mapping's own views would look each
-        key up again). An iterator of SQLite's, not a generator: one left unfinished holds no frame."""
+    def _rows(self, order: str = "rowid") -> Iterator[tuple[K, V]]:
+        """(key, value) in insertion order (or by another column), read as they come (a mapping's own
+        views would look each key up again). An iterator of SQLite's, not a generator: one left
+        unfinished holds no frame."""
         self.flush()
         if not self._made:
             return iter(())
-        return map(_pair, self._store.query(f"SELECT key, value FROM {self._name} ORDER BY rowid"))
+        return map(_pair, self._store.query(f"SELECT key, value FROM {self._name} ORDER BY {order}"))
 
     def flush(self) -> None:
         if not self._pending:
@@ -289,6 +287,13 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
             "ON CONFLICT (k) DO UPDATE SET value = excluded.value",
             rows,
         )
+
+
+def sorted_items(mapping: Mapping[str, V]) -> Iterator[tuple[str, V]]:
+    """(key, value) by key, of a dict or of a run store's table (which sorts on disk)."""
+    if isinstance(mapping, Table):
+        return mapping.sorted_items()
+    return iter(sorted(mapping.items()))
 
 
 def _pair(row: tuple[bytes, bytes]) -> tuple[Any, Any]:
@@ -342,6 +347,10 @@ class Rows(_Buffered, Generic[V]):
             self.flush()
         return self._count - 1
 
+    def extend(self, values: Iterable[V]) -> None:
+        for value in values:
+            self.append(value)
+
     def __len__(self) -> int:
         return self._count
 
@@ -381,7 +390,7 @@ class Rows(_Buffered, Generic[V]):
 
     def __eq__(self, other: object) -> bool:
         """Equal to a list (or rows) of the same values in the same order, as a list is."""
-        if not isinstance(other, (Rows, list, tuple)):
+        if not isinstance(other, (Rows, list)):
             return NotImplemented
         return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
 
@@ -400,4 +409,4 @@ class Rows(_Buffered, Generic[V]):
         self._store._write(f"INSERT INTO {self._name} (n, value) VALUES (?, ?)", rows)
 
 
-__all__ = ["Rows", "RunStore", "StoreError", "Table"]
+__all__ = ["Rows", "RunStore", "StoreError", "Table", "sorted_items"]

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
-from migrate.store import Table
+from migrate.store import sorted_items
 from migrate.wxr.model import ascii_int
 from migrate.zola.portable import portable_path
 from migrate.zola.urls import url_path
@@ -72,21 +72,21 @@ def redirect_files(
             by_kind[r.kind].setdefault(r.old, r.new)
     moved = table()  # the paths and the files (a file's redirect wins over a path's)
     for kind in (PATH, FILE):
-        for old, new in _sorted(by_kind[kind]):
+        for old, new in sorted_items(by_kind[kind]):
             moved[old] = new
     yield "redirects/nginx-http.conf", _pieces(_nginx_http(by_kind[QUERY], moved, table()))
     yield "redirects/nginx-server.conf", (_nginx_server(),)
     yield "redirects/apache.htaccess", _pieces(_apache(by_kind[QUERY], moved))
     yield "static/_redirects", _pieces(_netlify(by_kind[QUERY], moved, home))
     pages = table()
-    for old, new in _sorted(by_kind[PATH]):
+    for old, new in sorted_items(by_kind[PATH]):
         pages.setdefault(old, new)
-    for query, new in _sorted(by_kind[QUERY]):
+    for query, new in sorted_items(by_kind[QUERY]):
         key, _, value = query.partition("=")
         if key in ("p", "page_id", "attachment_id") and ascii_int(value) is not None:
             pages.setdefault(f"{ID_PAGES}{value}/", new)
     written = table()  # `/Old/` and `/old/` would be one folder on Windows and macOS: the first wins
-    for old, new in _sorted(pages):
+    for old, new in sorted_items(pages):
         segments = [s for s in old.split("/") if s]
         folders = {"/".join(segments[: i + 1]).casefold() for i in range(len(segments))}
         key = _key(old)
@@ -99,13 +99,6 @@ def redirect_files(
         ):
             written[key] = ""
             yield "static/" + "/".join(segments) + "/index.html", (redirect_page(new),)
-
-
-def _sorted(mapping: Mapping[str, str]) -> Iterator[tuple[str, str]]:
-    """(key, value) by key: a run store's table sorts on disk."""
-    if isinstance(mapping, Table):
-        return mapping.sorted_items()
-    return iter(sorted(mapping.items()))
 
 
 def _pieces(lines: Iterable[str]) -> Iterator[bytes]:
@@ -147,7 +140,7 @@ def _nginx_http(queries: Mapping[str, str], moved: Mapping[str, str], seen: Muta
     for name, key in (("wp2zola_p", "p"), ("wp2zola_page_id", "page_id"), ("wp2zola_attachment_id", "attachment_id")):
         yield f"map $arg_{key} ${name} {{"
         yield '    default "";'
-        for query, new in _sorted(queries):
+        for query, new in sorted_items(queries):
             k, _, value = query.partition("=")
             if k == key:
                 yield f"    {_nginx_string(value)} {_nginx_string(url_path(new))};"
@@ -155,7 +148,7 @@ def _nginx_http(queries: Mapping[str, str], moved: Mapping[str, str], seen: Muta
     yield "map $uri $wp2zola_path {"
     yield '    default "";'
     # nginx compares map keys without case: the first of two spellings is kept
-    for old, new in _sorted(moved):
+    for old, new in sorted_items(moved):
         for key in dict.fromkeys([old, old.rstrip("/") if old != "/" else old]):
             if key.casefold() not in seen and "$" not in key:
                 seen[key.casefold()] = ""
@@ -179,11 +172,11 @@ def _apache(queries: Mapping[str, str], moved: Mapping[str, str]) -> Iterator[st
     yield "# Copy into the .htaccess at the web root (or the <VirtualHost>, with a leading / in each pattern)."
     yield "RewriteEngine On"
     yield ""
-    for query, new in _sorted(queries):
+    for query, new in sorted_items(queries):
         key, _, value = query.partition("=")
         yield f"RewriteCond %{{QUERY_STRING}} (^|&){re.escape(key)}={re.escape(value)}(&|$)"
         yield f"RewriteRule ^ {_apache_target(new)}? [R=301,NE,L]"
-    for old, new in _sorted(moved):
+    for old, new in sorted_items(moved):
         yield f'RewriteRule "{_apache_pattern(old)}" "{_apache_target(new)}" [R=301,NE,L]'
     yield r"RewriteRule ^(.*/)?feed(/(rss2?|rdf|atom))?/?$ /$1 [R=301,L]"
 
@@ -192,7 +185,7 @@ def _netlify(queries: Mapping[str, str], moved: Mapping[str, str], home: str) ->
     # "301!": a static redirect page (or the home page) sits at these paths, and Netlify applies a rule
     # over an existing file only when it is forced
     yield "# wp2zola: WordPress URLs that Zola's aliases cannot keep (Netlify and Cloudflare Pages)."
-    for old, new in _sorted(moved):
+    for old, new in sorted_items(moved):
         yield f"{url_path(old)} {url_path(new)} 301!"
     for feed in dict.fromkeys(["/feed/", f"{url_path(home)}feed/", f"{url_path(home)}comments/feed/"]):
         yield f"{feed} {url_path(home)} 301!"
