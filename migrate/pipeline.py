@@ -135,7 +135,7 @@ def migrate(
     with nullcontext() if dry_run else SiteLock(site):
         manifest = Manifest.read(site) if site.is_dir() else Manifest()
         notices = _site_notices(site, manifest, had_private)
-        if not dry_run and manifest.files and manifest.version < 3:
+        if not dry_run and len(manifest) and manifest.version < 3:
             removed = clean_legacy_tmp(site)
             if removed:
                 notices.append(Notice(None, f"removed {removed} temporary file(s) left by an interrupted earlier run"))
@@ -315,7 +315,7 @@ def _config_of_another_site(site: Path, manifest: Manifest, plan: Plan) -> bool:
     """Whether the config that wp2zola wrote was written for another site's exports than these."""
     if not manifest.wrote("config.toml") or "config.toml" not in plan.files:
         return False
-    written_for = manifest.origins.get("config.toml", "")
+    written_for = manifest.origin("config.toml", "")
     if written_for in (plan.origin, origin_key(plan.exports)) or _same_site_as_config(site, plan.origin):
         return False
     return bool(written_for)
@@ -354,7 +354,7 @@ def _site_notices(site: Path, manifest: Manifest, had_private: bool) -> list[Not
         return [Notice(None, manifest.problem)]
     if (
         had_private
-        and not manifest.files
+        and not len(manifest)
         and not (site / JOURNAL).exists()
         and any((site / name).exists() for name in ("config.toml", "zola.toml", "content"))
     ):

@@ -230,14 +230,13 @@ def compare(
     if plan.store is not None:  # one change per file (and without --download, one missing per medium): on disk
         result.changes, result.missing = plan.store.rows(), plan.store.rows()
     ours = {key, origin_key(plan.exports)}  # manifests before version 3 named the export files
-    earlier = manifest.by_source()  # media already fetched, maybe to another place (the layout changed)
     for rel, planned in plan.files_in_order():
         target = paths(rel)
         if planned.ref is not None:
-            result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result, earlier))
+            result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result))
             continue
         sha = planned.sha
-        if manifest.files.get(rel) == sha and manifest.unchanged_on_disk(rel, target):
+        if manifest.sha(rel) == sha and manifest.unchanged_on_disk(rel, target):
             # the bytes wp2zola wrote last, untouched since (size and time): not read again
             result.changes.append(Change(rel, UNCHANGED, planned=planned, sha=sha))
             continue
@@ -255,19 +254,19 @@ def compare(
             result.changes.append(Change(rel, UNCHANGED, planned=planned, sha=sha))
         elif planned.keep_existing and not manifest.wrote(rel):
             result.changes.append(Change(rel, KEPT, old, "the site's own file", planned))
-        elif manifest.wrote(rel) and manifest.origins.get(rel, key) not in ours and not force:
+        elif manifest.wrote(rel) and manifest.origin(rel, key) not in ours and not force:
             # another site's exports wrote it (two sites in one folder): theirs, as their files are
             result.changes.append(Change(rel, KEPT, old, "written from another site's exports", planned))
-        elif manifest.files.get(rel) == old_sha or force:
-            reason = "forced" if manifest.files.get(rel) != old_sha else ""
+        elif manifest.sha(rel) == old_sha or force:
+            reason = "forced" if manifest.sha(rel) != old_sha else ""
             result.changes.append(Change(rel, CHANGE, old, reason, planned, sha=sha))
         else:
             why = "edited since wp2zola wrote it" if manifest.wrote(rel) else "not written by wp2zola"
             result.changes.append(Change(rel, CONFLICT, old, why, planned))
-    for rel in sorted(manifest.files):
+    for rel in manifest.paths():
         if rel in plan.files:
             continue
-        if manifest.origins.get(rel, key) not in ours:  # written from another site's exports: theirs to remove
+        if manifest.origin(rel, key) not in ours:  # written from another site's exports: theirs to remove
             result.kept_from_other_exports += 1
             continue
         try:
@@ -277,7 +276,7 @@ def compare(
         if not target.is_file():
             continue
         if manifest.still_ours(rel, target) or force:
-            medium = rel in manifest.sources  # a medium's bytes are not shown in a diff; a page's are
+            medium = manifest.is_medium(rel)  # a medium's bytes are not shown in a diff; a page's are
             result.changes.append(Change(rel, REMOVE, None if medium else _read(target)))
         else:
             result.changes.append(Change(rel, CONFLICT, None, "no longer planned, but edited since wp2zola wrote it"))
@@ -292,7 +291,6 @@ def _compare_medium(
     force: bool,
     download: bool,
     result: Changes,
-    earlier: dict[str, str],
 ) -> Change:
     rel, ref = planned.path, planned.ref
     assert ref is not None
@@ -310,7 +308,7 @@ def _compare_medium(
         action = CHANGE
     else:
         action = CREATE
-    previous = earlier.get(ref.url, "")
+    previous = manifest.file_from(ref.url)  # fetched before, maybe to another place (the layout changed)
     if previous and previous != rel and _reusable(manifest, site, previous):
         return Change(rel, action, reason=f"copy {previous}", planned=planned, copy_from=previous)
     if not ref.local and not download:
@@ -481,10 +479,10 @@ def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) ->
         run.done += 1
     elif change.action == UNCHANGED:
         if planned is not None and planned.ref is not None:
-            manifest.record(change.path, manifest.files[change.path], run.key, target, planned.ref.url)
+            manifest.record(change.path, manifest.sha(change.path) or "", run.key, target, planned.ref.url)
         else:
-            if manifest.files.get(change.path) == change.sha and change.path in manifest.stats:
-                manifest.origins[change.path] = run.key  # size and time already recorded, and still true
+            if manifest.sha(change.path) == change.sha and manifest.stat(change.path) is not None:
+                manifest.set_origin(change.path, run.key)  # size and time already recorded, and still true
             else:
                 manifest.record(change.path, change.sha, run.key, target)
     elif change.action == REMOVE:

@@ -158,7 +158,7 @@ def _torn(site: Path, manifest: Manifest, origin: str, entry: Entry, result: Rep
     target = site / rel
     try:
         st = target.stat()
-        if manifest.files.get(rel) == entry[2] or st.st_mtime < result.started - 1 or not target.is_file():
+        if manifest.sha(rel) == entry[2] or st.st_mtime < result.started - 1 or not target.is_file():
             return
         with open(target, "rb") as fh:
             head = fh.read(4096)
@@ -178,7 +178,7 @@ def _replay_entry(site: Path, manifest: Manifest, origin: str, entry: Entry, res
     if kind == "r":
         if not target.exists():
             result.removed.append(rel)
-            if rel in manifest.files:
+            if manifest.wrote(rel):
                 manifest.forget(rel)
                 result.forgotten += 1
         return
@@ -188,7 +188,7 @@ def _replay_entry(site: Path, manifest: Manifest, origin: str, entry: Entry, res
     if kind not in ("w", "d") or not target.is_file() or target.is_symlink():
         return
     sha = str(entry[2])
-    if manifest.files.get(rel) == sha and (kind == "w" or manifest.unchanged_on_disk(rel, target)):
+    if manifest.sha(rel) == sha and (kind == "w" or manifest.unchanged_on_disk(rel, target)):
         return  # already recorded as it is
     try:
         if kind == "w":

@@ -48,22 +48,26 @@ def site_state(site: Path, manifest: Manifest, since_ns: int | None = None) -> t
     A run writes its record only when nothing but itself changed the site while it ran (an edit made
     meanwhile is for the next run to find)."""
     h = hashlib.sha256()
-    unseen = set(manifest.files)  # the manifest's own strings: a walk makes no set of names of its own
     stray = ""
 
     def add(rel: str, st: os.stat_result | None) -> None:
         nonlocal stray
-        unseen.discard(rel)
         h.update(_line(rel, st))
         if since_ns is None or stray or st is None or stat.S_ISDIR(st.st_mode):
             return
         changed = max(st.st_ctime_ns, st.st_mtime_ns)  # ctime: no tool sets it back (on Windows: creation)
-        if changed >= since_ns and manifest.stats.get(rel) != (st.st_size, st.st_mtime_ns):
+        if changed >= since_ns and manifest.stat(rel) != (st.st_size, st.st_mtime_ns):
             stray = rel
 
-    for root in ROOTS:
-        _walk(site, root, add)
-    for rel in sorted(unseen):  # a manifest's file outside the roots
+    def walk(seen: Callable[[str], None]) -> None:
+        def add_seen(rel: str, st: os.stat_result | None) -> None:
+            seen(rel)
+            add(rel, st)
+
+        for root in ROOTS:
+            _walk(site, root, add_seen)
+
+    for rel in manifest.unseen(walk):  # a manifest's file outside the roots (or gone)
         try:
             add(rel, os.lstat(site / rel))
         except (OSError, ValueError):

@@ -12,13 +12,13 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from urllib.parse import urlsplit
 
 from migrate.site.errors import SiteError
+from migrate.store import RunStore
 
 MANIFEST = ".wp2zola/manifest.json"
 VERSION = 3  # 3: origins name the site, not the export files; temporary files live in .wp2zola/tmp
@@ -72,15 +72,31 @@ def read_regular(path: Path) -> bytes:
         return fh.read()
 
 
-@dataclass
-class Manifest:
-    files: dict[str, str] = field(default_factory=dict)  # file → sha256 of what wp2zola wrote
-    origins: dict[str, str] = field(default_factory=dict)  # file → origin key
-    stats: dict[str, tuple[int, int]] = field(default_factory=dict)  # media file → (size, mtime_ns) when written
-    sources: dict[str, str] = field(default_factory=dict)  # media file → the URL it came from
+class Entry(NamedTuple):
+    """What the manifest records of one file."""
 
-    problem: str = ""  # why the manifest on disk could not be used ("" when it could, or there is none)
-    version: int = VERSION  # of the manifest read; older ones are upgraded when written again
+    sha256: str  # of what wp2zola wrote
+    origin: str | None  # whose file it is (the site's origin key); None: not recorded (an old manifest)
+    stat: tuple[int, int] | None  # a medium's (size, mtime_ns) when written
+    source: str  # the URL a medium came from ("" for none)
+
+
+_SECTIONS = ("files", "origins", "stats", "sources")  # the manifest's tables, a column each
+_COLUMNS = {"files": "sha", "origins": "origin", "stats": "size, mtime", "sources": "source"}
+_BATCH = 2048  # records held before they go to the store together
+
+
+class Manifest:
+    """The records, in a run store of the manifest's own (a site's records are never all in memory):
+    read from the file as they come, written back in pieces, each table sorted by file."""
+
+    def __init__(self, problem: str = "", version: int = VERSION):
+        self.problem = problem  # why the manifest on disk could not be used ("" when it could, or there is none)
+        self.version = version  # of the manifest read; older ones are upgraded when written again
+        self._store = RunStore(self)
+        self._made = False
+        self._pending: dict[str, Entry | None] = {}  # records not in the store yet (None: forgotten)
+        self._count = 0  # files recorded
 
     @classmethod
     def read(cls, site: Path) -> Manifest:
@@ -88,42 +104,185 @@ class Manifest:
         saying so (the run reports it); a folder where the manifest should be is a SiteError."""
         path = Path(site) / MANIFEST
         try:
-            text = read_regular(path)
+            fh = open_regular(path)
         except FileNotFoundError:
             return cls()
         except OSError as err:
             raise SiteError.from_os(path, err, "cannot read the manifest") from None
+        manifest = cls()
+        try:
+            with fh:
+                read = manifest._read_lines(fh)
+                if not read:  # not laid out as wp2zola writes it (edited by hand): read whole
+                    fh.seek(0)
+                    read = manifest._read_whole(fh.read())
+        except OSError as err:
+            raise SiteError.from_os(path, err, "cannot read the manifest") from None
+        if not read:
+            return cls(problem=f"{path} is not a manifest wp2zola can read (corrupt); its files count as the user's")
+        if manifest._made:  # an origin, a size or a source of a file not recorded: not a record
+            manifest._store.query("DELETE FROM m WHERE sha IS NULL")
+            manifest._count = manifest._store.query("SELECT count(*) FROM m").fetchone()[0]
+        return manifest
+
+    def _read_lines(self, fh: BinaryIO) -> bool:
+        """The manifest as `chunks` lays it out (a table's entry a line), read a line at a time; False
+        when it is laid out otherwise (what was read so far is dropped)."""
+        section = ""
+        version: object = None
+        batch: list[tuple] = []
+        ended = False
+        for n, raw in enumerate(fh):
+            try:
+                line = raw.decode("utf-8").strip()
+            except UnicodeDecodeError:
+                return False
+            body = line.removesuffix(",")
+            if ended or not line or (n == 0) != (line == "{"):
+                return False
+            if n == 0:
+                continue
+            if body == "}":
+                if section:
+                    self._put(section, batch)
+                    section, batch = "", []
+                elif line == "}":
+                    ended = True
+                else:
+                    return False
+                continue
+            if not section and body.endswith("{"):
+                try:
+                    key = json.loads(body.removesuffix("{").rstrip().removesuffix(":"))
+                except ValueError:
+                    return False
+                if key not in _SECTIONS:
+                    return False
+                section = key
+                continue
+            try:
+                pair = json.loads("{" + body + "}")
+            except ValueError:
+                return False
+            if not isinstance(pair, dict) or len(pair) != 1:
+                return False
+            ((key, value),) = pair.items()
+            if section:
+                batch.append((key, value))
+                if len(batch) >= _BATCH:
+                    self._put(section, batch)
+                    batch = []
+            elif key == "version":
+                version = value
+            elif isinstance(value, dict) and value:
+                return False
+            # else: an empty table, or a key of no table (ignored, as a whole read ignores it)
+        if not ended or section:
+            return False
+        self.version = version if isinstance(version, int) else 1
+        return True
+
+    def _read_whole(self, text: bytes) -> bool:
         try:
             data = json.loads(text.decode("utf-8"))
         except ValueError:
-            data = None
+            return False
         if not isinstance(data, dict) or not isinstance(data.get("files", {}), dict):
-            return cls(problem=f"{path} is not a manifest wp2zola can read (corrupt); its files count as the user's")
-
-        def table(name: str) -> dict:
-            value = data.get(name, {})
-            return value if isinstance(value, dict) else {}
-
-        stats = {}
-        for k, v in table("stats").items():
-            if isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v):
-                stats[str(k)] = (v[0], v[1])
+            return False
+        if self._made:  # what a read of the lines took before it stopped
+            self._store.query("DELETE FROM m")
+        for section in _SECTIONS:
+            table = data.get(section, {})
+            self._put(section, list(table.items()) if isinstance(table, dict) else [])
         version = data.get("version")
-        return cls(
-            {str(k): str(v) for k, v in table("files").items()},
-            {str(k): str(v) for k, v in table("origins").items()},
-            stats,
-            {str(k): str(v) for k, v in table("sources").items()},
-            version=version if isinstance(version, int) else 1,
+        self.version = version if isinstance(version, int) else 1
+        return True
+
+    def _put(self, section: str, pairs: list[tuple[object, object]]) -> None:
+        """One table's entries into the store (a value of the wrong kind is left out, as if not recorded)."""
+        rows: list[tuple] = []
+        for key, value in pairs:
+            if section == "stats":
+                if isinstance(value, list) and len(value) == 2 and all(_int64(n) for n in value):
+                    rows.append((_key(str(key)), value[0], value[1]))
+            elif section == "files" or value is not None:
+                rows.append((_key(str(key)), str(value)))
+        if not rows:
+            return
+        self._make()
+        columns = _COLUMNS[section]
+        names = [c.strip() for c in columns.split(",")]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in names)
+        marks = ", ".join("?" for _ in names)
+        self._store.execute_many(
+            f"INSERT INTO m (p, {columns}) VALUES (?, {marks}) ON CONFLICT (p) DO UPDATE SET {updates}", rows
         )
 
+    def _make(self) -> None:
+        if not self._made:
+            self._store.query(
+                "CREATE TABLE m (p BLOB PRIMARY KEY, sha TEXT, origin TEXT, size INT, mtime INT, source TEXT)"
+            )
+            self._store.query("CREATE INDEX m_source ON m (source)")
+            self._made = True
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        self._make()
+        gone = [(_key(k),) for k, e in self._pending.items() if e is None]
+        kept = [
+            (_key(k), e.sha256, e.origin, *(e.stat or (None, None)), e.source)
+            for k, e in self._pending.items()
+            if e is not None
+        ]
+        self._pending = {}
+        if gone:
+            self._store.execute_many("DELETE FROM m WHERE p = ?", gone)
+        if kept:
+            self._store.execute_many(
+                "INSERT OR REPLACE INTO m (p, sha, origin, size, mtime, source) VALUES (?, ?, ?, ?, ?, ?)", kept
+            )
+
+    def entry(self, path: str) -> Entry | None:
+        """What is recorded of `path` (None: nothing)."""
+        if path in self._pending:
+            return self._pending[path]
+        if not self._made:
+            return None
+        row = self._store.query("SELECT sha, origin, size, mtime, source FROM m WHERE p = ?", (_key(path),)).fetchone()
+        return None if row is None else _entry(row[0], row[1], row[2], row[3], row[4])
+
+    def __len__(self) -> int:
+        """How many files are recorded."""
+        return self._count
+
     def wrote(self, path: str) -> bool:
-        return path in self.files
+        return self.entry(path) is not None
+
+    def sha(self, path: str) -> str | None:
+        """The digest recorded for `path` (None: not recorded)."""
+        found = self.entry(path)
+        return found.sha256 if found is not None else None
+
+    def origin(self, path: str, default: str) -> str:
+        """Whose file `path` is (`default` where the manifest does not say)."""
+        found = self.entry(path)
+        return found.origin if found is not None and found.origin is not None else default
+
+    def stat(self, path: str) -> tuple[int, int] | None:
+        found = self.entry(path)
+        return found.stat if found is not None else None
+
+    def is_medium(self, path: str) -> bool:
+        """Whether `path` was recorded with the URL it came from (its bytes are not shown in a diff)."""
+        found = self.entry(path)
+        return found is not None and bool(found.source)
 
     def unchanged_on_disk(self, path: str, target: Path) -> bool | None:
         """For a media file: True when its size and mtime are still those recorded (no need to read
         it), False when they differ, None when nothing was recorded or the file is gone."""
-        known = self.stats.get(path)
+        known = self.stat(path)
         if known is None:
             return None
         try:
@@ -135,69 +294,125 @@ class Manifest:
     def still_ours(self, path: str, target: Path) -> bool:
         """Whether the file at `target` still has the bytes recorded for `path`: its size and time say
         so (media), or its digest does."""
-        return path in self.files and (
-            bool(self.unchanged_on_disk(path, target)) or file_digest(target) == self.files[path]
-        )
+        sha = self.sha(path)
+        return sha is not None and (bool(self.unchanged_on_disk(path, target)) or file_digest(target) == sha)
 
     def record(self, path: str, sha256: str, origin: str, target: Path | None = None, source: str = "") -> None:
-        self.files[path] = sha256
-        self.origins[path] = origin
+        known: tuple[int, int] | None = None
         if target is not None:
             st = target.stat()
-            self.stats[path] = (st.st_size, st.st_mtime_ns)
-        else:
-            self.stats.pop(path, None)
-        if source:
-            self.sources[path] = source
-        else:
-            self.sources.pop(path, None)
+            known = (st.st_size, st.st_mtime_ns)
+        self._set(path, Entry(sha256, origin, known, source))
 
-    def by_source(self) -> dict[str, str]:
-        """The URL a medium came from → where it is, for the files still recorded."""
-        return {url: path for path, url in sorted(self.sources.items()) if path in self.files}
+    def set_origin(self, path: str, origin: str) -> None:
+        """`path` is `origin`'s now (its other records unchanged)."""
+        found = self.entry(path)
+        if found is not None:
+            self._set(path, found._replace(origin=origin))
 
     def forget(self, path: str) -> None:
-        self.files.pop(path, None)
-        self.origins.pop(path, None)
-        self.stats.pop(path, None)
-        self.sources.pop(path, None)
+        if self.wrote(path):
+            self._set(path, None)
+
+    def _set(self, path: str, entry: Entry | None) -> None:
+        was = self.wrote(path)
+        self._count += (entry is not None) - was
+        self._pending[path] = entry
+        if len(self._pending) >= _BATCH:
+            self._flush()
+
+    def paths(self) -> Iterator[str]:
+        """Every file recorded, sorted."""
+        return (row[0] for row in self._rows("p"))
+
+    def file_from(self, url: str) -> str:
+        """Where the medium fetched from `url` was recorded ("" for nowhere; of two, the last by path)."""
+        self._flush()
+        if not self._made:
+            return ""
+        row = self._store.query("SELECT p FROM m WHERE source = ? ORDER BY p DESC LIMIT 1", (url,)).fetchone()
+        return _path(row[0]) if row is not None else ""
+
+    def unseen(self, walk: Callable[[Callable[[str], None]], None]) -> Iterator[str]:
+        """The files recorded that `walk` does not name (it is given the function that names one),
+        sorted. What it names is set aside in the store as it comes: never all in memory."""
+        self._flush()
+        self._store.query("CREATE TEMP TABLE IF NOT EXISTS seen (p BLOB PRIMARY KEY)")
+        self._store.query("DELETE FROM seen")
+        batch: list[tuple[bytes]] = []
+
+        def seen(path: str) -> None:
+            batch.append((_key(path),))
+            if len(batch) >= _BATCH:
+                self._store.execute_many("INSERT OR IGNORE INTO seen (p) VALUES (?)", batch)
+                batch.clear()
+
+        walk(seen)
+        self._store.execute_many("INSERT OR IGNORE INTO seen (p) VALUES (?)", batch)
+        if not self._made:
+            return iter(())
+        rows = self._store.query("SELECT p FROM m WHERE p NOT IN (SELECT p FROM seen) ORDER BY p")
+        return (_path(row[0]) for row in rows)
+
+    def _rows(self, columns: str, where: str = "") -> Iterator[tuple]:
+        self._flush()
+        if not self._made:
+            return iter(())
+        rows = self._store.query(f"SELECT {columns} FROM m {where} ORDER BY p")
+        return ((_path(row[0]), *row[1:]) for row in rows)
 
     def to_bytes(self) -> bytes:
         return b"".join(self.chunks())
 
     def chunks(self) -> Iterator[bytes]:
         """The manifest as JSON, in pieces (a site's manifest is never all in memory as text), each
-        table sorted by file."""
+        table sorted by file, an entry a line."""
         yield f'{{\n "version": {VERSION}'.encode()
-        tables = (("files", self.files), ("origins", self.origins), ("stats", self.stats), ("sources", self.sources))
-        for name, table in tables:
-            yield from _table(name, table, self.files)
-        yield b"\n}\n"
-
-    def copy(self) -> Manifest:
-        return Manifest(
-            dict(self.files), dict(self.origins), dict(self.stats), dict(self.sources), self.problem, self.version
+        yield from _table("files", self._rows("p, sha"))
+        yield from _table("origins", self._rows("p, origin", "WHERE origin IS NOT NULL"))
+        yield from _table(
+            "stats", ((p, [size, mtime]) for p, size, mtime in self._rows("p, size, mtime", "WHERE size IS NOT NULL"))
         )
+        yield from _table("sources", self._rows("p, source", "WHERE source != ''"))
+        yield b"\n}\n"
 
     def adopt(self, origin: str) -> int:
         """Take every file that a manifest before version 3 recorded under export file names as `origin`'s
         (the caller knows they are the same site's); how many."""
-        legacy = [k for k, v in self.origins.items() if not v.startswith(("site ", "export "))]
-        for k in legacy:
-            self.origins[k] = origin
-        return len(legacy)
+        self._flush()
+        if not self._made:
+            return 0
+        legacy = "origin IS NOT NULL AND substr(origin, 1, 5) != 'site ' AND substr(origin, 1, 7) != 'export '"
+        count = self._store.query(f"SELECT count(*) FROM m WHERE {legacy}").fetchone()[0]
+        self._store.execute_many(f"UPDATE m SET origin = ? WHERE {legacy}", [(origin,)])
+        return int(count)
 
 
-def _table(name: str, table: Mapping[str, object], files: Mapping[str, str]) -> Iterator[bytes]:
-    """`,\n "name": {…}` with the entries of the files still recorded, a line each, in batches."""
+def _key(path: str) -> bytes:
+    """A file's path as the store keeps it: UTF-8 bytes (surrogates passed), which sort as Python sorts
+    the strings (code point order)."""
+    return path.encode("utf-8", "surrogatepass")
+
+
+def _path(key: bytes) -> str:
+    return key.decode("utf-8", "surrogatepass")
+
+
+def _entry(sha: str, origin: str | None, size: int | None, mtime: int | None, source: str | None) -> Entry:
+    return Entry(sha, origin, (size, mtime) if size is not None and mtime is not None else None, source or "")
+
+
+def _int64(n: object) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and -(1 << 63) <= n < (1 << 63)
+
+
+def _table(name: str, entries: Iterable[tuple[str, object]]) -> Iterator[bytes]:
+    """`,\n "name": {…}` with an entry a line, in batches."""
     yield f',\n "{name}": {{'.encode()
     lines: list[str] = []
     sep = "\n  "
-    for key in sorted(table):
-        if key not in files:
-            continue
-        value = table[key]
-        lines.append(sep + _json(key) + ": " + _json(list(value) if isinstance(value, tuple) else value))
+    for key, value in entries:
+        lines.append(sep + _json(key) + ": " + _json(value))
         sep = ",\n  "
         if len(lines) >= 1024:
             yield "".join(lines).encode()
@@ -206,4 +421,9 @@ def _table(name: str, table: Mapping[str, object], files: Mapping[str, str]) -> 
 
 
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    try:
+        text.encode()
+    except UnicodeEncodeError:  # a lone surrogate (a file name no encoding had): escaped, as JSON can
+        return json.dumps(value, separators=(", ", ": "))
+    return text

@@ -125,6 +125,11 @@ class RunStore:
     def _register(self, buffered: _Buffered) -> None:
         self._buffers.append(weakref.ref(buffered))
 
+    def execute_many(self, sql: str, rows: list[tuple]) -> None:
+        """`sql` for each of `rows`, in one transaction (a StoreError when it cannot be written)."""
+        if rows:
+            self._write(sql, rows)
+
     def _write(self, sql: str, rows: list[tuple]) -> None:
         if os.getpid() != self._owner_pid:
             raise RuntimeError("only the process that made a run store writes to it")
