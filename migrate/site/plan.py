@@ -139,7 +139,8 @@ class Plan:
     taxonomies: list[str] = field(default_factory=list)
     new_site: bool = True
     config_required: list[str] = field(default_factory=list)  # what an existing site's config lacks
-    plain_urls: list[tuple[str, str]] = field(default_factory=list)  # (?p= URL, new path): server redirects
+    # (?p= URL, new path): server redirects
+    plain_urls: list[tuple[str, str]] | Rows[tuple[str, str]] = field(default_factory=list)
     unknown_shortcodes: Counter = field(default_factory=Counter)  # name → items where it stayed text
     plugin_blocks: Counter = field(default_factory=Counter)  # block name → items using it
     dropped: Counter = field(default_factory=Counter)  # what rendered to nothing → items
@@ -159,12 +160,14 @@ class Plan:
     store: RunStore | None = field(default=None, repr=False, compare=False)  # where files and outcomes are kept
 
     def keep_in(self, store: RunStore) -> None:
-        """Keep the files and outcomes in `store` from now on (those already planned move there)."""
+        """Keep the files, outcomes and plain URLs in `store` from now on (those already planned move there)."""
         files: Table[str, PlannedFile] = store.table()
         files.update(self.files)
         outcomes: Rows[Outcome] = store.rows()
         outcomes.extend(self.outcomes)
-        self.files, self.outcomes, self.store = files, outcomes, store
+        plain_urls: Rows[tuple[str, str]] = store.rows()
+        plain_urls.extend(self.plain_urls)
+        self.files, self.outcomes, self.plain_urls, self.store = files, outcomes, plain_urls, store
 
     def files_in_order(self) -> Iterator[tuple[str, PlannedFile]]:
         """(path, file) by path."""
