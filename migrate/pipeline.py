@@ -133,18 +133,10 @@ def migrate(
     if dry_run:
         SiteLock.check_free(site)  # a diff against a site another run is writing would be half of each
     with nullcontext() if dry_run else SiteLock(site):
-        manifest = Manifest.read(site) if site.is_dir() else Manifest()
-        notices = _site_notices(site, manifest, had_private)
-        if not dry_run and len(manifest) and manifest.version < 3:
-            removed = clean_legacy_tmp(site)
-            if removed:
-                notices.append(Notice(None, f"removed {removed} temporary file(s) left by an interrupted earlier run"))
-        replayed = journal.replay(site, manifest)
-        if replayed is not None:
-            if replayed.matters():
-                notices.append(Notice(None, replayed.message(dry_run)))
-            if not dry_run:
-                commit_recovery(site, manifest, replayed)
+        try:  # the manifest's records are set aside in the temporary folder, as the plan's are
+            manifest, notices = _site_as_found(site, had_private, dry_run)
+        except StoreError as err:
+            raise SiteError(str(err)) from None
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
         existing = None if manifest.wrote("config.toml") else read_site(site)
         plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop, comments)
@@ -175,6 +167,24 @@ def migrate(
     if review is not None:
         write_review(review, exports, mappings, plan, changes, plan.title, markup)
     return Result(plan, changes)
+
+
+def _site_as_found(site: Path, had_private: bool, dry_run: bool) -> tuple[Manifest, list[Notice]]:
+    """The site's manifest, with the journal of an interrupted run replayed into it (and, unless
+    `dry_run`, committed), and what to tell about the site as it was found."""
+    manifest = Manifest.read(site) if site.is_dir() else Manifest()
+    notices = _site_notices(site, manifest, had_private)
+    if not dry_run and len(manifest) and manifest.version < 3:
+        removed = clean_legacy_tmp(site)
+        if removed:
+            notices.append(Notice(None, f"removed {removed} temporary file(s) left by an interrupted earlier run"))
+    replayed = journal.replay(site, manifest)
+    if replayed is not None:
+        if replayed.matters():
+            notices.append(Notice(None, replayed.message(dry_run)))
+        if not dry_run:
+            commit_recovery(site, manifest, replayed)
+    return manifest, notices
 
 
 def run_key(
@@ -285,7 +295,7 @@ def _record(site: Path, key: str, plan: Plan, changes: Changes, manifest: Manife
     }
     try:
         lastrun.record(site, key, len(changes.missing), said, started, manifest)
-    except OSError:
+    except (OSError, StoreError):
         pass  # only a shortcut is lost: the next run plans
 
 

@@ -203,3 +203,19 @@ def test_a_full_temporary_folder_is_one_line_that_names_it(tmp_path, monkeypatch
         assert "no space left" in line and "nothing was written to the site" in line
         assert str(SAMPLE) not in line
         assert list(mount.iterdir()) == []  # the spool went with its run
+
+
+def test_a_full_temporary_folder_on_a_re_run_is_one_line_too(tmp_path, monkeypatch):
+    """A re-run sets the manifest's records aside in the temporary folder before it plans (and the
+    shortcut of an unchanged re-run reads them): a full one is the same one line, not a traceback."""
+    import tempfile
+
+    site = tmp_path / "site"
+    assert run(site).exit_code == 0
+    (site / "content/blog/hello-world.md").write_text("edited\n")  # the shortcut must read the site
+    with tmpfs(tmp_path / "tmp", "size=4k") as mount:
+        monkeypatch.setattr(tempfile, "tempdir", str(mount))
+        line = one_line(run(site))
+        assert str(mount) in line and "cannot set aside the planned files" in line, line
+        assert list(mount.iterdir()) == []
+    assert (site / "content/blog/hello-world.md").read_text() == "edited\n"

@@ -28,6 +28,7 @@ from migrate.site.journal import JOURNAL
 from migrate.site.lock import TMP_DIR, SiteLock
 from migrate.site.manifest import MANIFEST, Manifest, file_digest, read_regular
 from migrate.site.writer import write_atomic
+from migrate.store import StoreError
 
 STATE = ".wp2zola/last-run.json"
 VERSION = 1
@@ -175,11 +176,12 @@ def why_plan(site: Path, key: str | None, download: bool) -> tuple[str | None, L
     try:
         SiteLock.check_free(site)
         manifest = Manifest.read(site)
+        changed = manifest.problem or site_state(site, manifest)[0] != state
     except SiteBusy:
         return "another run is writing it", None  # the run that plans waits for it, or says so
-    except SiteError:
+    except (SiteError, StoreError):
         return "its manifest cannot be read", None  # the run that plans says what is wrong with it
-    if manifest.problem or site_state(site, manifest)[0] != state:
+    if changed:
         return "its site changed since", None
     if last.missing and download:
         return f"{last.missing} file(s) were missing: fetching them again", None

@@ -117,7 +117,11 @@ class Manifest:
                     fh.seek(0)
                     read = manifest._read_whole(fh.read())
         except OSError as err:
+            manifest._store.close()
             raise SiteError.from_os(path, err, "cannot read the manifest") from None
+        except BaseException:  # a full temporary folder, say: its store goes now, not with the error
+            manifest._store.close()
+            raise
         if not read:
             return cls(problem=f"{path} is not a manifest wp2zola can read (corrupt); its files count as the user's")
         if manifest._made:  # an origin, a size or a source of a file not recorded: not a record
