@@ -176,7 +176,7 @@ def why_plan(site: Path, key: str | None, download: bool) -> tuple[str | None, L
     try:
         SiteLock.check_free(site)
         manifest = Manifest.read(site)
-        changed = manifest.problem or site_state(site, manifest)[0] != state
+        changed = bool(manifest.problem) or site_state(site, manifest)[0] != state
     except SiteBusy:
         return "another run is writing it", None  # the run that plans waits for it, or says so
     except (SiteError, StoreError):

@@ -96,7 +96,6 @@ class Manifest:
         self._store = RunStore(self)
         self._made = False
         self._pending: dict[str, Entry | None] = {}  # records not in the store yet (None: forgotten)
-        self._count = 0  # files recorded
 
     @classmethod
     def read(cls, site: Path) -> Manifest:
@@ -126,7 +125,6 @@ class Manifest:
             return cls(problem=f"{path} is not a manifest wp2zola can read (corrupt); its files count as the user's")
         if manifest._made:  # an origin, a size or a source of a file not recorded: not a record
             manifest._store.query("DELETE FROM m WHERE sha IS NULL")
-            manifest._count = manifest._store.query("SELECT count(*) FROM m").fetchone()[0]
         return manifest
 
     def _read_lines(self, fh: BinaryIO) -> bool:
@@ -259,7 +257,8 @@ class Manifest:
 
     def __len__(self) -> int:
         """How many files are recorded."""
-        return self._count
+        self._flush()
+        return self._store.query("SELECT count(*) FROM m").fetchone()[0] if self._made else 0
 
     def wrote(self, path: str) -> bool:
         return self.entry(path) is not None
@@ -315,12 +314,9 @@ class Manifest:
             self._set(path, found._replace(origin=origin))
 
     def forget(self, path: str) -> None:
-        if self.wrote(path):
-            self._set(path, None)
+        self._set(path, None)
 
     def _set(self, path: str, entry: Entry | None) -> None:
-        was = self.wrote(path)
-        self._count += (entry is not None) - was
         self._pending[path] = entry
         if len(self._pending) >= _BATCH:
             self._flush()
