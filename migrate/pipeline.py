@@ -476,7 +476,7 @@ def _fill_plan(
         converter.finish(lambda items: _final_bodies(pool, converter, items, jobs))
     stop.check()  # a signal while the workers made them: the run ends here, nothing written
 
-    for att in sorted(library.attachments.values(), key=lambda a: a.id):  # every upload, used by a page or not
+    for att in library.attachments.by_id():  # every upload, used by a page or not
         placed = layout.attachment_file(att)
         if placed is not None:
             converter.use_medium(placed, f"attachment {att.id}")
@@ -577,7 +577,7 @@ def index_site(
         (u for i in ctx.items for u in (i.guid, i.attachment_url)),
         media.allow_hosts,
     )
-    library = MediaLibrary(ctx.attachments.values(), hosts, home)
+    library = MediaLibrary(ctx.attachments, hosts, home, ctx.store)
     bundles = _bundles(ctx, library, decisions, placements) if media.bundles else {}
     published = _Chosen(ctx.items, decisions, (PUBLISH,))
 
@@ -659,7 +659,7 @@ def _redirects(site: Site, converter: _Converter) -> Rows[Redirect]:
             out.append(Redirect(QUERY, f"p={item.id}", place.path))
             if item.type == "page":
                 out.append(Redirect(QUERY, f"page_id={item.id}", place.path))
-    for att in sorted(library.attachments.values(), key=lambda a: a.id):
+    for att in library.attachments.by_id():
         placed = layout.attachment_file(att)
         if placed is None:
             continue
@@ -705,13 +705,12 @@ def _bundles(
     folder is free (no other page below it) — item id → bundle. Changes their placements."""
     files = {p.file for p in placements.values()}
     folders = {f[: i + 1] for f in files for i in range(len(f)) if f[i] == "/"}
-    parents = {a.parent for a in library.attachments.values() if a.parent}
     out: dict[int, Bundle] = {}
     for item in ctx.items:
         place = placements.get(item.source)
-        if place is None or item.id is None or item.id not in parents or place.front_page:
+        if place is None or not item.id or place.front_page:  # id 0: what holds the unattached uploads
             continue
-        if decisions[item.source][0] != PUBLISH or item.id in out:
+        if decisions[item.source][0] != PUBLISH or item.id in out or not library.attachments.has_uploads(item.id):
             continue
         folder = place.file.removesuffix(".md") + "/"
         if folder in folders:

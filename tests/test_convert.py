@@ -29,18 +29,20 @@ def site() -> SiteContext:
     pages), reusable block 200."""
     ctx = SiteContext()
     for i, (name, caption) in enumerate([("one", "First photo"), ("two", ""), ("three", "Third")], start=101):
-        ctx.attachments[i] = Attachment(
-            id=i,
-            url=f"https://example.com/wp-content/uploads/{name}.jpg",
-            alt=name.title(),
-            caption=caption,
-            parent=1,
-            menu_order=i,
-            page=f"https://example.com/2021/03/hello/{name}/",
-            sizes={"thumbnail": {"file": f"{name}-150x150.jpg", "width": 150, "height": 150}},
+        ctx.attachments.add(
+            Attachment(
+                id=i,
+                url=f"https://example.com/wp-content/uploads/{name}.jpg",
+                alt=name.title(),
+                caption=caption,
+                parent=1,
+                menu_order=i,
+                page=f"https://example.com/2021/03/hello/{name}/",
+                sizes={"thumbnail": {"file": f"{name}-150x150.jpg", "width": 150, "height": 150}},
+            )
         )
-    ctx.attachments[104] = Attachment(
-        id=104, url="https://example.com/wp-content/uploads/song.mp3", title="A song", parent=1
+    ctx.attachments.add(
+        Attachment(id=104, url="https://example.com/wp-content/uploads/song.mp3", title="A song", parent=1)
     )
     ctx.reusable_blocks[200] = "<!-- wp:paragraph -->\n<p>Shared <em>reusable</em> text.</p>\n<!-- /wp:paragraph -->"
     return ctx

@@ -70,6 +70,36 @@ def test_string_keys_come_sorted_as_python_sorts_them(words):
     assert [k for k, _ in table.sorted_items()] == sorted(set(words))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-(2**63), 2**63 - 1) | st.integers(-5, 5), max_size=30))
+def test_int_keys_come_sorted_by_value(numbers):
+    """Attachment ids: read in id order from disk (their reprs would sort 10 before 9)."""
+    table = RunStore(Owner()).table()
+    for n in numbers:
+        table[n] = str(n)
+    assert list(table.sorted_items()) == sorted((n, str(n)) for n in set(numbers))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(keys, st.integers()), max_size=40), st.integers(1, 5))
+def test_groups_are_a_dict_of_lists(pairs, batch):
+    """A key's values in the order they were added, across the batches SQLite is written in."""
+    import migrate.store as store
+
+    saved, store._BATCH = store._BATCH, batch
+    try:
+        groups = RunStore(Owner()).groups()
+        model: dict = {}
+        for key, value in pairs:
+            groups.add(key, value)
+            model.setdefault(key, []).append(value)
+        for key, _ in pairs:
+            assert groups[key] == model[key]
+        assert groups["never filed"] == []
+    finally:
+        store._BATCH = saved
+
+
 def test_equal_keys_made_apart_find_one_entry():
     """Keys are found by value: a Source read back from the store, or built again, is the same key."""
     table = RunStore(Owner()).table()

@@ -87,7 +87,7 @@ class Resolver:
         self.by_slug: Table[str, int] = ctx.store.table()  # -1: more than one page has the slug
         self.attachment_pages: Table[str, int] = ctx.store.table()
         for item in ctx.items:
-            if item.type == "attachment" and item.id in library.attachments:
+            if item.type == "attachment" and item.id is not None and item.id in library.attachments:
                 path = link_path(item.link)
                 if path and path != home:
                     self.attachment_pages.setdefault(path, item.id)

@@ -48,7 +48,7 @@ def owners(library: MediaLibrary, mentions: dict[int, set[int]], bundled: Iterab
             mentioned_by.setdefault(wp_id, set()).add(page)
     out: dict[int, int] = {}
     names: dict[int, set[str]] = {}
-    for att in sorted(library.attachments.values(), key=lambda a: a.id):
+    for att in library.attachments.by_id():
         if att.parent not in pages or mentioned_by.get(att.id, {att.parent}) - {att.parent}:
             continue
         files = {rel.rsplit("/", 1)[-1] for rel in library.files_of(att)}

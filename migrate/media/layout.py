@@ -44,6 +44,9 @@ class Bundle:
     path: str  # URL path: "/blog/2018/11/hello/"
 
 
+_COPIES_KEPT = 4096
+
+
 class Layout:
     def __init__(
         self,
@@ -61,7 +64,9 @@ class Layout:
         self.originals = originals
         self.uploads_dir = uploads_dir
         self.owners = owners or {}  # attachment id → the bundle it lives in
-        self._copies: dict[tuple[str, str], str] = {}  # (base, rel) → its local copy: looked up once a file
+        # (base, rel) → its local copy, for the files met last (a page's files are met again by the
+        # next steps; every file's would grow with the site)
+        self._copies: dict[tuple[str, str], str] = {}
 
     def upload(self, upload: Upload) -> Upload:
         """The file pages should reference for this upload: with --originals, the full size."""
@@ -131,9 +136,12 @@ class Layout:
         if self.uploads_dir is None:
             return ""
         key = (upload.base.path, upload.rel)
-        if key not in self._copies:
-            self._copies[key] = self._find_copy(upload, self.uploads_dir)
-        return self._copies[key]
+        found = self._copies.get(key)
+        if found is None:
+            found = self._copies[key] = self._find_copy(upload, self.uploads_dir)
+            if len(self._copies) > _COPIES_KEPT:
+                del self._copies[next(iter(self._copies))]
+        return found
 
     def _find_copy(self, upload: Upload, uploads_dir: Path) -> str:
         below = upload.base.path.split("/wp-content/uploads/", 1)

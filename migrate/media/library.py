@@ -13,12 +13,15 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import SplitResult, unquote
 
+from migrate.store import RunStore, Table
 from migrate.wxr.hosts import SiteHosts, bare, host_of, is_files_host
 from migrate.wxr.hosts import split as _split
+from migrate.wxr.index import Attachments
 from migrate.wxr.model import Attachment
 
 FULL, ORIGINAL, BACKUP, VARIANT = "full", "original", "backup", "variant"
@@ -73,36 +76,94 @@ def _attached_file(att: Attachment) -> str:
     return att.file if att.file and not att.file.startswith("/") else ""
 
 
+def _full_rel(att: Attachment, base: Base | None) -> str:
+    parts = _split(att.url)
+    if base is not None and parts is not None:
+        path = _decoded(parts.path)
+        if path.startswith(base.path):
+            return path[len(base.path) :]
+    return _attached_file(att)
+
+
+def _list_files(att: Attachment, full: str) -> dict[str, str]:
+    if not full:
+        return {}
+    folder = posixpath.dirname(full)
+    join = (lambda name: f"{folder}/{name}") if folder else (lambda name: name)
+    files = {full: FULL}
+    for name, size in att.sizes.items():
+        if isinstance(size.get("file"), str) and size["file"]:
+            files.setdefault(join(size["file"]), name)
+    if att.original_image:
+        files.setdefault(join(att.original_image), ORIGINAL)
+    for name in att.backup_files:
+        files.setdefault(join(name), BACKUP)
+    return files
+
+
 def _stem(name: str) -> tuple[str, str]:
     stem, dot, ext = name.rpartition(".")
     return (stem, dot + ext) if dot and stem else (name, "")
 
 
-class MediaLibrary:
-    """Every attachment of the export, indexed by the files WordPress keeps for it."""
+class _Facts(NamedTuple):
+    base: Base | None  # where its files are (None: not an attachment of the library's, or no URL)
+    rel: str  # its full-size file below the base
+    files: dict[str, str]  # rel → which file, for every file WordPress keeps of it
 
-    def __init__(self, attachments: Iterable[Attachment], hosts: SiteHosts, home_path: str = "/"):
+
+_REMEMBERED = 1024  # attachments whose facts a library keeps at hand (a page refers to a few, often again)
+
+
+class MediaLibrary:
+    """Every attachment of the export, indexed by the files WordPress keeps for it. The index of
+    files is kept in a run store (`store`: the run's, else one of its own), and an attachment's
+    facts are worked out again when asked for (all of them would grow with the site)."""
+
+    def __init__(
+        self,
+        attachments: Mapping[int, Attachment] | Iterable[Attachment],
+        hosts: SiteHosts,
+        home_path: str = "/",
+        store: RunStore | None = None,
+    ):
         self.hosts = hosts
-        self.attachments = {a.id: a for a in attachments}
+        store = store or RunStore(self)
+        if not isinstance(attachments, Attachments):  # a list or a dict of them (a caller of the library's)
+            given = attachments.values() if isinstance(attachments, Mapping) else attachments
+            attachments = Attachments(store)
+            for att in given:
+                attachments.add(att)
+        self.attachments = attachments
         self.default = Base(home_path + "wp-content/uploads/", home_path + "wp-content/uploads/")
+        self._remembered: dict[int, _Facts] = {}
+        # rel → (attachment id, which file): the first attachment to claim a file keeps it
+        self._files: Table[str, tuple[int, str]] = store.table()
         bases: dict[str, set[Base]] = {}
-        self._own: dict[int, Base] = {}
         for att in self.attachments.values():
-            base = self._attachment_base(att)
-            if base is not None:
-                self._own[att.id] = base
-                bases.setdefault(bare(host_of(att.url)), set()).add(base)
+            facts = self._work_out(att, self._attachment_base(att))
+            if facts.base is not None:
+                bases.setdefault(bare(host_of(att.url)), set()).add(facts.base)
+            for rel, size in facts.files.items():
+                if rel not in self._files:
+                    self._files[rel] = (att.id, size)
         # by host, longest first: a sub-site's `uploads/sites/3/` before the network's `uploads/`
         self.bases = {host: sorted(found, key=lambda b: -len(b.path)) for host, found in bases.items()}
-        # every attachment's files, once: lookups by URL and by size read these
-        self._rels = {att.id: self._full_rel(att) for att in self.attachments.values()}
-        self._files_of = {att.id: self._list_files(att) for att in self.attachments.values()}
-        self._files: dict[str, tuple[Attachment, str]] = {}
-        for att in self.attachments.values():  # the first attachment to claim a file keeps it
-            for rel, size in self._files_of[att.id].items():
-                self._files.setdefault(rel, (att, size))
 
     # -- an attachment's files ---------------------------------------------------------------
+    def _facts(self, att: Attachment) -> _Facts:
+        facts = self._remembered.get(att.id)
+        if facts is None:
+            facts = self._work_out(att, self._attachment_base(att) if att.id in self.attachments else None)
+            if len(self._remembered) >= _REMEMBERED:
+                del self._remembered[next(iter(self._remembered))]
+            self._remembered[att.id] = facts
+        return facts
+
+    def _work_out(self, att: Attachment, base: Base | None) -> _Facts:
+        rel = _full_rel(att, base)
+        return _Facts(base, rel, _list_files(att, rel))
+
     def _attachment_base(self, att: Attachment) -> Base | None:
         parts = _split(att.url)
         if parts is None:
@@ -122,39 +183,14 @@ class MediaLibrary:
 
     def rel_of(self, att: Attachment) -> str:
         """The attachment's full-size file below its uploads base."""
-        return self._rels[att.id] if att.id in self._rels else self._full_rel(att)
-
-    def _full_rel(self, att: Attachment) -> str:
-        base = self._own.get(att.id)
-        parts = _split(att.url)
-        if base is not None and parts is not None:
-            path = _decoded(parts.path)
-            if path.startswith(base.path):
-                return path[len(base.path) :]
-        return _attached_file(att)
+        return self._facts(att).rel
 
     def base_of(self, att: Attachment) -> Base:
-        return self._own.get(att.id, self.default)
+        return self._facts(att).base or self.default
 
     def files_of(self, att: Attachment) -> dict[str, str]:
         """rel → which file (full, size name, original, backup) for every file WordPress keeps."""
-        return self._files_of[att.id] if att.id in self._files_of else self._list_files(att)
-
-    def _list_files(self, att: Attachment) -> dict[str, str]:
-        full = self.rel_of(att)
-        if not full:
-            return {}
-        folder = posixpath.dirname(full)
-        join = (lambda name: f"{folder}/{name}") if folder else (lambda name: name)
-        files = {full: FULL}
-        for name, size in att.sizes.items():
-            if isinstance(size.get("file"), str) and size["file"]:
-                files.setdefault(join(size["file"]), name)
-        if att.original_image:
-            files.setdefault(join(att.original_image), ORIGINAL)
-        for name in att.backup_files:
-            files.setdefault(join(name), BACKUP)
-        return files
+        return dict(self._facts(att).files)
 
     def stored_name(self, att: Attachment, rel: str) -> str | None:
         """The name a file of an attachment has on the old server, as the export stores it (not
@@ -239,9 +275,9 @@ class MediaLibrary:
 
     def _match(self, rel: str) -> tuple[Attachment, str, str] | None:
         """(attachment, which file, rel of that file) for a file name, exactly or as a derived file."""
-        if rel in self._files:
-            att, size = self._files[rel]
-            return att, size, rel
+        known = self._files.get(rel)
+        if known is not None:
+            return self.attachments[known[0]], known[1], rel
         folder, _, name = rel.rpartition("/")
         stem, ext = _stem(name)
         for _ in range(len(_SUFFIXES)):  # at most one of each suffix, in the order WordPress adds them
@@ -253,6 +289,7 @@ class MediaLibrary:
             else:
                 return None
             candidate = f"{folder}/{stem}{ext}" if folder else f"{stem}{ext}"
-            if candidate in self._files:
-                return self._files[candidate][0], VARIANT, rel
+            known = self._files.get(candidate)
+            if known is not None:
+                return self.attachments[known[0]], VARIANT, rel
         return None

@@ -111,6 +111,9 @@ class RunStore:
     def rows(self) -> Rows[Any]:
         return Rows(self, self._name())
 
+    def groups(self) -> Groups[Any, Any]:
+        return Groups(self, self._name())
+
     def flush(self) -> None:
         """Every buffered write into SQLite: before a fork, so that the workers read the same."""
         for ref in self._buffers:
@@ -199,13 +202,16 @@ def _key(key: object) -> str:
     return repr(key)
 
 
-def _order(key: object, k: str) -> str:
-    """What a key sorts by: a string itself (one that UTF-8 cannot hold sorts by its repr)."""
+def _order(key: object, k: str) -> str | int:
+    """What a key sorts by: a string itself (one that UTF-8 cannot hold sorts by its repr), an int
+    itself (one too big for SQLite sorts by its repr, after the others)."""
     if isinstance(key, str):
         try:
             key.encode()
         except UnicodeEncodeError:
             return k
+        return key
+    if isinstance(key, int) and not isinstance(key, bool) and -(2**63) <= key < 2**63:
         return key
     return k
 
@@ -218,8 +224,9 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
     """A mapping kept in the store, in insertion order (a key stored again keeps its place). Its SQL
     table is made with its first write."""
 
-    # o: the key itself where it is a string (SQLite orders UTF-8 as Python orders code points)
-    _columns = "k TEXT PRIMARY KEY, key BLOB, value BLOB, o TEXT"
+    # o: the key itself where it is a string or an int (no column type, so each keeps its own: SQLite
+    # orders ints by value, UTF-8 as Python orders code points)
+    _columns = "k TEXT PRIMARY KEY, key BLOB, value BLOB, o"
 
     def __init__(self, store: RunStore, name: str):
         self._store, self._name = store, name
@@ -268,8 +275,8 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         return _Values(self)
 
     def sorted_items(self) -> Iterator[tuple[K, V]]:
-        """(key, value) in the order of `sorted(keys)`, for string keys (SQLite sorts, on disk when
-        it must: the keys are never all in memory)."""
+        """(key, value) in the order of `sorted(keys)`, for string keys or int keys (SQLite sorts, on
+        disk when it must: the keys are never all in memory)."""
         return self._rows("o")
 
     def _rows(self, order: str = "rowid") -> Iterator[tuple[K, V]]:
@@ -414,4 +421,49 @@ class Rows(_Buffered, Generic[V]):
         self._store._write(f"INSERT INTO {self._name} (n, value) VALUES (?, ?)", rows)
 
 
-__all__ = ["Rows", "RunStore", "StoreError", "Table", "sorted_items"]
+class Groups(_Buffered, Generic[K, V]):
+    """Values filed under keys, many to a key (what a dict of lists would hold): added, and read a
+    key's at a time in the order they were added. Its SQL table is made with its first write."""
+
+    _columns = "g TEXT, value BLOB"
+
+    def __init__(self, store: RunStore, name: str):
+        self._store, self._name = store, name
+        self._pending: list[tuple[str, bytes]] = []
+        self._made = False
+        store._register(self)
+
+    def add(self, key: K, value: V) -> None:
+        self._pending.append((_key(key), _dumps(value)))
+        if len(self._pending) >= _BATCH:
+            self.flush()
+
+    def __contains__(self, key: object) -> bool:
+        """Whether any value is filed under `key`."""
+        self.flush()
+        return (
+            self._made
+            and self._store.query(f"SELECT 1 FROM {self._name} WHERE g = ? LIMIT 1", (_key(key),)).fetchone()
+            is not None
+        )
+
+    def __getitem__(self, key: K) -> list[V]:
+        """The values filed under `key` (none: an empty list)."""
+        self.flush()
+        if not self._made:
+            return []
+        return list(
+            map(_value, self._store.query(f"SELECT value FROM {self._name} WHERE g = ? ORDER BY rowid", (_key(key),)))
+        )
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        if not self._made:
+            self._make()
+            self._store.query(f"CREATE INDEX {self._name}_g ON {self._name} (g)")
+        rows, self._pending = self._pending, []
+        self._store._write(f"INSERT INTO {self._name} (g, value) VALUES (?, ?)", rows)
+
+
+__all__ = ["Groups", "Rows", "RunStore", "StoreError", "Table", "sorted_items"]

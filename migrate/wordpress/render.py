@@ -594,8 +594,8 @@ class Renderer:
             if ids
             else [
                 a
-                for a in self.ctx.attachments.values()
-                if a.parent == item.id and self.embeds.media_kind(a.url) == kind
+                for a in (self.ctx.attachments.uploaded_to(item.id) if item.id is not None else [])
+                if self.embeds.media_kind(a.url) == kind
             ]
         )
         if not tracks:

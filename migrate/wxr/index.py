@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, ValuesView
 from contextlib import ExitStack
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.pool import Pool
 from pathlib import Path
 
-from migrate.store import Rows, RunStore, Table
+from migrate.store import Groups, Rows, RunStore, Table
 from migrate.wxr import phpserial
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.inputs import Export, check_distinct
@@ -91,6 +91,49 @@ class ItemsById(Mapping[int, Item]):
         return len(self._positions)
 
 
+class Attachments(Mapping[int, Attachment]):
+    """The attachments by id, kept in the run's store, and which were uploaded to which post."""
+
+    def __init__(self, store: RunStore):
+        self._by_id: Table[int, Attachment] = store.table()
+        self._by_parent: Groups[int, int] = store.groups()
+
+    def add(self, att: Attachment) -> None:
+        self._by_id[att.id] = att
+        self._by_parent.add(att.parent, att.id)
+
+    def uploaded_to(self, post_id: int) -> list[Attachment]:
+        """The attachments uploaded to a post, in gallery order (menu_order, then id)."""
+        found = [self._by_id[i] for i in self._by_parent[post_id]]
+        return sorted(found, key=lambda a: (a.menu_order, a.id))
+
+    def has_uploads(self, post_id: int) -> bool:
+        return post_id in self._by_parent
+
+    def by_id(self) -> Iterator[Attachment]:
+        """Every attachment, by id (read from disk as they come)."""
+        return map(_second, self._by_id.sorted_items())
+
+    def values(self) -> ValuesView[Attachment]:
+        return self._by_id.values()  # one walk of the table (a mapping's own would look up each id)
+
+    def __getitem__(self, att_id: int) -> Attachment:
+        return self._by_id[att_id]
+
+    def __contains__(self, att_id: object) -> bool:
+        return isinstance(att_id, int) and att_id in self._by_id
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._by_id)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def _second(pair: tuple[int, Attachment]) -> Attachment:
+    return pair[1]
+
+
 @dataclass
 class SiteContext:
     channel: Channel = field(default_factory=Channel)
@@ -100,7 +143,7 @@ class SiteContext:
     items: Rows[Item] = field(init=False, repr=False)
     by_id: ItemsById = field(init=False, repr=False)
     duplicates: dict[Source, Source] = field(default_factory=dict)  # later copy → first
-    attachments: dict[int, Attachment] = field(default_factory=dict)
+    attachments: Attachments = field(init=False, repr=False)
     site_offset: timedelta | None = None
     reusable_blocks: dict[int, str] = field(default_factory=dict)  # wp_block id → its content
     files: list[str] = field(default_factory=list)  # the XML documents read (`inputs.Document.path`)
@@ -115,6 +158,7 @@ class SiteContext:
         self.store = store_in if store_in is not None else RunStore(self)
         self.items = self.store.rows()
         self.by_id = ItemsById(self.items, self.store)
+        self.attachments = Attachments(self.store)
 
     @property
     def markup(self) -> str:
@@ -131,8 +175,7 @@ class SiteContext:
 
     def attached_images(self, post_id: int) -> list[Attachment]:
         """Image attachments uploaded to a post, in gallery order (menu_order, then id)."""
-        images = [a for a in self.attachments.values() if a.parent == post_id and _is_image(a.url)]
-        return sorted(images, key=lambda a: (a.menu_order, a.id))
+        return [a for a in self.attachments.uploaded_to(post_id) if _is_image(a.url)]
 
     def author_name(self, creator: str) -> str:
         author = self.authors.get(creator)
@@ -301,7 +344,7 @@ def _index(
                     if offset is not None:
                         offsets[offset] += 1
                     if facts.attachment is not None:
-                        ctx.attachments[light.id] = facts.attachment
+                        ctx.attachments.add(facts.attachment)
                     elif facts.signature is not None:
                         ctx.posts_with_content += 1
                         ctx.signatures[facts.signature] += 1
