@@ -188,9 +188,10 @@ class MediaLibrary:
     def base_of(self, att: Attachment) -> Base:
         return self._facts(att).base or self.default
 
-    def files_of(self, att: Attachment) -> dict[str, str]:
-        """rel → which file (full, size name, original, backup) for every file WordPress keeps."""
-        return dict(self._facts(att).files)
+    def files_of(self, att: Attachment) -> Mapping[str, str]:
+        """rel → which file (full, size name, original, backup) for every file WordPress keeps (the
+        library's own: read, not changed)."""
+        return self._facts(att).files
 
     def stored_name(self, att: Attachment, rel: str) -> str | None:
         """The name a file of an attachment has on the old server, as the export stores it (not

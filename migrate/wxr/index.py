@@ -14,6 +14,7 @@ from contextlib import ExitStack
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.pool import Pool
+from operator import itemgetter
 from pathlib import Path
 
 from migrate.store import Groups, Rows, RunStore, Table
@@ -112,7 +113,7 @@ class Attachments(Mapping[int, Attachment]):
 
     def by_id(self) -> Iterator[Attachment]:
         """Every attachment, by id (read from disk as they come)."""
-        return map(_second, self._by_id.sorted_items())
+        return map(itemgetter(1), self._by_id.sorted_items())
 
     def values(self) -> ValuesView[Attachment]:
         return self._by_id.values()  # one walk of the table (a mapping's own would look up each id)
@@ -128,10 +129,6 @@ class Attachments(Mapping[int, Attachment]):
 
     def __len__(self) -> int:
         return len(self._by_id)
-
-
-def _second(pair: tuple[int, Attachment]) -> Attachment:
-    return pair[1]
 
 
 @dataclass
