@@ -139,13 +139,13 @@ def migrate(
             raise SiteError(str(err)) from None
         # A config that wp2zola wrote is still the tool's to maintain; any other marks an existing site.
         existing = None if manifest.wrote("config.toml") else read_site(site)
-        plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop, comments)
-        plan.notices[:0] = notices
+        first = list(notices)
         if foreign and dry_run and not force:
-            plan.notices.insert(
+            first.insert(
                 0,
                 Notice(None, f"{site}: not a Zola site and not empty ({foreign}): a run would refuse without --force"),
             )
+        plan = plan_site(exports, mappings, existing, progress, media, markup, jobs, stop, comments, first)
         if manifest.version < 3 and _same_site_as_config(site, plan.origin):
             manifest.adopt(plan.origin)  # older manifests named export files: a renamed export is the same site
         if existing is None and _config_of_another_site(site, manifest, plan):
@@ -243,7 +243,18 @@ def _library_versions() -> dict[str, str]:
     if "wp2zola" in installed:
         todo = _requirements(installed["wp2zola"])
     else:  # a source tree never installed: what pyproject.toml names
-        todo = ["lxml", "pyromark", "tomli-w", "typer", "rich", "anyascii", "textile", "requests", "filelock"]
+        todo = [
+            "lxml",
+            "pyromark",
+            "tomli-w",
+            "typer",
+            "rich",
+            "anyascii",
+            "textile",
+            "requests",
+            "filelock",
+            "cachetools",
+        ]
     while todo:
         name = _canonical(todo.pop())
         if name in out:
@@ -388,11 +399,13 @@ def plan_site(
     jobs: int = 1,
     stop: Stop | None = None,
     comments: bool = True,
+    notices: Sequence[Notice] = (),
 ) -> Plan:
     """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
     `existing`: the Zola site it goes into (None: a new site, made whole). `markup`: what the posts
-    are written in (`--markup`); by default the config's, or the site's guess."""
-    plan = Plan(new_site=existing is None, exports=[Path(e).name for e in exports])
+    are written in (`--markup`); by default the config's, or the site's guess. `notices`: what the
+    plan says before its own (about the site as the run found it)."""
+    plan = Plan(new_site=existing is None, exports=[Path(e).name for e in exports], notices=list(notices))
     plan.spool = Spool(plan)
     store: RunStore | None = None
     try:
@@ -427,7 +440,7 @@ def _fill_plan(
     comments: bool = True,
 ) -> None:
     markup = markup or mappings.markup()
-    warn = plan.notices.append
+    warn = plan.warn
     stop = stop or Stop()
     with _pool(jobs, stop) as pool:
         site = index_site(exports, mappings, media, warn, pool, stop, store)  # read, index, place
@@ -493,7 +506,7 @@ def _fill_plan(
     plan.taxonomies = sorted(converter.taxonomies)
     root_body = f"[{escape_inline(plan.title) or 'Blog'}]({home})\n"
     for file, data in section_files(  # sections
-        [p.file for p in placements.values()],
+        (p.file for p in placements.values()),
         home,
         ctx.channel.title,
         ctx.channel.description,
@@ -568,7 +581,8 @@ def index_site(
     home = home_path(ctx)
     decisions = _decide(ctx, mappings, warn)
     content = _Chosen(ctx.items, decisions, (PUBLISH, DRAFT))
-    drafts = {i.id for i in _Chosen(ctx.items, decisions, (DRAFT,)) if i.id is not None}
+    drafts: Table[int, str] = ctx.store.table()  # the drafts' ids (a set would grow with the site)
+    drafts.update((i.id, "") for i in _Chosen(ctx.items, decisions, (DRAFT,)) if i.id is not None)
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
     channel = ctx.channel
     hosts = SiteHosts.of(
@@ -831,7 +845,7 @@ class _Converter:
         return self.decisions.get(item.source, (SKIP, ""))[0] != SKIP
 
     def item(self, item: Item, made: _Made | None) -> Outcome:
-        plan, warn = self.plan, self.plan.notices.append
+        plan, warn = self.plan, self.plan.warn
         title = title_text(item.title)
         if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
             first = self.ctx.duplicates.get(item.source)
@@ -1008,7 +1022,7 @@ class _Converter:
         """The links and files of one converted page, into the plan's counts and media."""
         self.plan.links.update(links.counts)
         for message in links.notices:
-            self.plan.notices.append(Notice(item.source, message, item.id))
+            self.plan.warn(Notice(item.source, message, item.id))
         for url in links.external:
             self.plan.external_media.setdefault(url, []).append(_label(item))
         self._record_media(item, links.used_in(markdown))

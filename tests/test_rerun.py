@@ -348,3 +348,24 @@ def test_batch_runs_a_job_that_writes_a_report_or_a_review(inputs, tmp_path):
         assert runner.invoke(app, ["batch", str(jobs), "--report", str(report)]).exit_code == 0
         assert [job["status"] for job in json.loads(report.read_text())["jobs"]] == ["ok"]
     assert (tmp_path / "blog.json").is_file()
+
+
+def test_the_walk_of_a_folder_ends_at_links_that_loop_and_follows_a_shared_folder_once(tmp_path):
+    """Links back up (a loop) are not followed; two links to one folder walk it once; what is
+    behind a link still counts (a change there changes the state)."""
+    from migrate.site.lastrun import _walk, folder_state
+
+    top = tmp_path / "top"
+    (top / "a" / "b").mkdir(parents=True)
+    (top / "a" / "b" / "page.md").write_text("one")
+    os.symlink("../..", top / "a" / "b" / "up")  # back to top: a loop
+    os.symlink("a", top / "x")
+    os.symlink("a", top / "y")
+    seen: list[str] = []
+    _walk(top, ".", lambda rel, st: seen.append(rel))
+    assert seen.count("./a/b/page.md") == 1  # the real folder
+    assert sum(rel.endswith("/page.md") for rel in seen) == 2  # and once more, through the first link
+    assert not any("/up/" in rel for rel in seen)
+    before = folder_state(top)
+    (top / "a" / "b" / "page.md").write_text("two!")
+    assert folder_state(top) != before

@@ -124,3 +124,22 @@ def test_a_draft_child_listed_before_its_draft_parent_gets_the_parent_prefix(tmp
     )
     result = migrate([write_export(child, parent)], tmp_path / "site", dry_run=True)
     assert {o.id: o.path for o in result.plan.outcomes} == {105: "/parent-draft/child/", 106: "/parent-draft/"}
+
+
+def test_drafts_listed_deepest_first_are_placed_from_the_top_down(tmp_path, write_export):
+    """A page's computed path starts with its parent's: a grandchild listed before its parent and
+    grandparent still gets the whole chain (the pages are placed by depth, not in export order)."""
+
+    def draft(n: int, slug: str, parent: int = 0) -> str:
+        return wxr_item(
+            n, slug.title(), slug, type="page", status="draft", parent=parent, link=f"https://example.com/?page_id={n}"
+        )
+
+    export = write_export(draft(1, "grandchild", 2), draft(2, "child", 3), draft(3, "top"), draft(4, "other", 1))
+    result = migrate([export], tmp_path / "site", dry_run=True)
+    assert {o.id: o.path for o in result.plan.outcomes} == {
+        1: "/top/child/grandchild/",
+        2: "/top/child/",
+        3: "/top/",
+        4: "/top/child/grandchild/other/",
+    }

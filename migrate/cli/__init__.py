@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from itertools import zip_longest
 from pathlib import Path
@@ -454,7 +454,7 @@ def _migrate_and_report(
                 diff = unified_diff(change)
                 sys.stdout.write(_colour_diff(diff) if colour else diff)
         sys.stdout.flush()
-    _warnings(stderr, quiet, [str(n) for n in plan.notices], conflicts(changes), plan.config_required)
+    _warnings(stderr, quiet, map(str, plan.notices), conflicts(changes), plan.config_required)
     if quiet:
         if strict and changes.missing:
             raise typer.Exit(3)
@@ -548,7 +548,7 @@ def _said_again(
         raise typer.Exit(3)
 
 
-def _warnings(stderr: Console, quiet: bool, notices: list[str], conflicted: list[str], config: list[str]) -> None:
+def _warnings(stderr: Console, quiet: bool, notices: Iterable[str], conflicted: list[str], config: list[str]) -> None:
     """A run's warnings (not with --quiet), and what needs the user's hand (even with --quiet)."""
     if not quiet:
         for notice in notices:

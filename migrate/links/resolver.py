@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import SplitResult, parse_qs, urljoin
 
+from cachetools import LRUCache
+
 from migrate.media.library import MediaLibrary, Upload
 from migrate.store import Rows, Table
 from migrate.wxr.hosts import SiteHosts, split
@@ -43,7 +45,9 @@ _FEED = re.compile(r"^(.*/)(?:comments/)?feed/(?:(?:rss2?|rdf|atom)/)?$")
 _DATE_ARCHIVE = re.compile(r"^/\d{4}/(?:\d{2}/(?:\d{2}/)?)?$")
 _ARCHIVES_ID = re.compile(r"^/archives/(\d+)/$")
 _MAX_PEELED = 3  # /slug/2/comment-page-1/feed/: the most suffixes one WordPress URL can carry
-_KNOWN_MAX = 50_000  # URLs whose targets are remembered (pages of a site link to the same URLs)
+# URLs whose targets are remembered, the most recently used (pages of a site link to the same URLs:
+# its menu, its logo); a target holds an attachment's record, so not too many (each worker has its own)
+_KNOWN_MAX = 4096
 
 
 @dataclass(frozen=True)
@@ -122,7 +126,7 @@ class Resolver:
         for login, author in ctx.authors.items():
             if author.id is not None:
                 self.term_ids[("author", str(author.id))] = login
-        self.known: dict[str, Target | None] = {}  # URL → its target, when not relative to the page's
+        self.known: LRUCache[str, Target | None] = LRUCache(_KNOWN_MAX)  # URL → target, not relative to the page
 
     def resolve(self, url: str, page: Item | None = None) -> Target | None:
         """The target of a URL written in `page`; None for what is no link to resolve (mailto:,
@@ -130,7 +134,7 @@ class Resolver:
         if url in self.known:
             return self.known[url]
         target, relative = self._resolve(url, page)
-        if not relative and len(self.known) < _KNOWN_MAX:
+        if not relative:
             self.known[url] = target
         return target
 

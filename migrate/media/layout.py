@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import SplitResult, unquote
 
+from cachetools import LRUCache
+
 from migrate.media.library import FULL, MediaLibrary, Upload
 from migrate.wxr.hosts import bare, parse_url
 from migrate.wxr.model import Attachment
@@ -66,7 +68,7 @@ class Layout:
         self.owners = owners or {}  # attachment id → the bundle it lives in
         # (base, rel) → its local copy, for the files met last (a page's files are met again by the
         # next steps; every file's would grow with the site)
-        self._copies: dict[tuple[str, str], str] = {}
+        self._copies: LRUCache[tuple[str, str], str] = LRUCache(_COPIES_KEPT)
 
     def upload(self, upload: Upload) -> Upload:
         """The file pages should reference for this upload: with --originals, the full size."""
@@ -139,8 +141,6 @@ class Layout:
         found = self._copies.get(key)
         if found is None:
             found = self._copies[key] = self._find_copy(upload, self.uploads_dir)
-            if len(self._copies) > _COPIES_KEPT:
-                del self._copies[next(iter(self._copies))]
         return found
 
     def _find_copy(self, upload: Upload, uploads_dir: Path) -> str:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import SplitResult, unquote
 
+from cachetools import LRUCache
+
 from migrate.store import RunStore, Table
 from migrate.wxr.hosts import SiteHosts, bare, host_of, is_files_host
 from migrate.wxr.hosts import split as _split
@@ -136,7 +138,7 @@ class MediaLibrary:
                 attachments.add(att)
         self.attachments = attachments
         self.default = Base(home_path + "wp-content/uploads/", home_path + "wp-content/uploads/")
-        self._remembered: dict[int, _Facts] = {}
+        self._remembered: LRUCache[int, _Facts] = LRUCache(_REMEMBERED)
         # rel → (attachment id, which file): the first attachment to claim a file keeps it
         self._files: Table[str, tuple[int, str]] = store.table()
         bases: dict[str, set[Base]] = {}
@@ -155,8 +157,6 @@ class MediaLibrary:
         facts = self._remembered.get(att.id)
         if facts is None:
             facts = self._work_out(att, self._attachment_base(att) if att.id in self.attachments else None)
-            if len(self._remembered) >= _REMEMBERED:
-                del self._remembered[next(iter(self._remembered))]
             self._remembered[att.id] = facts
         return facts
 

@@ -474,7 +474,7 @@ def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) ->
         run.changes.copied += 1
         run.done += 1
     elif change.action in (CREATE, CHANGE):
-        run.writer.write(target, change.new or b"")
+        run.writer.write(target, planned.pieces() if planned is not None else b"")
         manifest.record(change.path, change.sha, run.key, target)
         run.done += 1
     elif change.action == UNCHANGED:

@@ -101,29 +101,50 @@ def _walk(top: Path, rel: str, add: Callable[[str, os.stat_result | None], None]
     except OSError:
         add(rel, None)
         return
-    _entry(top / rel, rel, st, add, set())
+    _entry(top / rel, rel, st, add, set(), frozenset())
+
+
+_Folder = tuple[int, int]  # (device, inode)
 
 
 def _entry(
-    path: Path | str, rel: str, st: os.stat_result, add: Callable[[str, os.stat_result | None], None], seen: set
+    path: Path | str,
+    rel: str,
+    st: os.stat_result,
+    add: Callable[[str, os.stat_result | None], None],
+    linked: set[_Folder],
+    above: frozenset[_Folder],
 ) -> None:
     add(rel, st)
     if stat.S_ISLNK(st.st_mode):
         _linked(path, rel, add)
     if stat.S_ISDIR(st.st_mode) or stat.S_ISLNK(st.st_mode):
-        _walk_folder(path, rel, add, seen)
+        _walk_folder(path, rel, add, linked, above, stat.S_ISLNK(st.st_mode))
 
 
-def _walk_folder(path: Path | str, rel: str, add: Callable[[str, os.stat_result | None], None], seen: set) -> None:
+def _walk_folder(
+    path: Path | str,
+    rel: str,
+    add: Callable[[str, os.stat_result | None], None],
+    linked: set[_Folder],
+    above: frozenset[_Folder],
+    via_link: bool,
+) -> None:
+    """The entries of a folder, in name order. Only links can make a loop or lead to a folder twice:
+    the folders reached through one are remembered (walked once), and the folders above this one
+    (a link back up is not followed), not every folder of the site."""
     try:
         real = os.stat(path)
-        if not stat.S_ISDIR(real.st_mode) or (real.st_dev, real.st_ino) in seen:
+        here = (real.st_dev, real.st_ino)
+        if not stat.S_ISDIR(real.st_mode) or here in linked or here in above:
             return
-        seen.add((real.st_dev, real.st_ino))
+        if via_link:
+            linked.add(here)
         names = sorted(os.listdir(path))  # names, not entries: a folder may hold a page for every post
     except OSError:
         add(rel + "/?", None)  # an unreadable folder: the state cannot vouch for it, and says so
         return
+    inside = above | {here}
     for entry in names:
         name = f"{rel}/{entry}"
         full = os.path.join(path, entry)
@@ -132,7 +153,7 @@ def _walk_folder(path: Path | str, rel: str, add: Callable[[str, os.stat_result 
         except OSError:
             add(name, None)
             continue
-        _entry(full, name, st, add, seen)
+        _entry(full, name, st, add, linked, inside)
 
 
 def _linked(path: Path | str, rel: str, add: Callable[[str, os.stat_result | None], None]) -> None:

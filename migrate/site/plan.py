@@ -51,6 +51,18 @@ class Stored:
             raise OSError(f"{self.spool}: the spool is shorter than its records")
         return data
 
+    def pieces(self, size: int = 1 << 20) -> Iterator[bytes]:
+        """The bytes, a piece at a time (a redirect map or the comments' export is never whole in memory)."""
+        with open(self.spool, "rb") as fh:
+            fh.seek(self.offset)
+            left = self.size
+            while left:
+                piece = fh.read(min(size, left))
+                if not piece:
+                    raise OSError(f"{self.spool}: the spool is shorter than its records")
+                left -= len(piece)
+                yield piece
+
 
 class Spool:
     """Set-aside bytes of planned files: a folder outside the site, one append-only file per process
@@ -122,6 +134,12 @@ class PlannedFile:
         """The file's bytes (read back from the spool where they were set aside)."""
         return self.body.read() if isinstance(self.body, Stored) else self.body
 
+    def pieces(self) -> Iterable[bytes]:
+        """The file's bytes in pieces, as they are read back (none for a file by reference)."""
+        if isinstance(self.body, Stored):
+            return self.body.pieces()
+        return (self.body,) if self.body is not None else ()
+
     @property
     def sha(self) -> str:
         """sha256 of the bytes ("" for a file by reference)."""
@@ -135,7 +153,7 @@ class Plan:
     # in memory, or kept in a run store (`keep_in`): the two that grow with the site
     files: MutableMapping[str, PlannedFile] = field(default_factory=dict)
     outcomes: list[Outcome] | Rows[Outcome] = field(default_factory=list)
-    notices: list[Notice] = field(default_factory=list)
+    notices: list[Notice] | Rows[Notice] = field(default_factory=list)
     taxonomies: list[str] = field(default_factory=list)
     new_site: bool = True
     config_required: list[str] = field(default_factory=list)  # what an existing site's config lacks
@@ -160,14 +178,18 @@ class Plan:
     store: RunStore | None = field(default=None, repr=False, compare=False)  # where files and outcomes are kept
 
     def keep_in(self, store: RunStore) -> None:
-        """Keep the files, outcomes and plain URLs in `store` from now on (those already planned move there)."""
+        """Keep the files, outcomes, notices and plain URLs in `store` from now on (those already planned
+        move there)."""
         files: Table[str, PlannedFile] = store.table()
         files.update(self.files)
         outcomes: Rows[Outcome] = store.rows()
         outcomes.extend(self.outcomes)
+        notices: Rows[Notice] = store.rows()
+        notices.extend(self.notices)
         plain_urls: Rows[tuple[str, str]] = store.rows()
         plain_urls.extend(self.plain_urls)
-        self.files, self.outcomes, self.plain_urls, self.store = files, outcomes, plain_urls, store
+        self.files, self.outcomes, self.notices, self.plain_urls = files, outcomes, notices, plain_urls
+        self.store = store
 
     def files_in_order(self) -> Iterator[tuple[str, PlannedFile]]:
         """(path, file) by path."""
@@ -182,6 +204,9 @@ class Plan:
         elif self.spool is not None and isinstance(f.body, bytes):
             f.body = self.spool.put(f.body)
         self.files[f.path] = f
+
+    def warn(self, notice: Notice) -> None:
+        self.notices.append(notice)
 
     def counts(self) -> dict[str, int]:
         counts = {"read": len(self.outcomes), PUBLISH: 0, DRAFT: 0, SKIP: 0}

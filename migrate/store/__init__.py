@@ -449,11 +449,15 @@ class Groups(_Buffered, Generic[K, V]):
 
     def __getitem__(self, key: K) -> list[V]:
         """The values filed under `key` (none: an empty list)."""
+        return list(self.walk(key))
+
+    def walk(self, key: K) -> Iterator[V]:
+        """The values filed under `key`, read as they come (an iterator of SQLite's, as `Rows`)."""
         self.flush()
         if not self._made:
-            return []
-        return list(
-            map(_value, self._store.query(f"SELECT value FROM {self._name} WHERE g = ? ORDER BY rowid", (_key(key),)))
+            return iter(())
+        return map(
+            _value, self._store.query(f"SELECT value FROM {self._name} WHERE g = ? ORDER BY rowid", (_key(key),))
         )
 
     def flush(self) -> None:

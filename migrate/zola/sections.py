@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from migrate.zola import frontmatter
@@ -38,7 +39,7 @@ def section_files(
     `root_body` is the Markdown of the root section above a sub-directory install (a link to it)."""
     home_file = section_file(home)
     files: set[str] = set()
-    for file in [*content_files, home_file]:
+    for file in chain(content_files, (home_file,)):  # read as they come: every page's file
         parts = file.split("/")[:-1]
         if file.endswith("/index.md"):  # a page bundle: its folder is the page, not a section
             parts = parts[:-1]

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Container, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote
 
-from migrate.store import Rows, Table
+from migrate.store import Groups, Rows, Table
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.index import SiteContext, parse_wp_date
 from migrate.wxr.model import Item, Notice, Source, ascii_int
@@ -191,17 +191,20 @@ def _id_suffix(item: Item) -> str:
 
 
 def place_items(
-    ctx: SiteContext, items: Iterable[Item], draft_ids: set[int], warn: Warn, reserved: dict[str, str] | None = None
+    ctx: SiteContext,
+    items: Iterable[Item],
+    draft_ids: Container[int],
+    warn: Warn,
+    reserved: dict[str, str] | None = None,
 ) -> MutableMapping[Source, Placement]:
     """Placement for each content item (keyed by its source, in the run's store). Published items
     claim URLs first."""
     home = home_path(ctx)
     structure = PermalinkStructure.infer(ctx, home)
     chosen: Rows[Item] = ctx.store.rows()  # the items, in the store: the stages below read them twice
-    depths = [(_depth(item, ctx), chosen.append(item)) for item in items]
     wanted: Table[Source, Placement] = ctx.store.table()
-    for _, n in sorted(depths):  # parents are placed before their children
-        item = chosen[n]
+
+    def want(item: Item) -> None:
         path = link_path(item.link)
         plain = ""
         if path is None:
@@ -221,7 +224,21 @@ def place_items(
             moved.append(path)
             path = portable
         wanted[item.source] = Placement(path, "", aliases, plain_url=plain, moved_from=moved)
-    del depths
+
+    # parents are placed before their children: the items with none first, then by depth (in the store:
+    # the order of every item would grow with the site)
+    deeper: Groups[int, int] = ctx.store.groups()
+    depths: set[int] = set()
+    for item in items:
+        n, depth = chosen.append(item), _depth(item, ctx)
+        if depth:
+            deeper.add(depth, n)
+            depths.add(depth)
+        else:
+            want(item)
+    for depth in sorted(depths):
+        for n in deeper.walk(depth):
+            want(chosen[n])
     return _settle(ctx, chosen, wanted, draft_ids, home, warn, reserved or {})
 
 
@@ -292,7 +309,7 @@ def _settle(
     ctx: SiteContext,
     items: Rows[Item],
     wanted: Mapping[Source, Placement],
-    draft_ids: set[int],
+    draft_ids: Container[int],
     home: str,
     warn: Warn,
     reserved: dict[str, str],
