@@ -243,3 +243,15 @@ def test_redirect_files_are_the_same_from_the_store_as_from_dicts(moves, generat
         return [(f, b"".join(pieces)) for f, pieces in redirect_files(moves, iter(generated), "/", table)]
 
     assert files(RunStore(Owner()).table) == files(dict)
+
+
+def test_a_store_whose_owner_is_gone_before_its_first_write_leaves_no_file():
+    store = RunStore(Owner())  # the owner is gone at once
+    rows = store.rows()
+    rows.append(1)
+    rows.flush()
+    path = store.path
+    assert os.path.exists(path)
+    del rows, store
+    gc.collect()
+    assert not any(os.path.exists(path + end) for end in ("", "-wal", "-shm"))

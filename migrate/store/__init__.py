@@ -75,10 +75,12 @@ class RunStore:
                 raise _error(self._folder or tempfile.gettempdir(), err) from None
             os.close(fd)
             self.path = path
+            # gone with its owner; a store whose owner is gone already, with itself (or else at exit)
             owner = self._owner()
-            if owner is not None:
-                remove = path if self._folder is None else ""
-                self._finalizer = weakref.finalize(owner, _discard, remove, self._owner_pid, self._cons)
+            if owner is None:
+                owner = self
+            remove = path if self._folder is None else ""
+            self._finalizer = weakref.finalize(owner, _discard, remove, self._owner_pid, self._cons)
         return self.path
 
     @property
