@@ -23,7 +23,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from importlib import metadata
-from itertools import chain
+from itertools import chain, islice
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO
@@ -294,17 +294,17 @@ def unchanged(
 def _record(site: Path, key: str, plan: Plan, changes: Changes, manifest: Manifest, started: int, before: int) -> None:
     """Record the complete run, with what a run that stops before planning says again: not the first
     `before` notices, which were about the site as this run found it (a journal it replayed)."""
-    counts = summary(plan, changes)
-    said = {
-        "notices": [str(n) for n in plan.notices[before:]],
-        "conflicts": conflicts(changes),
-        "config": list(plan.config_required),
-        "items": counts["items"]["read"],
-        "files": len(plan.files),
-        "kept_from_other_exports": changes.kept_from_other_exports,
-        "missing": [[m.path, m.url, m.reason, list(m.used_by)] for m in changes.missing[:MISSING_SHOWN]],
-    }
-    try:
+    try:  # the notices and the missing files are read back from the run's store, which can fail too
+        counts = summary(plan, changes)
+        said = {
+            "notices": [str(n) for n in islice(plan.notices, before, None)],
+            "conflicts": conflicts(changes),
+            "config": list(plan.config_required),
+            "items": counts["items"]["read"],
+            "files": len(plan.files),
+            "kept_from_other_exports": changes.kept_from_other_exports,
+            "missing": [[m.path, m.url, m.reason, list(m.used_by)] for m in changes.missing[:MISSING_SHOWN]],
+        }
         lastrun.record(site, key, len(changes.missing), said, started, manifest)
     except (OSError, StoreError):
         pass  # only a shortcut is lost: the next run plans

@@ -150,7 +150,7 @@ class PlannedFile:
 
 @dataclass
 class Plan:
-    # in memory, or kept in a run store (`keep_in`): the two that grow with the site
+    # in memory, or kept in a run store (`keep_in`): those that grow with the site
     files: MutableMapping[str, PlannedFile] = field(default_factory=dict)
     outcomes: list[Outcome] | Rows[Outcome] = field(default_factory=list)
     notices: list[Notice] | Rows[Notice] = field(default_factory=list)
