@@ -350,7 +350,7 @@ def _keep_config(site: Path, plan: Plan) -> None:
     extra = existing.config.get("extra")
     ours = extra.get("wp2zola") if isinstance(extra, dict) else None
     source = ours.get("source") if isinstance(ours, dict) else None
-    plan.notices.append(
+    plan.warn(
         Notice(
             None,
             f"config.toml was written for another site ({source or 'other exports'}): kept as it is, base_url "

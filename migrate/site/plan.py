@@ -44,12 +44,7 @@ class Stored:
     sha: str
 
     def read(self) -> bytes:
-        with open(self.spool, "rb") as fh:
-            fh.seek(self.offset)
-            data = fh.read(self.size)
-        if len(data) != self.size:
-            raise OSError(f"{self.spool}: the spool is shorter than its records")
-        return data
+        return b"".join(self.pieces())
 
     def pieces(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The bytes, a piece at a time (a redirect map or the comments' export is never whole in memory)."""
