@@ -297,7 +297,7 @@ def _record(site: Path, key: str, plan: Plan, changes: Changes, manifest: Manife
     try:  # the notices and the missing files are read back from the run's store, which can fail too
         counts = summary(plan, changes)
         said = {
-            "notices": [str(n) for n in islice(plan.notices, before, None)],
+            "notices": [[n.message, str(n)] for n in islice(plan.notices, before, None)],  # kind, line
             "conflicts": conflicts(changes),
             "config": list(plan.config_required),
             "items": counts["items"]["read"],

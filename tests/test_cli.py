@@ -224,3 +224,26 @@ def test_an_interrupted_run_says_so_in_one_line(tmp_path, monkeypatch):
         "wp2zola: interrupted; the same command again finishes the site (its journal in "
         f"{tmp_path / 'site' / '.wp2zola'} says what this run was writing)"
     ]
+
+
+def test_many_warnings_of_a_kind_are_a_few_lines_and_the_report_has_every_one(tmp_path, write_export):
+    # a big site has tens of thousands of private posts: each a warning, which the terminal counts
+    items = [wxr_item(n, f"Private {n}", status="private") for n in range(1, 31)]
+    items += [wxr_item(100 + n, f"Unknown {n}", status=f"odd{n}") for n in range(2)]
+    export = write_export(*items)
+    site, report = tmp_path / "site", tmp_path / "report.json"
+    first = run("migrate", str(export), "--out", str(site), "--report", str(report))
+    again = run("migrate", str(export), "--out", str(site))  # unchanged: what the run said, said again
+    for result in (first, again):
+        assert result.exit_code == 0, result.output
+        lines = [line for line in result.output.splitlines() if line.startswith(("warning:", "note:"))]
+        shown = [
+            line for line in lines if line.endswith(": private: kept as a draft, never published") and " item " in line
+        ]
+        assert [line.split(": item ")[1].split(":")[0] for line in shown] == ["1", "2", "3", "4", "5"]
+        assert all(line.startswith(f"warning: {export}:") for line in shown)  # where, and which item
+        assert "warning: 25 more like this: private: kept as a draft, never published" in lines
+        assert sum("unknown status 'odd" in line for line in lines) == 2  # each of another kind: shown
+        assert lines[-1] == "note: --report FILE lists every warning, with its item"
+    warnings = json.loads(report.read_text("utf-8"))["warnings"]
+    assert sum("private: kept as a draft" in str(w) for w in warnings) == 30

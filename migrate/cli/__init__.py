@@ -24,7 +24,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 from migrate.mappings import MARKUP_CHOICES, ConfigError, Mappings
 from migrate.media.fetch import FetchResult
 from migrate.media.options import MediaOptions
-from migrate.pipeline import MISSING_SHOWN, migrate, unchanged
+from migrate.pipeline import MISSING_SHOWN, Result, migrate, unchanged
 from migrate.report import LINKS, SCHEMA, as_json, conflicts, content, kept, summary, tool_version
 from migrate.site.apply import (
     CHANGE,
@@ -42,6 +42,7 @@ from migrate.site.apply import (
 from migrate.site.lastrun import LastRun
 from migrate.site.plan import Plan
 from migrate.site.writer import check_writable, write_atomic
+from migrate.store import StoreError
 from migrate.wxr.hosts import host_of
 from migrate.wxr.reader import ExportError
 
@@ -430,8 +431,28 @@ def _migrate_and_report(
             err=True,
         )
         raise typer.Exit(130) from None
-    plan, changes = result.plan, result.changes
+    try:  # what the run noted is read back from its store in the temporary folder, which can fail too
+        _tell_run(stdout, stderr, result, out, dry_run, quiet, report, review, no_download, strict, show_diff)
+    except StoreError as err:
+        done = "nothing was written" if dry_run else "the site's files were written"
+        _fail(f"{err.folder}: cannot read back what the run noted ({err.said}); {done}: free some space and run again")
 
+
+def _tell_run(
+    stdout: Console,
+    stderr: Console,
+    result: Result,
+    out: Path,
+    dry_run: bool,
+    quiet: bool,
+    report: Path | None,
+    review: Path | None,
+    no_download: bool,
+    strict: bool,
+    show_diff: bool,
+) -> None:
+    """The report, the dry run's diff, the warnings and the summary of a run that planned."""
+    plan, changes = result.plan, result.changes
     if report is not None:
         try:
             report.parent.mkdir(parents=True, exist_ok=True)
@@ -454,7 +475,7 @@ def _migrate_and_report(
                 diff = unified_diff(change)
                 sys.stdout.write(_colour_diff(diff) if colour else diff)
         sys.stdout.flush()
-    _warnings(stderr, quiet, map(str, plan.notices), conflicts(changes), plan.config_required)
+    _warnings(stderr, quiet, ((n.message, str(n)) for n in plan.notices), conflicts(changes), plan.config_required)
     if quiet:
         if strict and changes.missing:
             raise typer.Exit(3)
@@ -528,7 +549,9 @@ def _said_again(
         value = last.said.get(key)
         return [str(v) for v in value] if isinstance(value, list) else []
 
-    _warnings(stderr, quiet, lines("notices"), lines("conflicts"), lines("config"))
+    said = last.said.get("notices")
+    notices = [(str(n[0]), str(n[1])) for n in said or [] if isinstance(n, list) and len(n) == 2]  # (kind, line)
+    _warnings(stderr, quiet, notices, lines("conflicts"), lines("config"))
     if not quiet:
         files, items = last.said.get("files"), last.said.get("items")
         stdout.print(
@@ -548,11 +571,39 @@ def _said_again(
         raise typer.Exit(3)
 
 
-def _warnings(stderr: Console, quiet: bool, notices: Iterable[str], conflicted: list[str], config: list[str]) -> None:
-    """A run's warnings (not with --quiet), and what needs the user's hand (even with --quiet)."""
+_OF_A_KIND = 5  # warnings of one kind (the same message) shown before the rest of that kind are counted
+_SHOWN = 100  # warnings shown in all
+_KINDS = 1000  # kinds counted apart; beyond, counted together (the messages are not kept without end)
+
+
+def _warnings(
+    stderr: Console, quiet: bool, notices: Iterable[tuple[str, str]], conflicted: list[str], config: list[str]
+) -> None:
+    """A run's warnings (not with --quiet): of each kind (`notices` are (message, line) pairs) the
+    first few, and how many more (a big site has tens of thousands of private posts, each a warning:
+    --report lists every one); then what needs the user's hand (every one, even with --quiet)."""
     if not quiet:
-        for notice in notices:
-            stderr.print(f"warning: {notice}", markup=False)
+        seen: Counter[str] = Counter()
+        more: Counter[str] = Counter()
+        shown = 0
+        for kind, line in notices:
+            if kind not in seen and len(seen) >= _KINDS:
+                kind = ""
+            seen[kind] += 1
+            if seen[kind] <= _OF_A_KIND and shown < _SHOWN and kind:
+                shown += 1
+                stderr.print(f"warning: {line}", markup=False)
+            else:
+                more[kind] += 1
+        lumped = more.pop("", 0)
+        counted = more.most_common()
+        for kind, n in counted[:10]:
+            stderr.print(f"warning: {n} more like this: {kind}", markup=False)
+        lumped += sum(n for _, n in counted[10:])
+        if lumped:
+            stderr.print(f"warning: {lumped} more of other kinds", markup=False)
+        if more or lumped:
+            stderr.print("note: --report FILE lists every warning, with its item", markup=False)
     for line in conflicted:
         stderr.print(f"conflict: {line} (kept; --force overwrites)", markup=False)
     for line in config:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from migrate.site.errors import SiteError
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome
 from migrate.store import Rows, RunStore, Table, sorted_items
+from migrate.store.scratch import scratch_folder
 from migrate.wxr.model import Notice
 from migrate.zola.redirects import Redirect
 
@@ -65,8 +66,8 @@ class Spool:
     the folder removed when the plan that owns it is gone, or at exit."""
 
     def __init__(self, owner: object):
-        try:
-            self.folder = tempfile.mkdtemp(prefix="wp2zola-spool-")
+        try:  # locked while the run lives: a later run sweeps it if this one is killed
+            self._lock, self.folder = scratch_folder("spool")
         except OSError as err:
             raise _spool_error(tempfile.gettempdir(), err) from None
         self._owner_pid = os.getpid()
@@ -103,6 +104,7 @@ class Spool:
         if self._pid == self._owner_pid:
             os.close(self._fd)
         shutil.rmtree(self.folder, ignore_errors=True)
+        os.close(self._lock)
 
 
 def _spool_error(folder: str, err: OSError) -> SiteError:

@@ -18,6 +18,8 @@ import weakref
 from collections.abc import ItemsView, Iterable, Iterator, Mapping, MutableMapping, ValuesView
 from typing import Any, Generic, TypeVar, overload
 
+from migrate.store.scratch import scratch_file
+
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -70,17 +72,21 @@ class RunStore:
     def _file(self) -> str:
         if not self.path:
             try:
-                fd, path = tempfile.mkstemp(prefix="wp2zola-run-", suffix=".sqlite", dir=self._folder)
+                if self._folder is None:  # locked while the run lives: a later run sweeps it if it is killed
+                    lock, path = scratch_file("run", ".sqlite")
+                else:
+                    fd, path = tempfile.mkstemp(prefix="wp2zola-run-", suffix=".sqlite", dir=self._folder)
+                    os.close(fd)
+                    lock = -1
             except OSError as err:
                 raise _error(self._folder or tempfile.gettempdir(), err) from None
-            os.close(fd)
             self.path = path
             # gone with its owner; a store whose owner is gone already, with itself (or else at exit)
             owner = self._owner()
             if owner is None:
                 owner = self
             remove = path if self._folder is None else ""
-            self._finalizer = weakref.finalize(owner, _discard, remove, self._owner_pid, self._cons)
+            self._finalizer = weakref.finalize(owner, _discard, remove, self._owner_pid, self._cons, lock)
         return self.path
 
     @property
@@ -149,7 +155,7 @@ class RunStore:
             raise _error(self.path, err) from None
 
 
-def _discard(path: str, owner_pid: int, cons: dict[int, sqlite3.Connection]) -> None:
+def _discard(path: str, owner_pid: int, cons: dict[int, sqlite3.Connection], lock: int) -> None:
     if os.getpid() != owner_pid:  # a forked process: the store lives on in its parent
         return
     con = cons.pop(owner_pid, None)
@@ -161,6 +167,8 @@ def _discard(path: str, owner_pid: int, cons: dict[int, sqlite3.Connection]) -> 
                 os.unlink(name)
             except OSError:
                 pass
+    if lock >= 0:  # last: closing a file's descriptor drops this process's SQLite locks on it
+        os.close(lock)
 
 
 def _error(where: str, err: Exception) -> StoreError:
