@@ -56,7 +56,7 @@ from migrate.site.lock import PRIVATE, SiteLock, clean_legacy_tmp
 from migrate.site.manifest import MANIFEST, Manifest, origin_key, site_origin
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome, classify
 from migrate.site.plan import FileRef, Plan, PlannedFile, Spool, Stored
-from migrate.store import Rows, RunStore, StoreError, Table
+from migrate.store import Rows, RunStore, StoreError, Table, tuple_state
 from migrate.wordpress.render import Renderer
 from migrate.wxr.hosts import SiteHosts, host_of, parse_url
 from migrate.wxr.index import SiteContext, build_context
@@ -579,10 +579,10 @@ def index_site(
     `store`: where what it knows about every item is kept (by default, a store of the site's own)."""
     ctx = build_context(exports, warn, pool=pool, check=stop.check if stop else None, store=store)
     home = home_path(ctx)
-    decisions = _decide(ctx, mappings, warn)
-    content = _Chosen(ctx.items, decisions, (PUBLISH, DRAFT))
+    decisions, fates = _decide(ctx, mappings, warn)
+    content = _Chosen(ctx.items, fates, (PUBLISH, DRAFT))
     drafts: Table[int, str] = ctx.store.table()  # the drafts' ids (a set would grow with the site)
-    drafts.update((i.id, "") for i in _Chosen(ctx.items, decisions, (DRAFT,)) if i.id is not None)
+    drafts.update((i.id, "") for i in _Chosen(ctx.items, fates, (DRAFT,)) if i.id is not None)
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
     channel = ctx.channel
     hosts = SiteHosts.of(
@@ -593,7 +593,7 @@ def index_site(
     )
     library = MediaLibrary(ctx.attachments, hosts, home, ctx.store)
     bundles = _bundles(ctx, library, decisions, placements) if media.bundles else {}
-    published = _Chosen(ctx.items, decisions, (PUBLISH,))
+    published = _Chosen(ctx.items, fates, (PUBLISH,))
 
     def page(item: Item) -> Page | None:
         if item.type == "attachment":
@@ -621,26 +621,31 @@ class _Chosen:
     hold every one in memory)."""
 
     items: Rows[Item]
-    decisions: Mapping[Source, tuple[str, str]]
+    fates: Rows[str]  # the outcome of each item, in the same order (read along: no lookup an item)
     outcomes: tuple[str, ...]
 
     def __iter__(self) -> Iterator[Item]:
-        return (item for item in self.items if self.decisions[item.source][0] in self.outcomes)
+        return (item for item, fate in zip(self.items, self.fates, strict=True) if fate in self.outcomes)
 
 
-def _decide(ctx: SiteContext, mappings: Mappings, warn: Callable[[Notice], None]) -> Table[Source, tuple[str, str]]:
-    """(outcome, reason) of each indexed item, in the run's store. An item classify read as another
-    type (one of none is a post) is stored again as such, for the stages after it."""
+def _decide(
+    ctx: SiteContext, mappings: Mappings, warn: Callable[[Notice], None]
+) -> tuple[Table[Source, tuple[str, str]], Rows[str]]:
+    """(outcome, reason) of each indexed item, and the outcomes in the items' order, in the run's
+    store. An item classify read as another type (one of none is a post) is stored again as such,
+    for the stages after it."""
     decisions: Table[Source, tuple[str, str]] = ctx.store.table()
+    fates: Rows[str] = ctx.store.rows()
     retyped: dict[int, Item] = {}
     for n, item in enumerate(ctx.items):
         was = item.type
-        decisions[item.source] = classify(item, mappings, warn)
+        decided = decisions[item.source] = classify(item, mappings, warn)
+        fates.append(decided[0])
         if item.type != was:
             retyped[n] = item
     for n, item in retyped.items():  # not while the rows are read
         ctx.items[n] = item
-    return decisions
+    return decisions, fates
 
 
 def _generated_paths(
@@ -766,6 +771,7 @@ class _Made:
     comments: _Comments | None = None
 
 
+@tuple_state
 @dataclass(slots=True)
 class _Comments:
     """What is made of a published post's comments: its data file, its part of the comments' export,

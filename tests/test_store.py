@@ -3,17 +3,19 @@ with the site). Its tables must behave as the dicts and lists they replace, in a
 
 from __future__ import annotations
 
+import copy
 import gc
 import os
-from dataclasses import dataclass
+import pickle
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrate.store import RunStore, StoreError
-from migrate.wxr.model import Source
+from migrate.store import RunStore, StoreError, tuple_state
+from migrate.wxr.model import Item, ItemTerm, Source
 from migrate.zola.redirects import FILE, PATH, QUERY, Redirect, redirect_files
 
 
@@ -255,3 +257,28 @@ def test_a_store_whose_owner_is_gone_before_its_first_write_leaves_no_file():
     del rows, store
     gc.collect()
     assert not any(os.path.exists(path + end) for end in ("", "-wal", "-shm"))
+
+
+@tuple_state
+@dataclass(frozen=True, slots=True)
+class One:
+    a: int
+
+
+@tuple_state
+@dataclass(slots=True)
+class Two:
+    a: int
+    b: list[str] = field(default_factory=list)
+
+
+def test_tuple_state_pickles_and_copies_slots_dataclasses_as_they_were():
+    item = Item(Source("a.xml", 3), id=7, title="T", terms=[ItemTerm("category", "news", "News")], meta=[("k", "v")])
+    for value in (One(1), Two(2, ["x"]), item, Source("b.xml", 1, 2, 3)):
+        for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+            assert pickle.loads(pickle.dumps(value, protocol)) == value
+        assert copy.copy(value) == value and copy.deepcopy(value) == value
+    assert replace(item, title="U").title == "U"
+    assert pickle.dumps(item) == pickle.dumps(pickle.loads(pickle.dumps(item)))  # the same on a re-read
+    with pytest.raises(ValueError):  # a state of another shape is refused, not half set
+        Two.__new__(Two).__setstate__((1,))

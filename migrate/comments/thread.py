@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from migrate.comments.content import comment_markdown
+from migrate.store import tuple_state
 from migrate.wxr.index import parse_wp_date, utc_offset
 from migrate.wxr.model import Comment, Item
 
@@ -31,6 +32,7 @@ LEFT_OUT = {  # comment_approved → the reason the report gives
 }
 
 
+@tuple_state
 @dataclass(slots=True)
 class Thread:
     """A post's comments as its data file holds them, with the count of each kind left out."""

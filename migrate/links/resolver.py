@@ -18,7 +18,7 @@ from urllib.parse import SplitResult, parse_qs, urljoin
 from cachetools import LRUCache
 
 from migrate.media.library import MediaLibrary, Upload
-from migrate.store import Rows, Table
+from migrate.store import Rows, Table, tuple_state
 from migrate.wxr.hosts import SiteHosts, split
 from migrate.wxr.index import SiteContext
 from migrate.wxr.model import Item, ascii_int
@@ -63,6 +63,7 @@ class Target:
     why: str = ""  # draft, gone: what became of the item
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Page:
     """A content item as links see it."""

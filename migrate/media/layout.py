@@ -19,6 +19,7 @@ from urllib.parse import SplitResult, unquote
 from cachetools import LRUCache
 
 from migrate.media.library import FULL, MediaLibrary, Upload
+from migrate.store import tuple_state
 from migrate.wxr.hosts import bare, parse_url
 from migrate.wxr.model import Attachment
 from migrate.zola.urls import url_path
@@ -26,6 +27,7 @@ from migrate.zola.urls import url_path
 _FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\]')
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Placed:
     """One file of the new site that pages reference."""

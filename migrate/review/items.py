@@ -24,6 +24,7 @@ from migrate.site.apply import Changes
 from migrate.site.content import item_body
 from migrate.site.outcomes import SKIP, Outcome
 from migrate.site.plan import Plan
+from migrate.store import tuple_state
 from migrate.wordpress.render import Renderer
 from migrate.wxr.index import build_context
 from migrate.wxr.markup import AUTO, stored_html
@@ -43,6 +44,7 @@ FLAGS = {
 }
 
 
+@tuple_state
 @dataclass(slots=True)
 class Reviewed:
     """One item of the review."""

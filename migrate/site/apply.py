@@ -26,7 +26,7 @@ from migrate.site.lock import TMP_DIR
 from migrate.site.manifest import MANIFEST, Manifest, digest, file_digest, origin_key
 from migrate.site.plan import Plan, PlannedFile
 from migrate.site.writer import Writer, make_room, write_atomic
-from migrate.store import Rows
+from migrate.store import Rows, tuple_state
 
 CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING = (
     "create",
@@ -144,6 +144,7 @@ def _loop_or(err: BaseException) -> str:
     return getattr(err, "strerror", None) or str(err)
 
 
+@tuple_state
 @dataclass(slots=True)
 class Change:
     path: str

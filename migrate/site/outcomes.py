@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from migrate.mappings import Mappings
+from migrate.store import tuple_state
 from migrate.wxr.model import Item, Notice, Source
 from migrate.wxr.reader import Warn
 
 PUBLISH, DRAFT, SKIP = "written", "draft", "skipped"
 
 
+@tuple_state
 @dataclass(slots=True)
 class Outcome:
     """What became of one item read."""

@@ -17,15 +17,17 @@ import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from migrate.site.errors import SiteError
 from migrate.site.outcomes import DRAFT, PUBLISH, SKIP, Outcome
-from migrate.store import Rows, RunStore, Table, sorted_items
+from migrate.store import Rows, RunStore, Table, sorted_items, tuple_state
 from migrate.store.scratch import scratch_folder
 from migrate.wxr.model import Notice
 from migrate.zola.redirects import Redirect
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class FileRef:
     """A file whose bytes are elsewhere: fetched from `url`, or copied from `local` when given."""
@@ -35,6 +37,7 @@ class FileRef:
     size: int | None = None  # once known (a local copy, the attachment's metadata)
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Stored:
     """Where a planned file's bytes were set aside (a spool file, at an offset), and their digest."""
@@ -49,15 +52,28 @@ class Stored:
 
     def pieces(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The bytes, a piece at a time (a redirect map or the comments' export is never whole in memory)."""
-        with open(self.spool, "rb") as fh:
-            fh.seek(self.offset)
-            left = self.size
-            while left:
-                piece = fh.read(min(size, left))
-                if not piece:
-                    raise OSError(f"{self.spool}: the spool is shorter than its records")
-                left -= len(piece)
-                yield piece
+        fh = _reader(self.spool)
+        fh.seek(self.offset)
+        left = self.size
+        while left:
+            piece = fh.read(min(size, left))
+            if not piece:
+                raise OSError(f"{self.spool}: the spool is shorter than its records")
+            left -= len(piece)
+            yield piece
+
+
+# (process, spool file) → the file open for reading: a site's files are read back one after another,
+# an open each would cost as much as the read (a forked process opens its own: no shared offset)
+_readers: dict[tuple[int, str], BinaryIO] = {}
+
+
+def _reader(path: str) -> BinaryIO:
+    key = (os.getpid(), path)
+    fh = _readers.get(key)
+    if fh is None:
+        fh = _readers[key] = open(path, "rb")  # noqa: SIM115 - closed with its spool
+    return fh
 
 
 class Spool:
@@ -103,6 +119,8 @@ class Spool:
             return
         if self._pid == self._owner_pid:
             os.close(self._fd)
+        for key in [k for k in _readers if os.path.dirname(k[1]) == self.folder]:
+            _readers.pop(key).close()
         shutil.rmtree(self.folder, ignore_errors=True)
         os.close(self._lock)
 
@@ -117,6 +135,7 @@ def _spool_error(folder: str, err: OSError) -> SiteError:
     )
 
 
+@tuple_state
 @dataclass(slots=True)
 class PlannedFile:
     path: str  # relative to the site root, with "/"

@@ -10,6 +10,8 @@ connection of its own (SQLite's may not cross a fork); only the process that mad
 
 from __future__ import annotations
 
+import dataclasses
+import operator
 import os
 import pickle
 import sqlite3
@@ -22,6 +24,7 @@ from migrate.store.scratch import scratch_file
 
 K = TypeVar("K")
 V = TypeVar("V")
+T = TypeVar("T")
 
 _BATCH = 2048  # writes held before they go to SQLite together
 
@@ -204,9 +207,32 @@ class _Buffered:
             self._made = True
 
 
+def tuple_state(cls: type[T]) -> type[T]:
+    """A slots dataclass pickled as the tuple of its fields' values. The state dataclasses give one
+    asks `fields()` again for every object, and every value read from the store, sent to a worker or
+    copied is unpickled (tens of times an item)."""
+    names = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    values = operator.attrgetter(*names)
+    one = len(names) == 1
+    put = object.__setattr__  # a frozen one's own refuses
+
+    def __getstate__(self: object) -> tuple:
+        return (values(self),) if one else values(self)
+
+    def __setstate__(self: object, state: tuple) -> None:
+        for name, value in zip(names, state, strict=True):
+            put(self, name, value)
+
+    setattr(cls, "__getstate__", __getstate__)  # noqa: B010 - set on the class dataclass made
+    setattr(cls, "__setstate__", __setstate__)  # noqa: B010
+    return cls
+
+
 def _key(key: object) -> str:
     """A key as the table finds it: its repr, which equal ints, strings, tuples of them and frozen
     dataclasses of them share (a pickle need not: it refers back to an object met twice)."""
+    if type(key) is str or type(key) is int:  # the most of them, the quickest
+        return repr(key)
     if not isinstance(key, (int, str, tuple)) and not getattr(type(key), "__dataclass_params__", None):
         raise TypeError(f"a run store key is an int, str, tuple or frozen dataclass, not {type(key).__name__}")
     return repr(key)
@@ -272,7 +298,10 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         self._store._write(f"DELETE FROM {self._name} WHERE k = ?", [(_key(key),)])
 
     def __iter__(self) -> Iterator[K]:
-        return map(_first, self._rows())
+        self.flush()
+        if not self._made:
+            return iter(())
+        return map(_value, self._store.query(f"SELECT key FROM {self._name} ORDER BY rowid"))  # not the values
 
     def __len__(self) -> int:
         self.flush()
@@ -320,10 +349,6 @@ def sorted_items(mapping: Mapping[str, V]) -> Iterator[tuple[str, V]]:
 
 def _pair(row: tuple[bytes, bytes]) -> tuple[Any, Any]:
     return pickle.loads(row[0]), pickle.loads(row[1])
-
-
-def _first(pair: tuple[Any, Any]) -> Any:
-    return pair[0]
 
 
 def _second(pair: tuple[Any, Any]) -> Any:

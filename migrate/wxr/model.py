@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from migrate.store import tuple_state
+
 
 def ascii_int(text: object) -> int | None:
     """Text of ASCII digits (an id, a count) as an int; None otherwise. `str.isdigit` alone also takes
@@ -12,6 +14,7 @@ def ascii_int(text: object) -> int | None:
     return int(value) if value.isascii() and value.isdigit() else None
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where something was read: file and line (1-based). It is also an item's identity in a run, so
@@ -27,6 +30,7 @@ class Source:
         return f"{self.file}:{self.line}"
 
 
+@tuple_state
 @dataclass(slots=True)
 class Notice:
     """A warning for the report: where, which item (if any), what."""
@@ -41,6 +45,7 @@ class Notice:
         return f"{where}{item}{self.message}"
 
 
+@tuple_state
 @dataclass(slots=True)
 class Author:
     login: str
@@ -49,6 +54,7 @@ class Author:
     id: int | None = None
 
 
+@tuple_state
 @dataclass(slots=True)
 class Term:
     taxonomy: str  # WordPress taxonomy: category, post_tag, or a custom one
@@ -59,6 +65,7 @@ class Term:
     id: int | None = None
 
 
+@tuple_state
 @dataclass(slots=True)
 class ItemTerm:
     """A term as attached to an item (`<category domain=… nicename=…>`)."""
@@ -68,6 +75,7 @@ class ItemTerm:
     name: str
 
 
+@tuple_state
 @dataclass(slots=True)
 class Comment:
     id: int | None
@@ -82,6 +90,7 @@ class Comment:
     user_id: int
 
 
+@tuple_state
 @dataclass(slots=True)
 class Channel:
     """Site-level facts from the `<channel>` header."""
@@ -96,6 +105,7 @@ class Channel:
     base_blog_url: str = ""
 
 
+@tuple_state
 @dataclass(slots=True)
 class Item:
     """One `<item>`: a post, page, attachment, menu item, or any other post type."""
@@ -145,6 +155,7 @@ class Item:
         return copy
 
 
+@tuple_state
 @dataclass(slots=True)
 class Attachment:
     """What the media step and featured images need to know about an attachment item."""

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
-from migrate.store import sorted_items
+from migrate.store import sorted_items, tuple_state
 from migrate.wxr.model import ascii_int
 from migrate.zola.portable import portable_path
 from migrate.zola.urls import url_path
@@ -27,6 +27,7 @@ QUERY, PATH, FILE = "query", "path", "file"
 ID_PAGES = "/wp2zola/p/"  # static pages for ?p=ID, reached by the page template's script
 
 
+@tuple_state
 @dataclass(frozen=True, slots=True)
 class Redirect:
     kind: str  # query: old is "p=12"; path: an old page path; file: an old upload path (servers only)

@@ -14,7 +14,7 @@ from collections.abc import Container, Iterable, Iterator, Mapping, MutableMappi
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, quote, unquote
 
-from migrate.store import Groups, Rows, Table
+from migrate.store import Groups, Rows, Table, tuple_state
 from migrate.wxr.hosts import parse_url
 from migrate.wxr.index import SiteContext, parse_wp_date
 from migrate.wxr.model import Item, Notice, Source, ascii_int
@@ -31,6 +31,7 @@ _CONTROL = re.compile("[\x00-\x1f\x7f]")  # dropped from a decoded path
 MAX_NAME_BYTES = 120  # file names stay well below the 255-byte limit of common file systems
 
 
+@tuple_state
 @dataclass(slots=True)
 class Placement:
     """The new home of one content item."""
