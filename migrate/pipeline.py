@@ -722,8 +722,9 @@ def _bundles(
 ) -> dict[int, Bundle]:
     """Published pages that hold files of their own become bundles (`…/name/index.md`), where their
     folder is free (no other page below it) — item id → bundle. Changes their placements."""
-    files = {p.file for p in placements.values()}
-    folders = {f[: i + 1] for f in files for i in range(len(f)) if f[i] == "/"}
+    folders: Table[str, str] = ctx.store.table()  # the folders above every page file (a set would grow with the site)
+    for p in placements.values():
+        folders.update((p.file[: i + 1], "") for i, c in enumerate(p.file) if c == "/")
     out: dict[int, Bundle] = {}
     for item in ctx.items:
         place = placements.get(item.source)
