@@ -854,12 +854,13 @@ class _Converter:
     def item(self, item: Item, made: _Made | None) -> Outcome:
         plan, warn = self.plan, self.plan.warn
         title = title_text(item.title)
-        if item.source not in self.decisions:  # a later copy of an id already read: decided by the index
+        decided = self.decisions.get(item.source)
+        if decided is None:  # a later copy of an id already read: decided by the index
             first = self.ctx.duplicates.get(item.source)
             reason = f"duplicate: item {item.id} was read at {first}" if first else "not indexed"
             self._leave_out(item, "in a second copy of its post")
             return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
-        outcome, reason = self.decisions[item.source]
+        outcome, reason = decided
         if outcome == SKIP:
             self._leave_out(item, "its post is not published")
             return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
