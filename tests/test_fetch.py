@@ -592,12 +592,16 @@ def test_ctrl_c_stops_downloads_in_flight(env: Env) -> None:
     assert main is not None and threading.get_ident() == main
     sent: list[float] = []
 
-    def ctrl_c() -> None:
+    def ctrl_c() -> None:  # once both downloads are under way (a fixed delay lost the race on a busy machine)
+        deadline = time.monotonic() + 10
+        while len(env.server.requests) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
         sent.append(time.monotonic())
         signal.pthread_kill(main, signal.SIGINT)
 
     with env.fetcher(read_timeout=30) as fetcher:
-        timer = threading.Timer(0.3, ctrl_c)
+        timer = threading.Thread(target=ctrl_c, daemon=True)
         timer.start()
         with pytest.raises(KeyboardInterrupt):
             fetcher.fetch_all([env.request("/a.jpg"), env.request("/b.jpg")])
