@@ -147,3 +147,17 @@ def test_a_folder_is_swept_once_a_process(temp):
     assert scratch.sweep(str(temp)) == []
     _age(temp, 2 * 86400)
     assert scratch.sweep(str(temp)) == []  # the second time: not looked at
+
+
+def test_what_is_not_a_scratch_under_its_name_stops_no_run(temp):
+    # a pipe put there under a scratch's name (opening it would wait for a writer), and a pid no
+    # process can have: the sweep passes them by, and the run goes on
+    pipe = temp / "wp2zola-run-4000000-abcdefgh.sqlite"
+    os.mkfifo(pipe)
+    (temp / "wp2zola-spool-99999999999999999999-abcdefgh").mkdir()
+    (temp / "wp2zola-run-ab12cd_e.sqlite-shm").symlink_to("/etc/passwd")
+    _age(temp, 3 * 86400)
+    removed = scratch.sweep(str(temp))
+    assert pipe.name not in removed and pipe.exists()
+    assert "wp2zola-spool-99999999999999999999-abcdefgh" not in removed
+    assert "wp2zola-run-ab12cd_e.sqlite-shm" not in removed  # a link is not opened, nor followed

@@ -74,3 +74,20 @@ def test_a_forked_process_leaves_its_parents_spool_alone():
     os.waitpid(pid, 0)
     assert folder.is_dir()
     assert plan.files["config.toml"].data
+
+
+def test_two_files_of_one_spool_read_piece_by_piece_in_turn_keep_their_bytes():
+    owner = Plan(new_site=True)
+    spool = Spool(owner)
+    data = {"a": b"a" * 10 + b"A" * 10, "b": b"b" * 7 + b"B" * 7}
+    readers = {k: spool.put(v).pieces(5) for k, v in data.items()}  # the spool's one reader, shared
+    got = {k: b"" for k in data}
+    while readers:
+        for k in list(readers):
+            piece = next(readers[k], None)
+            if piece is None:
+                del readers[k]
+            else:
+                got[k] += piece
+    assert got == data
+    spool.close()

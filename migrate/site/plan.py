@@ -53,12 +53,13 @@ class Stored:
     def pieces(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The bytes, a piece at a time (a redirect map or the comments' export is never whole in memory)."""
         fh = _reader(self.spool)
-        fh.seek(self.offset)
-        left = self.size
+        offset, left = self.offset, self.size
         while left:
+            fh.seek(offset)  # each time: another file of the same spool may be read between two pieces
             piece = fh.read(min(size, left))
             if not piece:
                 raise OSError(f"{self.spool}: the spool is shorter than its records")
+            offset += len(piece)
             left -= len(piece)
             yield piece
 
@@ -101,7 +102,9 @@ class Spool:
             if self._pid != os.getpid():  # first use in this process
                 path = os.path.join(self.folder, f"spool-{os.getpid()}")
                 flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
-                self._fd, self._pid, self._path, self._end = os.open(path, flags, 0o600), os.getpid(), path, 0
+                fd = os.open(path, flags, 0o600)
+                # a process id seen again in this spool (reused) appends to the file its first holder left
+                self._fd, self._pid, self._path, self._end = fd, os.getpid(), path, os.fstat(fd).st_size
             for piece in (data,) if isinstance(data, bytes) else data:
                 h.update(piece)
                 size += len(piece)
@@ -122,7 +125,8 @@ class Spool:
         for key in [k for k in _readers if os.path.dirname(k[1]) == self.folder]:
             _readers.pop(key).close()
         shutil.rmtree(self.folder, ignore_errors=True)
-        os.close(self._lock)
+        if self._lock >= 0:
+            os.close(self._lock)
 
 
 def _spool_error(folder: str, err: OSError) -> SiteError:

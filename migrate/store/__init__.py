@@ -164,14 +164,14 @@ def _discard(path: str, owner_pid: int, cons: dict[int, sqlite3.Connection], loc
     con = cons.pop(owner_pid, None)
     if con is not None:
         con.close()  # SQLite removes the log of its last connection
+    if lock >= 0:  # after the connection: closing a file's descriptor drops this process's SQLite locks on it
+        os.close(lock)
     for name in (path, path + "-wal", path + "-shm") if path else ():
         if os.path.lexists(name):
             try:
                 os.unlink(name)
             except OSError:
                 pass
-    if lock >= 0:  # last: closing a file's descriptor drops this process's SQLite locks on it
-        os.close(lock)
 
 
 def _error(where: str, err: Exception) -> StoreError:

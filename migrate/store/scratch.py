@@ -6,7 +6,8 @@ A scratch is named after the process that made it and holds a lock (flock) for a
 process, or a worker forked from it, lives. A later run removes a scratch only when both say its
 maker is gone and it is not new (one just made may not hold its lock yet): the process is not
 running here, and the lock is free. Either alone would do on one machine; both together keep a run
-on another machine (or in another container) that shares the folder from losing its scratch.
+in another container that shares the folder from losing its scratch (and one on another machine,
+where the file system shares flock locks; not every network file system does).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import time
 
@@ -32,19 +34,26 @@ _swept: set[str] = set()  # the folders swept by this process (once each)
 
 
 def scratch_file(kind: str, suffix: str) -> tuple[int, str]:
-    """A new file of the run's in the system's temporary folder, locked: (its descriptor, path)."""
+    """A new file of the run's in the system's temporary folder, locked: (its descriptor, or -1
+    where nothing locks, and its path)."""
     folder = tempfile.gettempdir()
     sweep(folder)
     fd, path = tempfile.mkstemp(prefix=_prefix(kind), suffix=suffix, dir=folder)
+    if fcntl is None:  # nothing to hold it with (and Windows removes no file still open)
+        os.close(fd)
+        return -1, path
     _lock(fd)
     return fd, path
 
 
 def scratch_folder(kind: str) -> tuple[int, str]:
-    """A new folder of the run's in the system's temporary folder, locked: (a descriptor, path)."""
+    """A new folder of the run's in the system's temporary folder, locked: (a descriptor, or -1
+    where nothing locks, and its path)."""
     folder = tempfile.gettempdir()
     sweep(folder)
     path = tempfile.mkdtemp(prefix=_prefix(kind), dir=folder)
+    if fcntl is None:  # Windows opens no folder
+        return -1, path
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
@@ -117,7 +126,7 @@ def _running(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except OSError:  # another user's process
+    except (OSError, OverflowError, ValueError):  # another user's process; a number no pid is: not ours
         return True
     return True
 
@@ -125,8 +134,10 @@ def _running(pid: int) -> bool:
 def _unlocked(path: str) -> bool:
     """Nobody holds the scratch's lock (a probe of our own: never of a file this process uses)."""
     assert fcntl is not None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:  # only a file or a folder: opening a pipe put there would wait for a writer
+        if not stat.S_ISREG(os.lstat(path).st_mode) and not stat.S_ISDIR(os.lstat(path).st_mode):
+            return False
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return False
     try:
