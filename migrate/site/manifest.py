@@ -420,8 +420,12 @@ def _table(name: str, entries: Iterable[tuple[str, object]]) -> Iterator[bytes]:
     yield ("".join(lines) + ("\n }" if sep != "\n  " else "}")).encode()
 
 
+_string = json.encoder.encode_basestring  # what json.dumps(a str, ensure_ascii=False) is, without its setup
+
+
 def _json(value: object) -> str:
-    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    # an entry a file, two values each: the general encoder's setup cost most of writing a manifest
+    text = _string(value) if type(value) is str else json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
     try:
         text.encode()
     except UnicodeEncodeError:  # a lone surrogate (a file name no encoding had): escaped, as JSON can
