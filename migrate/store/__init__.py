@@ -296,10 +296,7 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         self._store._write(f"DELETE FROM {self._name} WHERE k = ?", [(_key(key),)])
 
     def __iter__(self) -> Iterator[K]:
-        self.flush()
-        if not self._made:
-            return iter(())
-        return map(_value, self._store.query(f"SELECT key FROM {self._name} ORDER BY rowid"))  # not the values
+        return map(_value, self._select("key"))  # not the values
 
     def __len__(self) -> int:
         self.flush()
@@ -320,10 +317,13 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         """(key, value) in insertion order (or by another column), read as they come (a mapping's own
         views would look each key up again). An iterator of SQLite's, not a generator: one left
         unfinished holds no frame."""
+        return map(_pair, self._select("key, value", order))
+
+    def _select(self, columns: str, order: str = "rowid") -> Iterator[tuple]:
         self.flush()
         if not self._made:
             return iter(())
-        return map(_pair, self._store.query(f"SELECT key, value FROM {self._name} ORDER BY {order}"))
+        return self._store.query(f"SELECT {columns} FROM {self._name} ORDER BY {order}")
 
     def flush(self) -> None:
         if not self._pending:

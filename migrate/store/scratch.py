@@ -76,9 +76,9 @@ def sweep(folder: str) -> list[str]:
     removed = []
     for name in names:
         found = _NAME.fullmatch(name)
-        if found is None or not _gone(os.path.join(folder, name), found, now):
-            continue
         path = os.path.join(folder, name)
+        if found is None or not _gone(path, found, now):
+            continue
         try:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path)
@@ -96,11 +96,11 @@ def _prefix(kind: str) -> str:
 
 
 def _lock(fd: int) -> None:
-    if fcntl is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:  # a folder that does not lock: the pid in the name still protects it
-            pass
+    assert fcntl is not None  # the makers return before, where nothing locks
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # a folder that does not lock: the pid in the name still protects it
+        pass
 
 
 def _gone(path: str, found: re.Match[str], now: float) -> bool:
@@ -135,7 +135,8 @@ def _unlocked(path: str) -> bool:
     """Nobody holds the scratch's lock (a probe of our own: never of a file this process uses)."""
     assert fcntl is not None
     try:  # only a file or a folder: opening a pipe put there would wait for a writer
-        if not stat.S_ISREG(os.lstat(path).st_mode) and not stat.S_ISDIR(os.lstat(path).st_mode):
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
             return False
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
