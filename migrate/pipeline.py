@@ -468,19 +468,19 @@ def _fill_plan(
     )
     done, total = 0, len(ctx.items) + len(ctx.duplicates)
 
-    def converted(pool: multiprocessing.pool.Pool | None) -> Iterator[tuple[Item, _Made | None]]:
+    def converted(pool: multiprocessing.pool.Pool | None) -> Iterator[tuple[Item, _Work]]:
         """Each item with what is made of it, where it is parsed (a worker of the pool)."""
         work = converter.first_work if pool is None else _first_work_in_worker
         for n_export, path in enumerate(exports):  # the index pass reported the problems
             for record in read_export(path, lambda n: None, str(path), n_export, pool, work):
                 if isinstance(record, Worked):
-                    assert record.result is None or isinstance(record.result, _Made)
+                    assert isinstance(record.result, _Work)
                     yield record.item, record.result
 
     with _pool(jobs, stop, converter) as pool:  # convert: in a pool, folded here in export order
-        for item, made in converted(pool):
+        for item, work in converted(pool):
             stop.check()
-            plan.outcomes.append(converter.item(item, made))
+            plan.outcomes.append(converter.item(item, work))
             done += 1
             if progress:
                 progress(done, total)
@@ -774,6 +774,17 @@ class _Made:
 
 @tuple_state
 @dataclass(slots=True)
+class _Work:
+    """What a worker sends back for an item: its fate and place as the index decided them (read there,
+    where they are read anyway), and what is made of it when it is converted."""
+
+    decided: tuple[str, str] | None  # (outcome, reason); None: a later copy of an id already read
+    place: Placement | None
+    made: _Made | None
+
+
+@tuple_state
+@dataclass(slots=True)
 class _Comments:
     """What is made of a published post's comments: its data file, its part of the comments' export,
     and what was read, written and left out."""
@@ -848,13 +859,10 @@ class _Converter:
         # each post's part of the comments' export, set aside on disk as it comes: nothing kept per post
         self.comment_parts: IO[bytes] | None = None
 
-    def needs_body(self, item: Item) -> bool:
-        return self.decisions.get(item.source, (SKIP, ""))[0] != SKIP
-
-    def item(self, item: Item, made: _Made | None) -> Outcome:
+    def item(self, item: Item, work: _Work) -> Outcome:
         plan, warn = self.plan, self.plan.warn
         title = title_text(item.title)
-        decided = self.decisions.get(item.source)
+        decided, made = work.decided, work.made
         if decided is None:  # a later copy of an id already read: decided by the index
             first = self.ctx.duplicates.get(item.source)
             reason = f"duplicate: item {item.id} was read at {first}" if first else "not indexed"
@@ -864,10 +872,10 @@ class _Converter:
         if outcome == SKIP:
             self._leave_out(item, "its post is not published")
             return Outcome(item.source, item.id, item.type, item.status, title, SKIP, reason, link=item.link)
-        place = self.placements[item.source]
+        place = work.place
+        assert place is not None and made is not None  # first_work makes them for every item converted
         if place.plain_url:
             plan.plain_urls.append((place.plain_url, place.path))
-        assert made is not None  # first_work makes it for every item converted
         fm, featured, body = made.fm, made.featured, made.body
         for notice in made.warnings:
             warn(notice)
@@ -945,23 +953,26 @@ class _Converter:
             self._account(pending.item, body.links, body.markdown)
             self._write(pending.item, self.placements[pending.item.source], pending.fm, body, again=True)
 
-    def first_work(self, item: Item) -> tuple[Item, _Made | None]:
+    def first_work(self, item: Item) -> tuple[Item, _Work]:
         """What is made of an item (if it is converted) where it is parsed; the item comes back without
         its content (the bulk of what a worker would send back) unless `finish` converts it again."""
-        made = self._make(item) if self.needs_body(item) else None
-        if made is None or not made.body.links.pending:
-            item = replace(item, content="", content_filtered="", comments=[] if made else item.comments)
+        decided = self.decisions.get(item.source)
+        if decided is None or decided[0] == SKIP:
+            return replace(item, content="", content_filtered=""), _Work(decided, None, None)
+        place = self.placements[item.source]
+        made = self._make(item, place, decided[0])
+        if not made.body.links.pending:
+            item = replace(item, content="", content_filtered="", comments=[])
         elif made.comments is not None:
             item = replace(item, comments=[])
-        return item, made
+        return item, _Work(decided, place, made)
 
-    def _make(self, item: Item) -> _Made:
+    def _make(self, item: Item, place: Placement, outcome: str) -> _Made:
         """Front matter, first body and (when final) the file's bytes of an item to convert: a pure
         function of the item and the site, so any worker may make it, in any order."""
-        place = self.placements[item.source]
         featured: list[Placed] = []
         warnings: list[Notice] = []
-        draft = self.decisions[item.source][0] == DRAFT
+        draft = outcome == DRAFT
         fm = frontmatter.front_matter(
             item, place, self.ctx, self.mappings, draft, warnings.append, lambda att: self._featured(att, featured)
         )
@@ -970,15 +981,15 @@ class _Converter:
         if not (place.front_page or body.links.pending):
             data = _file_bytes(fm, body)
             data = self.plan.spool.put(data) if self.plan.spool is not None else data
-        return _Made(fm, featured, warnings, body, data, self._comments(item, place, fm))
+        return _Made(fm, featured, warnings, body, data, self._comments(item, place, fm, outcome))
 
-    def _comments(self, item: Item, place: Placement, fm: dict) -> _Comments | None:
+    def _comments(self, item: Item, place: Placement, fm: dict, outcome: str) -> _Comments | None:
         """A published post's comments, made where its body is (a worker)."""
         if not item.comments:
             return None
         left_out: Counter[str] = Counter()
-        if self.decisions[item.source][0] != PUBLISH or place.front_page or not self.comments.on:
-            why = "its post is not published" if self.decisions[item.source][0] != PUBLISH else "--no-comments"
+        if outcome != PUBLISH or place.front_page or not self.comments.on:
+            why = "its post is not published" if outcome != PUBLISH else "--no-comments"
             left_out["the site's front page" if place.front_page else why] = len(item.comments)
             return _Comments(None, "", len(item.comments), 0, left_out)
         thread = post_thread(
@@ -1068,7 +1079,7 @@ def _no_anchors(file: str) -> frozenset[str] | None:
 _WORKER: _Converter | None = None  # the converter a forked worker inherited
 
 
-def _first_work_in_worker(item: Item) -> tuple[Item, _Made | None]:
+def _first_work_in_worker(item: Item) -> tuple[Item, _Work]:
     assert _WORKER is not None
     return _WORKER.first_work(item)
 

@@ -475,8 +475,8 @@ def _apply_one(run: _Run, change: Change, target: Path, remote: list[Change]) ->
         run.changes.copied += 1
         run.done += 1
     elif change.action in (CREATE, CHANGE):
-        run.writer.write(target, planned.pieces() if planned is not None else b"")
-        manifest.record(change.path, change.sha, run.key, target)
+        written = run.writer.write(target, planned.pieces() if planned is not None else b"", change.action == CREATE)
+        manifest.record(change.path, change.sha, run.key, known=written)
         run.done += 1
     elif change.action == UNCHANGED:
         if planned is not None and planned.ref is not None:

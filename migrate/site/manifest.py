@@ -300,9 +300,17 @@ class Manifest:
         sha = self.sha(path)
         return sha is not None and (bool(self.unchanged_on_disk(path, target)) or file_digest(target) == sha)
 
-    def record(self, path: str, sha256: str, origin: str, target: Path | None = None, source: str = "") -> None:
-        known: tuple[int, int] | None = None
-        if target is not None:
+    def record(
+        self,
+        path: str,
+        sha256: str,
+        origin: str,
+        target: Path | None = None,
+        source: str = "",
+        known: tuple[int, int] | None = None,
+    ) -> None:
+        """`known`: the file's (size, mtime in ns) when the caller has them; else read from `target`."""
+        if known is None and target is not None:
             st = target.stat()
             known = (st.st_size, st.st_mtime_ns)
         self._set(path, Entry(sha256, origin, known, source))

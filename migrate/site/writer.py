@@ -85,11 +85,22 @@ class Writer:
         self._umask_mode = 0o666 & ~self._umask  # a new file's mode
         self._count = 0
 
-    def write(self, target: Path, data: bytes | Iterable[bytes]) -> None:
-        mode = self._mode_for(target)
+    def write(self, target: Path, data: bytes | Iterable[bytes], new: bool = False) -> tuple[int, int]:
+        """Put `data` at `target`; its (size, mtime in ns) as written (a rename keeps both). `new`: no
+        file was at `target` when the run looked (it then takes the run's mode without a look)."""
+        mode = self._umask_mode if new else self._mode_for(target)
         chunks = (data,) if isinstance(data, bytes) else data
-        tmp = self._fill(lambda fh: fh.writelines(chunks), mode)
+        known: list[int] = []
+
+        def fill(fh: BinaryIO) -> None:
+            fh.writelines(chunks)
+            fh.flush()
+            st = os.fstat(fh.fileno())
+            known[:] = (st.st_size, st.st_mtime_ns)
+
+        tmp = self._fill(fill, mode)
         self.place(tmp, target, mode=mode)
+        return known[0], known[1]
 
     def copy(self, source: BinaryIO, target: Path, url: str) -> str:
         """Copy an open local file in; its sha256."""
@@ -105,15 +116,16 @@ class Writer:
         self.place(tmp, target, h.hexdigest(), url, mode)
         return h.hexdigest()
 
-    def place(self, tmp: Path, target: Path, sha: str = "", url: str = "", mode: int | None = None) -> None:
+    def place(self, tmp: str | Path, target: Path, sha: str = "", url: str = "", mode: int | None = None) -> None:
         """Rename a complete temporary file over `target` (journaled first when it is a medium's).
         `mode`: the temporary file has the target's mode already (made by this writer)."""
         if sha and self.journal is not None:
             self.journal.append(["d", self._rel(target), sha, url])
+        parent = target.parent
         try:
-            if target.parent not in self._folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._known(target.parent)
+            if parent not in self._folders:
+                parent.mkdir(parents=True, exist_ok=True)
+                self._known(parent)
             if mode is None:  # a fetcher's temporary file is 0600; a site's files are not
                 mode = self._mode_for(target)
                 os.chmod(tmp, mode)
@@ -126,7 +138,7 @@ class Writer:
         except BaseException:
             _unlink(tmp)
             raise
-        self._touch(target.parent)
+        self._touch(parent)
         if not self.sync_each and not hasattr(os, "sync"):
             self.unsynced.append(target)
 
@@ -172,14 +184,14 @@ class Writer:
         except OSError:
             return self._umask_mode
 
-    def _fill(self, fill: Callable[[BinaryIO], object], mode: int) -> Path:
+    def _fill(self, fill: Callable[[BinaryIO], object], mode: int) -> str:
         """A new temporary file in tmp_dir, with `mode` from the start, filled by `fill`."""
         if self.tmp_dir not in self._folders:
             self.tmp_dir.mkdir(parents=True, exist_ok=True)
             self._known(self.tmp_dir)
         fd, name = self._create(mode)
         try:
-            with os.fdopen(fd, "wb") as fh:
+            with open(fd, "wb") as fh:
                 if mode & self._umask:  # the umask took bits that the file replaced has
                     os.chmod(fh.fileno(), mode)
                 fill(fh)
@@ -187,9 +199,9 @@ class Writer:
                     fh.flush()
                     os.fsync(fh.fileno())
         except BaseException:
-            _unlink(Path(name))
+            _unlink(name)
             raise
-        return Path(name)
+        return name
 
     def _create(self, mode: int) -> tuple[int, str]:
         """Open a temporary file of this process's own (the site's lock keeps other runs out; O_EXCL
@@ -203,7 +215,7 @@ class Writer:
             except FileExistsError:
                 continue
 
-    def _place_across(self, tmp: Path, target: Path, mode: int) -> None:
+    def _place_across(self, tmp: str | Path, target: Path, mode: int) -> None:
         beside = target.parent / f".{target.name[:40]}.{secrets.token_hex(4)}{TEMP_BESIDE}"
         if self.journal is not None:
             self.journal.append(["t", self._rel(beside)])
@@ -231,7 +243,7 @@ def _fsync_file(path: Path) -> None:
         pass  # gone or unreadable since: nothing of ours to make durable there
 
 
-def _unlink(path: Path) -> None:
+def _unlink(path: str | Path) -> None:
     try:
         os.unlink(path)
     except OSError:
