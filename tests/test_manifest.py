@@ -119,3 +119,25 @@ def test_forgotten_and_recorded_again_across_batches(tmp_path):
     assert manifest.adopt("site z") == 0  # only origins that name export files are adopted
     walked = [f"f{n:05}.md" for n in range(1, 5000, 2)]
     assert list(manifest.unseen(lambda seen: [seen(p) for p in walked[1:]])) == ["f00000.md", "f00001.md"]
+
+
+def test_a_stats_check_names_the_first_file_unlike_its_record():
+    """Files told in walk order: one recorded with the same size and time passes; one recorded with
+    another time, one recorded without a size, and one not recorded do not, and the first of them is named."""
+    manifest = Manifest()
+    manifest.record("a.md", "0" * 64, "site x", known=(3, 100))
+    manifest.record("b.md", "0" * 64, "site x", known=(3, 100))
+    manifest.record("c.md", "0" * 64, "site x")
+    check = manifest.stats_check()
+    check.add("a.md", 3, 100)
+    assert check.first_unlike() == ""
+    for path, size, mtime in (("a.md", 3, 100), ("c.md", 1, 1), ("b.md", 3, 101), ("new.md", 1, 1)):
+        check.add(path, size, mtime)
+    assert check.first_unlike() == "c.md"
+    again = manifest.stats_check()  # a new check forgets what the last was told
+    again.add("b.md", 3, 101)
+    assert again.first_unlike() == "b.md"
+    assert Manifest().stats_check().first_unlike() == ""
+    empty = Manifest().stats_check()
+    empty.add("x.md", 1, 1)
+    assert empty.first_unlike() == "x.md"

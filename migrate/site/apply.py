@@ -14,6 +14,7 @@ import errno
 import hashlib
 import os
 import stat
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,14 +186,30 @@ class Changes:
     fetched_bytes: int = 0
     copied: int = 0
 
+    tally: Counter[str] = field(default_factory=Counter)  # action → changes `add`ed with it
+
+    def add(self, change: Change) -> None:
+        """One more change, counted as it comes (a walk of a site's changes reads every one back)."""
+        self.changes.append(change)
+        self.tally[change.action] += 1
+
     def by_action(self, action: str) -> list[Change]:
+        if self._counted() and not self.tally[action]:
+            return []
         return [c for c in self.changes if c.action == action]
 
     def counts(self) -> dict[str, int]:
         out = {a: 0 for a in ACTIONS}
+        if self._counted():
+            out.update(self.tally)
+            return out
         for c in self.changes:
             out[c.action] += 1
         return out
+
+    def _counted(self) -> bool:
+        """Whether every change came through `add` (and so is in the tally)."""
+        return sum(self.tally.values()) == len(self.changes)
 
 
 SPECIAL = "a pipe, a device or a socket is in its place"
@@ -234,36 +251,36 @@ def compare(
     for rel, planned in plan.files_in_order():
         target = paths(rel)
         if planned.ref is not None:
-            result.changes.append(_compare_medium(planned, target, site, manifest, force, download, result))
+            result.add(_compare_medium(planned, target, site, manifest, force, download, result))
             continue
         sha = planned.sha
         if manifest.sha(rel) == sha and manifest.unchanged_on_disk(rel, target):
             # the bytes wp2zola wrote last, untouched since (size and time): not read again
-            result.changes.append(Change(rel, UNCHANGED, planned=planned, sha=sha))
+            result.add(Change(rel, UNCHANGED, planned=planned, sha=sha))
             continue
         if target.is_dir():  # never replaced, not even with --force: a folder holds files of its own
-            result.changes.append(Change(rel, CONFLICT, None, "a folder is in its place", planned))
+            result.add(Change(rel, CONFLICT, None, "a folder is in its place", planned))
             continue
         if _special(target):  # reading a pipe would wait forever; replacing a device is not ours to do
-            result.changes.append(Change(rel, CONFLICT, None, SPECIAL, planned))
+            result.add(Change(rel, CONFLICT, None, SPECIAL, planned))
             continue
         old = _read(target)
         old_sha = digest(old) if old is not None else ""
         if old is None:
-            result.changes.append(Change(rel, CREATE, planned=planned, sha=sha))
+            result.add(Change(rel, CREATE, planned=planned, sha=sha))
         elif old_sha == sha:
-            result.changes.append(Change(rel, UNCHANGED, planned=planned, sha=sha))
+            result.add(Change(rel, UNCHANGED, planned=planned, sha=sha))
         elif planned.keep_existing and not manifest.wrote(rel):
-            result.changes.append(Change(rel, KEPT, old, "the site's own file", planned))
+            result.add(Change(rel, KEPT, old, "the site's own file", planned))
         elif manifest.wrote(rel) and manifest.origin(rel, key) not in ours and not force:
             # another site's exports wrote it (two sites in one folder): theirs, as their files are
-            result.changes.append(Change(rel, KEPT, old, "written from another site's exports", planned))
+            result.add(Change(rel, KEPT, old, "written from another site's exports", planned))
         elif manifest.sha(rel) == old_sha or force:
             reason = "forced" if manifest.sha(rel) != old_sha else ""
-            result.changes.append(Change(rel, CHANGE, old, reason, planned, sha=sha))
+            result.add(Change(rel, CHANGE, old, reason, planned, sha=sha))
         else:
             why = "edited since wp2zola wrote it" if manifest.wrote(rel) else "not written by wp2zola"
-            result.changes.append(Change(rel, CONFLICT, old, why, planned))
+            result.add(Change(rel, CONFLICT, old, why, planned))
     for rel in manifest.paths():
         if rel in plan.files:
             continue
@@ -278,9 +295,9 @@ def compare(
             continue
         if manifest.still_ours(rel, target) or force:
             medium = manifest.is_medium(rel)  # a medium's bytes are not shown in a diff; a page's are
-            result.changes.append(Change(rel, REMOVE, None if medium else _read(target)))
+            result.add(Change(rel, REMOVE, None if medium else _read(target)))
         else:
-            result.changes.append(Change(rel, CONFLICT, None, "no longer planned, but edited since wp2zola wrote it"))
+            result.add(Change(rel, CONFLICT, None, "no longer planned, but edited since wp2zola wrote it"))
     return result
 
 
@@ -412,7 +429,8 @@ def apply(
     manifest = manifest if manifest is not None else Manifest.read(site)
     key = changes.origin or origin_key(changes.exports)
     tmp_dir = safe_path(site, TMP_DIR)
-    todo = sum(1 for c in changes.changes if c.action in (CREATE, CHANGE, REMOVE))
+    counts = changes.counts()
+    todo = counts[CREATE] + counts[CHANGE] + counts[REMOVE]
     log = journal.Journal(tmp_dir.parent.parent)
     try:
         site.mkdir(parents=True, exist_ok=True)

@@ -49,16 +49,17 @@ def site_state(site: Path, manifest: Manifest, since_ns: int | None = None) -> t
     A run writes its record only when nothing but itself changed the site while it ran (an edit made
     meanwhile is for the next run to find)."""
     h = hashlib.sha256()
-    stray = ""
+    gone = ""
+    check = manifest.stats_check() if since_ns is not None else None  # the files changed since then
+    since = since_ns or 0
 
     def add(rel: str, st: os.stat_result | None) -> None:
-        nonlocal stray
         h.update(_line(rel, st))
-        if since_ns is None or stray or st is None or stat.S_ISDIR(st.st_mode):
+        if check is None or st is None or stat.S_ISDIR(st.st_mode):
             return
         changed = max(st.st_ctime_ns, st.st_mtime_ns)  # ctime: no tool sets it back (on Windows: creation)
-        if changed >= since_ns and manifest.stat(rel) != (st.st_size, st.st_mtime_ns):
-            stray = rel
+        if changed >= since:
+            check.add(rel, st.st_size, st.st_mtime_ns)
 
     def walk(seen: Callable[[str], None]) -> None:
         def add_seen(rel: str, st: os.stat_result | None) -> None:
@@ -73,7 +74,8 @@ def site_state(site: Path, manifest: Manifest, since_ns: int | None = None) -> t
             add(rel, os.lstat(site / rel))
         except (OSError, ValueError):
             add(rel, None)
-            stray = stray or rel  # the manifest says it was written: removed since
+            gone = gone or rel  # the manifest says it was written: removed since
+    stray = (check.first_unlike() if check is not None else "") or gone
     try:
         h.update(b"manifest " + file_digest(site / MANIFEST).encode())
     except OSError:

@@ -362,6 +362,11 @@ class Manifest:
         rows = self._store.query("SELECT p FROM m WHERE p NOT IN (SELECT p FROM seen) ORDER BY p")
         return (_path(row[0]) for row in rows)
 
+    def stats_check(self) -> StatsCheck:
+        """A check of files' sizes and times against those recorded, told one file at a time."""
+        self._flush()
+        return StatsCheck(self, self._store, self._made)
+
     def _rows(self, columns: str, where: str = "") -> Iterator[tuple]:
         self._flush()
         if not self._made:
@@ -394,6 +399,40 @@ class Manifest:
         count = self._store.query(f"SELECT count(*) FROM m WHERE {legacy}").fetchone()[0]
         self._store.execute_many(f"UPDATE m SET origin = ? WHERE {legacy}", [(origin,)])
         return int(count)
+
+
+class StatsCheck:
+    """Files told (path, size, mtime in ns) are set aside in the store as they come, and compared with
+    the manifest in one query at the end, not one each."""
+
+    def __init__(self, manifest: Manifest, store: RunStore, made: bool):
+        self._manifest = manifest  # its store lives as long as it does
+        self._store, self._made = store, made
+        store.query("CREATE TEMP TABLE IF NOT EXISTS told (n INTEGER PRIMARY KEY, p BLOB, size INT, mtime INT)")
+        store.query("DELETE FROM told")
+        self._batch: list[tuple[bytes, int, int]] = []
+
+    def add(self, path: str, size: int, mtime: int) -> None:
+        self._batch.append((_key(path), size, mtime))
+        if len(self._batch) >= _BATCH:
+            self._write()
+
+    def _write(self) -> None:
+        self._store.execute_many("INSERT INTO told (p, size, mtime) VALUES (?, ?, ?)", self._batch)
+        self._batch.clear()
+
+    def first_unlike(self) -> str:
+        """The first file told whose size and time are not those recorded ("": none)."""
+        self._write()
+        if self._made:
+            sql = (
+                "SELECT t.p FROM told t LEFT JOIN m ON m.p = t.p "
+                "WHERE m.size IS NULL OR m.size != t.size OR m.mtime != t.mtime ORDER BY t.n LIMIT 1"
+            )
+        else:
+            sql = "SELECT p FROM told ORDER BY n LIMIT 1"
+        row = self._store.query(sql).fetchone()
+        return _path(row[0]) if row is not None else ""
 
 
 def _key(path: str) -> bytes:
