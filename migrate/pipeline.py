@@ -581,8 +581,10 @@ def index_site(
     home = home_path(ctx)
     decisions, fates = _decide(ctx, mappings, warn)
     content = _Chosen(ctx.items, fates, (PUBLISH, DRAFT))
-    drafts: Table[int, str] = ctx.store.table()  # the drafts' ids (a set would grow with the site)
-    drafts.update((i.id, "") for i in _Chosen(ctx.items, fates, (DRAFT,)) if i.id is not None)
+    drafts = ctx.store.ids()  # the drafts' ids (a set would grow with the site)
+    for draft in _Chosen(ctx.items, fates, (DRAFT,)):
+        if draft.id is not None:
+            drafts.add(draft.id)
     placements = place_items(ctx, content, drafts, warn, taxonomy_urls(ctx, content, mappings))
     channel = ctx.channel
     hosts = SiteHosts.of(

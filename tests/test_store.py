@@ -282,3 +282,19 @@ def test_tuple_state_pickles_and_copies_slots_dataclasses_as_they_were():
     assert pickle.dumps(item) == pickle.dumps(pickle.loads(pickle.dumps(item)))  # the same on a re-read
     with pytest.raises(TypeError):  # a field __init__ does not take could not be given back
         tuple_state(dataclass(slots=True)(type("Three", (), {"__annotations__": {"a": "int"}, "a": field(init=False)})))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.integers(-3, 70_000), st.integers(2**24 - 2, 2**24 + 2), st.integers(-(2**70), 2**70))),
+    st.lists(st.one_of(st.integers(-3, 70_000), st.integers(2**24 - 2, 2**24 + 2), st.integers(-(2**70), 2**70))),
+)
+def test_an_id_set_is_a_set_of_ints(added, asked):
+    """Small ids (bits), huge and negative ones (the table) and what is not an int, as a set says."""
+    owner = Owner()
+    ids = RunStore(owner).ids()
+    for n in added:
+        ids.add(n)
+    for n in [*asked, *added]:
+        assert (n in ids) == (n in set(added)), n
+    assert "1" not in ids and None not in ids and 1.5 not in ids

@@ -125,6 +125,9 @@ class RunStore:
     def groups(self) -> Groups[Any, Any]:
         return Groups(self, self._name())
 
+    def ids(self) -> IdSet:
+        return IdSet(self)
+
     def flush(self) -> None:
         """Every buffered write into SQLite: before a fork, so that the workers read the same."""
         for ref in self._buffers:
@@ -338,6 +341,35 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         )
 
 
+_BITMAP_IDS = 1 << 24  # ids below this have a bit of their own in an IdSet (at most 2 MB)
+
+
+class IdSet:
+    """A set of ints (item ids) that a run asks about once or more an item: a bit each for the ids
+    most sites have (below 2**24), answered without a query; the others in a table of the store."""
+
+    def __init__(self, store: RunStore):
+        self._bits = bytearray()
+        self._others: Table[int, str] = store.table()
+
+    def add(self, n: int) -> None:
+        if 0 <= n < _BITMAP_IDS:
+            byte = n >> 3
+            if byte >= len(self._bits):
+                self._bits.extend(bytes(max(byte + 1, 2 * len(self._bits)) - len(self._bits)))
+            self._bits[byte] |= 1 << (n & 7)
+        else:
+            self._others[n] = ""
+
+    def __contains__(self, n: object) -> bool:
+        if not isinstance(n, int):
+            return False
+        if 0 <= n < _BITMAP_IDS:
+            byte = n >> 3
+            return byte < len(self._bits) and bool(self._bits[byte] & (1 << (n & 7)))
+        return n in self._others
+
+
 def sorted_items(mapping: Mapping[str, V]) -> Iterator[tuple[str, V]]:
     """(key, value) by key, of a dict or of a run store's table (which sorts on disk)."""
     if isinstance(mapping, Table):
@@ -503,4 +535,4 @@ class Groups(_Buffered, Generic[K, V]):
         self._store._write(f"INSERT INTO {self._name} (g, value) VALUES (?, ?)", rows)
 
 
-__all__ = ["Groups", "Rows", "RunStore", "StoreError", "Table", "sorted_items"]
+__all__ = ["Groups", "IdSet", "Rows", "RunStore", "StoreError", "Table", "sorted_items"]

@@ -70,36 +70,22 @@ def local_offset(item: Item) -> timedelta | None:
     return utc_offset(local, gmt) if local is not None and gmt is not None else None
 
 
-_BITMAP_IDS = 1 << 24  # ids below this have a bit of their own in ItemsById
-
-
 class ItemsById(Mapping[int, Item]):
     """The indexed items by id (the first item of each id): positions in the index's rows."""
 
     def __init__(self, items: Rows[Item], store: RunStore):
         self._items = items
         self._positions: Table[int, int] = store.table()
-        # a bit for each id below _BITMAP_IDS that is here: most lookups are of ids not here (each item
-        # read asks for its own), and the bit answers those without a query (at most 2 MB)
-        self._bits = bytearray()
+        # most lookups are of ids not here (each item read asks for its own): the set answers those
+        # without a query
+        self._ids = store.ids()
 
     def add(self, item_id: int, position: int) -> None:
         self._positions[item_id] = position
-        if 0 <= item_id < _BITMAP_IDS:
-            byte = item_id >> 3
-            if byte >= len(self._bits):
-                self._bits.extend(bytes(max(byte + 1, 2 * len(self._bits)) - len(self._bits)))
-            self._bits[byte] |= 1 << (item_id & 7)
-
-    def _absent(self, item_id: int) -> bool:
-        """Whether `item_id` is surely not here (False: ask the table)."""
-        if not 0 <= item_id < _BITMAP_IDS:
-            return False
-        byte = item_id >> 3
-        return byte >= len(self._bits) or not self._bits[byte] & (1 << (item_id & 7))
+        self._ids.add(item_id)
 
     def __getitem__(self, item_id: int) -> Item:
-        if isinstance(item_id, int) and self._absent(item_id):
+        if item_id not in self._ids:
             raise KeyError(item_id)
         return self._items[self._positions[item_id]]
 
@@ -110,7 +96,7 @@ class ItemsById(Mapping[int, Item]):
             return default
 
     def __contains__(self, item_id: object) -> bool:
-        return isinstance(item_id, int) and not self._absent(item_id) and item_id in self._positions
+        return item_id in self._ids
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._positions)
