@@ -83,12 +83,8 @@ def test_files_no_longer_planned_are_removed_unless_edited(tmp_path, write_expor
     edited = site / "content/2021/03/edited-post.md"
     edited.write_text(edited.read_text() + "edit\n")
     result = migrate([write_export(one)], site)
-    # the deleted posts' file, and the static pages that redirected their ?p= links
-    assert [c.path for c in result.changes.by_action("remove")] == [
-        "content/2021/03/deleted-post.md",
-        "static/wp2zola/p/2/index.html",
-        "static/wp2zola/p/3/index.html",
-    ]
+    # the deleted post's file (its ?p= page was its alias: gone with it)
+    assert [c.path for c in result.changes.by_action("remove")] == ["content/2021/03/deleted-post.md"]
     assert not (site / "content/2021/03/deleted-post.md").exists()
     assert edited.exists()
     assert "content/2021/03/edited-post.md" in [c.path for c in result.changes.by_action("conflict")]
@@ -233,10 +229,7 @@ def test_other_exports_into_the_same_site_remove_nothing(tmp_path, write_export)
     assert (site / "content/2021/03/first-post.md").exists() and (site / "content/2021/03/second-post.md").exists()
     newer = write_export(wxr_item(3, "Third post"), name="example.WordPress.2026-12-01.xml")
     again = migrate([newer], site)
-    assert [c.path for c in again.changes.by_action("remove")] == [
-        "content/2021/03/first-post.md",
-        "static/wp2zola/p/1/index.html",
-    ]
+    assert [c.path for c in again.changes.by_action("remove")] == ["content/2021/03/first-post.md"]
     assert (site / "content/2021/03/second-post.md").exists()
 
 

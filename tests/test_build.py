@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 import shutil
 
 from migrate.media.options import MediaOptions
@@ -132,10 +133,11 @@ def test_redirects_land_where_they_should_after_a_build(tmp_path, zolas):
             ("blog/tag/astronomy", "/tag/astronomy/"),  # a sub-directory install's term archive
             ("blog/category/field-notes/night-sky", "/category/night-sky/"),  # a child category
             ("blog/2023/04/12/first-light/moon", "/blog/wp-content/uploads/2023/04/moon.jpg"),  # an attachment page
-            ("wp2zola/p/10", "/blog/2023/04/12/first-light/"),  # where ?p=10 lands
+            ("wp2zola/p/10", "/blog/2023/04/12/first-light/"),  # where ?p=10 lands: the post's alias
         ):
             page = (public / old / "index.html").read_text()
-            assert f'content="0; url={new}"' in page, old
+            # a static page of ours names the path; an alias page of Zola's the whole URL
+            assert re.search(f'content="0; ?url=(https?://[^/"]+)?{re.escape(new)}"', page), old
             assert (public / new.strip("/")).exists() or (public / new.strip("/") / "index.html").is_file(), new
         assert "First Light" in (public / "blog/2023/04/12/first-light/index.html").read_text()
         rules = (public / "_redirects").read_text()

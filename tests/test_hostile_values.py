@@ -162,7 +162,7 @@ def test_pages_at_paths_zola_writes_itself_move_beside_them(tmp_path, write_expo
     assert messages(plan, 10) == [
         "URL /sitemap.xml/ cannot be kept (Zola writes /sitemap.xml itself); this item gets /sitemap-page.xml/"
     ]
-    assert paths[30] == "/404/" and front(plan, "content/404.md").get("aliases") is None
+    assert paths[30] == "/404/" and front(plan, "content/404.md").get("aliases") == ["/wp2zola/p/30/"]
     assert messages(plan, 30) == ["old URL /404.html cannot be an alias (Zola writes /404.html itself); no alias made"]
     assert paths[31] == "/tag-31/" and paths[32] == "/deeper/sitemap.xml/"
     assert messages(plan, 34) == ["old URL /index.html is the page at /; no alias made"]  # the home page's file

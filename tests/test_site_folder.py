@@ -71,10 +71,10 @@ def test_a_second_sites_export_keeps_the_config_of_the_first(tmp_path):
 
 def test_a_second_site_keeps_the_files_the_first_site_wrote(tmp_path):
     """Two sites into one folder: the second keeps what the first wrote at paths they both want (the
-    home section, the redirect maps, a `?p=` page of the same id, the comments' export), and says so."""
+    home section, the redirect maps, the comments' export), and says so."""
     site = tmp_path / "site"
     migrate([SAMPLE], site)
-    shared = ["content/_index.md", "redirects/nginx-http.conf", "static/wp2zola/p/10/index.html"]
+    shared = ["content/_index.md", "redirects/nginx-http.conf", "static/_redirects"]
     shared.append("comments/import.wordpress.xml")
     before = {rel: (site / rel).read_bytes() for rel in shared}
     other = tmp_path / "other.xml"
@@ -82,8 +82,8 @@ def test_a_second_site_keeps_the_files_the_first_site_wrote(tmp_path):
     result = migrate([other], site)
     assert {rel: (site / rel).read_bytes() for rel in shared} == before
     kept = {c.path: c.reason for c in result.changes.by_action("kept")}
-    assert kept["static/wp2zola/p/10/index.html"] == "written from another site's exports"
+    assert kept["static/_redirects"] == "written from another site's exports"
     assert (site / "content/2021/03/same-id-elsewhere.md").is_file()
     forced = migrate([other], site, force=True)  # --force takes them over, as for any file
-    assert "static/wp2zola/p/10/index.html" not in {c.path for c in forced.changes.by_action("kept")}
-    assert (site / "static/wp2zola/p/10/index.html").read_bytes() != before["static/wp2zola/p/10/index.html"]
+    assert "static/_redirects" not in {c.path for c in forced.changes.by_action("kept")}
+    assert (site / "static/_redirects").read_bytes() != before["static/_redirects"]

@@ -86,7 +86,7 @@ def test_structure_is_inferred_for_drafts_and_plain_links(tmp_path, write_export
     assert paths[1] == "/archives/2020/01/post-1/"
     assert paths[9] == "/archives/2020/09/unfinished/"
     page = result.plan.files["content/archives/2020/01/post-1.md"].data.decode()
-    assert 'aliases = [\n    "/archives/2020/01/post-1.html",\n]' in page
+    assert 'aliases = [\n    "/archives/2020/01/post-1.html",\n    "/wp2zola/p/1/",\n]' in page
     assert result.plan.plain_urls == [("https://example.com/?p=9", "/archives/2020/09/unfinished/")]
 
 

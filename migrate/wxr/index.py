@@ -153,6 +153,8 @@ class SiteContext:
     items: Rows[Item] = field(init=False, repr=False)
     by_id: ItemsById = field(init=False, repr=False)
     duplicates: dict[Source, Source] = field(default_factory=dict)  # later copy → first
+    # items whose id an earlier item has (another item: references to the id mean the first)
+    id_reused: Table[Source, str] = field(init=False, repr=False)
     attachments: Attachments = field(init=False, repr=False)
     site_offset: timedelta | None = None
     reusable_blocks: dict[int, str] = field(default_factory=dict)  # wp_block id → its content
@@ -168,6 +170,7 @@ class SiteContext:
         self.store = store_in if store_in is not None else RunStore(self)
         self.items = self.store.rows()
         self.by_id = ItemsById(self.items, self.store)
+        self.id_reused = self.store.table()
         self.attachments = Attachments(self.store)
 
     @property
@@ -347,6 +350,7 @@ def _index(
                             light.id,
                         )
                     )
+                    ctx.id_reused[light.source] = ""
                 position = ctx.items.append(light)
                 if first is None and light.id is not None and not light.damage:
                     ctx.by_id.add(light.id, position)

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from migrate.store import sorted_items, tuple_state
 from migrate.wxr.model import ascii_int
 from migrate.zola.portable import portable_path
-from migrate.zola.urls import url_path
+from migrate.zola.urls import ID_PAGES, url_path
 
 QUERY, PATH, FILE = "query", "path", "file"
-ID_PAGES = "/wp2zola/p/"  # static pages for ?p=ID, reached by the page template's script
 
 
 @tuple_state

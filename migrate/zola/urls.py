@@ -29,6 +29,9 @@ _FS_BAD = re.compile(r'[\x00-\x1f\x7f<>:"|?*\\#]')  # "#" too: Zola reads `@/a#b
 _DATE_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}")
 _CONTROL = re.compile("[\x00-\x1f\x7f]")  # dropped from a decoded path
 MAX_NAME_BYTES = 120  # file names stay well below the 255-byte limit of common file systems
+# `?p=ID` (and `page_id`) land on /wp2zola/p/ID/, through a line of script in the page template: an
+# alias of the published item with that id, which Zola makes into a redirect page when it builds
+ID_PAGES = "/wp2zola/p/"
 
 
 @tuple_state
@@ -366,6 +369,8 @@ def _settle(
     seen_alias: Table[str, int | None] = ctx.store.table()
     for item in order():
         p = placed[item.source]
+        if item.id is not None and item.id >= 0 and item.id not in draft_ids and item.source not in ctx.id_reused:
+            p.aliases.append(f"{ID_PAGES}{item.id}/")
         if not p.aliases:
             continue
         kept: list[str] = []
