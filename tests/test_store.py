@@ -34,6 +34,8 @@ ops = st.lists(
         st.tuples(st.just("set"), keys, st.integers()),
         st.tuples(st.just("del"), keys, st.none()),
         st.tuples(st.just("setdefault"), keys, st.integers()),
+        st.tuples(st.just("keep_first"), keys, st.integers()),
+        st.tuples(st.just("flush"), keys, st.none()),
     ),
     max_size=60,
 )
@@ -50,12 +52,19 @@ def test_a_table_is_a_dict_in_insertion_order(steps):
             table[key] = model[key] = value
         elif op == "setdefault":
             assert table.setdefault(key, value) == model.setdefault(key, value)
+        elif op == "keep_first":
+            table.keep_first(key, value)
+            model.setdefault(key, value)
+        elif op == "flush":
+            table.flush()  # what waits in the buffer goes to SQLite (a full buffer does the same)
         elif key in model:
             del table[key], model[key]
         else:
             with pytest.raises(KeyError):
                 del table[key]
         assert (key in table) == (key in model)
+        if key in model:
+            assert table[key] == model[key]
     assert list(table.items()) == list(model.items())
     assert list(table.values()) == list(model.values())
     assert len(table) == len(model) and list(table) == list(model)

@@ -95,21 +95,21 @@ class Resolver:
             if item.type == "attachment" and item.id is not None and item.id in library.attachments:
                 path = link_path(item.link)
                 if path and path != home:
-                    self.attachment_pages.setdefault(path, item.id)
+                    self.attachment_pages.keep_first(path, item.id)
                 continue
             page = pages(item)
             if page is None:
                 continue
             n = self.pages.append(page)
             if item.id is not None:
-                self.by_id.setdefault(item.id, n)
+                self.by_id.keep_first(item.id, n)
             urls = [link_path(item.link)]
             if page.placement is not None:
                 urls += [page.placement.path, *page.placement.aliases]
             for url in urls:
                 if url:
-                    self.by_path.setdefault(url, n)
-                    self.by_path.setdefault(url.casefold(), n)
+                    self.by_path.keep_first(url, n)
+                    self.by_path.keep_first(url.casefold(), n)
             slug = decode_path(item.slug).strip("/") if item.slug else ""
             if slug:
                 self.by_slug[slug] = -1 if slug in self.by_slug else n

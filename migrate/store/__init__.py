@@ -268,6 +268,7 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
     def __init__(self, store: RunStore, name: str):
         self._store, self._name = store, name
         self._pending: dict[str, tuple[K, V]] = {}
+        self._firsts: set[str] = set()  # keys pending by `keep_first`: SQLite may hold a value of its own
         self._made = False
         store._register(self)
 
@@ -275,7 +276,9 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         k = _key(key)
         held = self._pending.get(k)
         if held is not None:
-            return held[1]
+            if k not in self._firsts:
+                return held[1]
+            self.flush()  # the value stored earlier wins, if there is one
         row = self._store.query(f"SELECT value FROM {self._name} WHERE k = ?", (k,)).fetchone() if self._made else None
         if row is None:
             raise KeyError(key)
@@ -288,7 +291,20 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         return self._made and self._store.query(f"SELECT 1 FROM {self._name} WHERE k = ?", (k,)).fetchone() is not None
 
     def __setitem__(self, key: K, value: V) -> None:
-        self._pending[_key(key)] = (key, value)  # a key stored again keeps its place, here and in SQLite
+        k = _key(key)
+        self._pending[k] = (key, value)  # a key stored again keeps its place, here and in SQLite
+        self._firsts.discard(k)
+        if len(self._pending) >= _BATCH:
+            self.flush()
+
+    def keep_first(self, key: K, value: V) -> None:
+        """`setdefault` without its answer, and without a query: the value waits in the buffer, and is
+        stored unless the key is there already (SQLite keeps the first)."""
+        k = _key(key)
+        if k in self._pending:
+            return
+        self._pending[k] = (key, value)
+        self._firsts.add(k)
         if len(self._pending) >= _BATCH:
             self.flush()
 
@@ -332,11 +348,14 @@ class Table(MutableMapping[K, V], _Buffered, Generic[K, V]):
         if not self._pending:
             return
         self._make()
-        rows = [(k, _dumps(key), _dumps(value), _order(key, k)) for k, (key, value) in self._pending.items()]
-        self._pending = {}
+        firsts = self._firsts
+        rows = [
+            (k, _dumps(key), _dumps(value), _order(key, k), k in firsts) for k, (key, value) in self._pending.items()
+        ]
+        self._pending, self._firsts = {}, set()
         self._store._write(
-            f"INSERT INTO {self._name} (k, key, value, o) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (k) DO UPDATE SET value = excluded.value",
+            f"INSERT INTO {self._name} (k, key, value, o) VALUES (?1, ?2, ?3, ?4) "
+            "ON CONFLICT (k) DO UPDATE SET value = CASE WHEN ?5 THEN value ELSE excluded.value END",
             rows,
         )
 
@@ -368,6 +387,14 @@ class IdSet:
             byte = n >> 3
             return byte < len(self._bits) and bool(self._bits[byte] & (1 << (n & 7)))
         return n in self._others
+
+
+def keep_first(mapping: MutableMapping[K, V], key: K, value: V) -> None:
+    """`mapping.setdefault(key, value)`, unanswered: for a run store's table, with no query."""
+    if isinstance(mapping, Table):
+        mapping.keep_first(key, value)
+    else:
+        mapping.setdefault(key, value)
 
 
 def sorted_items(mapping: Mapping[str, V]) -> Iterator[tuple[str, V]]:
@@ -535,4 +562,4 @@ class Groups(_Buffered, Generic[K, V]):
         self._store._write(f"INSERT INTO {self._name} (g, value) VALUES (?, ?)", rows)
 
 
-__all__ = ["Groups", "IdSet", "Rows", "RunStore", "StoreError", "Table", "sorted_items"]
+__all__ = ["Groups", "IdSet", "Rows", "RunStore", "StoreError", "Table", "keep_first", "sorted_items"]

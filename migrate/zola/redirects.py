@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 
-from migrate.store import sorted_items, tuple_state
+from migrate.store import keep_first, sorted_items, tuple_state
 from migrate.wxr.model import ascii_int
 from migrate.zola.portable import portable_path
 from migrate.zola.urls import ID_PAGES, url_path
@@ -69,7 +69,7 @@ def redirect_files(
     by_kind = {QUERY: table(), PATH: table(), FILE: table()}
     for r in redirects:
         if r.old != r.new and (r.kind == QUERY or _key(r.old) not in taken):
-            by_kind[r.kind].setdefault(r.old, r.new)
+            keep_first(by_kind[r.kind], r.old, r.new)
     moved = table()  # the paths and the files (a file's redirect wins over a path's)
     for kind in (PATH, FILE):
         for old, new in sorted_items(by_kind[kind]):
@@ -80,11 +80,11 @@ def redirect_files(
     yield "static/_redirects", _pieces(_netlify(by_kind[QUERY], moved, home))
     pages = table()
     for old, new in sorted_items(by_kind[PATH]):
-        pages.setdefault(old, new)
+        keep_first(pages, old, new)
     for query, new in sorted_items(by_kind[QUERY]):
         key, _, value = query.partition("=")
         if key in ("p", "page_id", "attachment_id") and ascii_int(value) is not None:
-            pages.setdefault(f"{ID_PAGES}{value}/", new)
+            keep_first(pages, f"{ID_PAGES}{value}/", new)
     written = table()  # `/Old/` and `/old/` would be one folder on Windows and macOS: the first wins
     for old, new in sorted_items(pages):
         segments = [s for s in old.split("/") if s]
