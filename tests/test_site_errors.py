@@ -184,6 +184,31 @@ def test_a_folder_on_another_file_system_is_written_through_a_file_there(tmp_pat
     assert not [p for p in site.rglob("*") if p.name.endswith((".wp2zola-tmp", ".part"))]
 
 
+def test_a_file_copied_across_file_systems_is_recorded_as_it_is_there(tmp_path, monkeypatch):
+    """The copy is a file of its own time, not the temporary file's: the manifest records the size and
+    time the copy has (else the next run would take the site for edited and plan it again)."""
+    import shutil
+    import time
+
+    real_copy = shutil.copyfileobj
+
+    def slow_copy(*args, **kwargs):
+        time.sleep(0.02)  # later than the temporary file, whatever the clock's tick
+        return real_copy(*args, **kwargs)
+
+    refuse_renames(monkeypatch, errno.EXDEV, lambda src, dst, n: "/.wp2zola/tmp/" in src and "/static/" in dst)
+    monkeypatch.setattr(shutil, "copyfileobj", slow_copy)
+    site = tmp_path / "site"
+    migrate([SAMPLE], site, media=OFFLINE)
+    monkeypatch.undo()
+    stats = json.loads((site / MANIFEST).read_text())["stats"]
+    copied = [rel for rel in stats if rel.startswith("static/")]
+    assert "static/_redirects" in copied
+    for rel in copied:
+        st = os.stat(site / rel)
+        assert stats[rel] == [st.st_size, st.st_mtime_ns], rel
+
+
 def test_a_real_read_only_file_system(tmp_path):
     """A read-only tmpfs (where this machine lets us mount one): root or not, nothing can be written."""
     with tmpfs(tmp_path / "ro", "size=1m,ro") as mount:

@@ -99,7 +99,9 @@ class Writer:
             known[:] = (st.st_size, st.st_mtime_ns)
 
         tmp = self._fill(fill, mode)
-        self.place(tmp, target, mode=mode)
+        if self.place(tmp, target, mode=mode):  # copied across file systems: a file of another time
+            st = os.stat(target)
+            return st.st_size, st.st_mtime_ns
         return known[0], known[1]
 
     def copy(self, source: BinaryIO, target: Path, url: str) -> str:
@@ -116,9 +118,11 @@ class Writer:
         self.place(tmp, target, h.hexdigest(), url, mode)
         return h.hexdigest()
 
-    def place(self, tmp: str | Path, target: Path, sha: str = "", url: str = "", mode: int | None = None) -> None:
+    def place(self, tmp: str | Path, target: Path, sha: str = "", url: str = "", mode: int | None = None) -> bool:
         """Rename a complete temporary file over `target` (journaled first when it is a medium's).
-        `mode`: the temporary file has the target's mode already (made by this writer)."""
+        `mode`: the temporary file has the target's mode already (made by this writer). True when it
+        was copied instead (`target` is on another file system)."""
+        across = False
         if sha and self.journal is not None:
             self.journal.append(["d", self._rel(target), sha, url])
         parent = target.parent
@@ -135,12 +139,14 @@ class Writer:
                 if err.errno != errno.EXDEV:
                     raise
                 self._place_across(tmp, target, mode)
+                across = True
         except BaseException:
             _unlink(tmp)
             raise
         self._touch(parent)
         if not self.sync_each and not hasattr(os, "sync"):
             self.unsynced.append(target)
+        return across
 
     def remove(self, target: Path) -> None:
         target.unlink(missing_ok=True)
