@@ -365,7 +365,7 @@ class Manifest:
     def stats_check(self) -> StatsCheck:
         """A check of files' sizes and times against those recorded, told one file at a time."""
         self._flush()
-        return StatsCheck(self, self._store, self._made)
+        return StatsCheck(self)
 
     def _rows(self, columns: str, where: str = "") -> Iterator[tuple]:
         self._flush()
@@ -405,9 +405,9 @@ class StatsCheck:
     """Files told (path, size, mtime in ns) are set aside in the store as they come, and compared with
     the manifest in one query at the end, not one each."""
 
-    def __init__(self, manifest: Manifest, store: RunStore, made: bool):
-        self._manifest = manifest  # its store lives as long as it does
-        self._store, self._made = store, made
+    def __init__(self, manifest: Manifest):
+        self._manifest = manifest  # (its store lives as long as it does)
+        self._store = store = manifest._store
         store.query("CREATE TEMP TABLE IF NOT EXISTS told (n INTEGER PRIMARY KEY, p BLOB, size INT, mtime INT)")
         store.query("DELETE FROM told")
         self._batch: list[tuple[bytes, int, int]] = []
@@ -424,7 +424,7 @@ class StatsCheck:
     def first_unlike(self) -> str:
         """The first file told whose size and time are not those recorded ("": none)."""
         self._write()
-        if self._made:
+        if self._manifest._made:
             sql = (
                 "SELECT t.p FROM told t LEFT JOIN m ON m.p = t.p "
                 "WHERE m.size IS NULL OR m.size != t.size OR m.mtime != t.mtime ORDER BY t.n LIMIT 1"

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from multiprocessing.pool import Pool
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
 
 from migrate.store import Groups, Rows, RunStore, Table
 from migrate.wxr import phpserial
@@ -88,12 +87,6 @@ class ItemsById(Mapping[int, Item]):
         if item_id not in self._ids:
             raise KeyError(item_id)
         return self._items[self._positions[item_id]]
-
-    def get(self, item_id: int, default: Any = None) -> Any:
-        try:
-            return self[item_id]
-        except KeyError:
-            return default
 
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._ids
