@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import difflib
 import errno
-import hashlib
 import os
 import stat
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +23,9 @@ from migrate.site import journal
 from migrate.site.errors import SiteError
 from migrate.site.journal import sync_folder
 from migrate.site.lock import TMP_DIR
-from migrate.site.manifest import MANIFEST, Manifest, digest, file_digest, origin_key
+from migrate.site.manifest import MANIFEST, Manifest, digest, origin_key
 from migrate.site.plan import Plan, PlannedFile
-from migrate.site.writer import Writer, make_room, write_atomic
+from migrate.site.writer import Writer, make_room, write_atomic, write_if_changed
 from migrate.store import Rows, tuple_state
 
 CREATE, CHANGE, UNCHANGED, REMOVE, CONFLICT, KEPT, MISSING = (
@@ -258,10 +257,17 @@ def compare(
             # the bytes wp2zola wrote last, untouched since (size and time): not read again
             result.add(Change(rel, UNCHANGED, planned=planned, sha=sha))
             continue
-        if target.is_dir():  # never replaced, not even with --force: a folder holds files of its own
+        try:  # one look: most files of a first run are not there yet
+            mode: int | None = os.stat(target).st_mode
+        except FileNotFoundError:
+            result.add(Change(rel, CREATE, planned=planned, sha=sha))
+            continue
+        except OSError:
+            mode = None  # a file in the way of its folders, a link loop: reading says which
+        if mode is not None and stat.S_ISDIR(mode):  # never replaced, not even with --force: a folder holds files
             result.add(Change(rel, CONFLICT, None, "a folder is in its place", planned))
             continue
-        if _special(target):  # reading a pipe would wait forever; replacing a device is not ours to do
+        if mode is not None and not stat.S_ISREG(mode):  # reading a pipe would wait forever; a device is not ours
             result.add(Change(rel, CONFLICT, None, SPECIAL, planned))
             continue
         old = _read(target)
@@ -532,8 +538,7 @@ def _commit(run: _Run, tmp_dir: Path, log: journal.Journal, clear_journal: bool,
     target = safe_path(run.site, MANIFEST)
     try:
         run.writer.sync()  # every file written is durable before the manifest says so
-        if not _holds(target, run.manifest.chunks()):  # written in pieces: never all in memory
-            write_atomic(target, run.manifest.chunks(), tmp_dir)
+        if write_if_changed(target, run.manifest.chunks(), tmp_dir):  # in pieces: never all in memory
             sync_folder(target.parent)
     except OSError as err:
         if quiet:
@@ -545,17 +550,6 @@ def _commit(run: _Run, tmp_dir: Path, log: journal.Journal, clear_journal: bool,
         tmp_dir.rmdir()
     except OSError:
         pass
-
-
-def _holds(target: Path, chunks: Iterable[bytes]) -> bool:
-    """Whether the file at `target` has these bytes already (by digest)."""
-    h = hashlib.sha256()
-    for chunk in chunks:
-        h.update(chunk)
-    try:
-        return file_digest(target) == h.hexdigest()
-    except OSError:
-        return False
 
 
 def _fetch(run: _Run, remote: list[Change], settings: FetchSettings) -> None:

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 from migrate.site.errors import SiteError
 from migrate.site.journal import Journal, sync_folder
+from migrate.site.manifest import file_digest
 
 TEMP_BESIDE = ".wp2zola-tmp"  # the suffix of a temporary file beside its file (another file system)
 
@@ -66,6 +67,31 @@ def write_atomic(path: Path, data: bytes | Iterable[bytes], tmp_dir: Path | None
     """Write `data` (bytes, or its pieces) to `path` through a temporary file (in `tmp_dir`, else beside
     it): readers see the old file or the new one, never half."""
     Writer(path.parent if tmp_dir is None else tmp_dir).write(path, data)
+
+
+def write_if_changed(path: Path, data: Iterable[bytes], tmp_dir: Path) -> bool:
+    """`write_atomic`, unless the file at `path` holds these bytes already: it is then left as it was (its
+    time too). Whether it was written. The pieces are made once, hashed on their way to the temporary file
+    (a site's manifest is made from its whole store: hashing it first, then writing it, made it twice)."""
+    writer = Writer(tmp_dir)
+    h = hashlib.sha256()
+
+    def fill(fh: BinaryIO) -> None:
+        for piece in data:
+            h.update(piece)
+            fh.write(piece)
+
+    mode = writer._mode_for(path)
+    tmp = writer._fill(fill, mode)
+    try:
+        same = file_digest(path) == h.hexdigest()
+    except OSError:
+        same = False
+    if same:
+        _unlink(tmp)
+        return False
+    writer.place(tmp, path, mode=mode)
+    return True
 
 
 class Writer:
