@@ -11,6 +11,7 @@ import gc
 import multiprocessing
 import multiprocessing.pool
 import os
+import pickle
 import re
 import signal
 import sys
@@ -19,7 +20,7 @@ import time
 import unicodedata
 from collections import Counter, deque
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, MutableMapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from importlib import metadata
@@ -59,10 +60,10 @@ from migrate.site.plan import FileRef, Plan, PlannedFile, Spool, Stored
 from migrate.store import Rows, RunStore, StoreError, Table, tuple_state
 from migrate.wordpress.render import Renderer
 from migrate.wxr.hosts import SiteHosts, host_of, parse_url
-from migrate.wxr.index import SiteContext, build_context
+from migrate.wxr.index import Indexed, SiteContext, build_context, index_entry
 from migrate.wxr.markup import AUTO, stored_html
 from migrate.wxr.model import Attachment, Item, Notice, Source, ascii_int
-from migrate.wxr.reader import Worked, read_export
+from migrate.wxr.reader import read_export
 from migrate.zola import frontmatter, scaffold
 from migrate.zola.existing import ExistingSite, advice, fit_mappings, read_site
 from migrate.zola.redirects import FILE, PATH, QUERY, Redirect, redirect_files
@@ -442,48 +443,64 @@ def _fill_plan(
     markup = markup or mappings.markup()
     warn = plan.warn
     stop = stop or Stop()
-    with _pool(jobs, stop) as pool:
-        site = index_site(exports, mappings, media, warn, pool, stop, store)  # read, index, place
-    ctx, home, decisions, placements = site.ctx, site.home, site.decisions, site.placements
-    library, layout, published = site.library, site.layout, site.published
-    parts = parse_url(ctx.home_url) or urlsplit("")
-    plan.base_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "https://example.com"
-    if not parts.netloc:
-        warn(Notice(None, "the export names no site URL; base_url set to https://example.com"))
-    plan.fetch_hosts = sorted(site.hosts.all_names())  # --allow-host names are the site's own
-    plan.origin = site_origin(ctx.home_url, ctx.channel.title, plan.exports)
-    plan.title = title_text(ctx.channel.title)
+    global _KEEP
+    # Each item read is set aside whole where it is parsed, for the convert pass to read back instead of
+    # scanning and parsing the exports a second time; in a spool of its own, gone once they are converted.
+    _KEEP = items = Spool(plan)
+    with closing(items):  # gone once every item is converted (those converted again come back whole), or on an error
+        try:
+            with _pool(jobs, stop) as pool:  # read, index, place
+                site = index_site(exports, mappings, media, warn, pool, stop, store, entry=_index_and_keep)
+        finally:
+            _KEEP = None
+        ctx, home, decisions, placements = site.ctx, site.home, site.decisions, site.placements
+        library, layout, published = site.library, site.layout, site.published
+        parts = parse_url(ctx.home_url) or urlsplit("")
+        plan.base_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "https://example.com"
+        if not parts.netloc:
+            warn(Notice(None, "the export names no site URL; base_url set to https://example.com"))
+        plan.fetch_hosts = sorted(site.hosts.all_names())  # --allow-host names are the site's own
+        plan.origin = site_origin(ctx.home_url, ctx.channel.title, plan.exports)
+        plan.title = title_text(ctx.channel.title)
 
-    if markup == AUTO:
-        markup = ctx.markup
-        if markup != "html":
-            warn(Notice(None, f"the posts are written in {markup.title()}: converted as such (--markup html if not)"))
-    converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout, markup)
-    converter.comments = _CommentSettings(
-        comments,
-        mappings.tables.get("comments", {}).get("pings", True),
-        site.resolver,
-        layout,
-        _site_url(plan, existing),
-    )
-    done, total = 0, len(ctx.items) + len(ctx.duplicates)
+        if markup == AUTO:
+            markup = ctx.markup
+            if markup != "html":
+                warn(
+                    Notice(None, f"the posts are written in {markup.title()}: converted as such (--markup html if not)")
+                )
+        converter = _Converter(ctx, mappings, plan, decisions, placements, site.rewriter, layout, markup)
+        converter.comments = _CommentSettings(
+            comments,
+            mappings.tables.get("comments", {}).get("pings", True),
+            site.resolver,
+            layout,
+            _site_url(plan, existing),
+        )
+        done, total = 0, len(ctx.items) + len(ctx.duplicates)
 
-    def converted(pool: multiprocessing.pool.Pool | None) -> Iterator[tuple[Item, _Work]]:
-        """Each item with what is made of it, where it is parsed (a worker of the pool)."""
-        work = converter.first_work if pool is None else _first_work_in_worker
-        for n_export, path in enumerate(exports):  # the index pass reported the problems
-            for record in read_export(path, lambda n: None, str(path), n_export, pool, work):
-                if isinstance(record, Worked):
-                    assert isinstance(record.result, _Work)
-                    yield record.item, record.result
+        def converted(pool: multiprocessing.pool.Pool | None) -> Iterator[tuple[Item, _Work]]:
+            """Each item read, in file order, with what is made of it where it is made (a worker of the pool):
+            read back from where the index pass set it aside, a batch to a task."""
+            if pool is None:
+                for kept in ctx.kept:
+                    yield converter.first_work(_unkept(kept))
+                return
+            window: deque[AsyncResult] = deque()
+            for batch in _batched(iter(ctx.kept), _KEPT_BATCH):
+                window.append(pool.apply_async(_first_works_in_worker, (batch,)))
+                while len(window) > 4 * jobs:  # a few batches in flight a worker: memory stays flat
+                    yield from window.popleft().get()
+            while window:
+                yield from window.popleft().get()
 
-    with _pool(jobs, stop, converter) as pool:  # convert: in a pool, folded here in export order
-        for item, work in converted(pool):
-            stop.check()
-            plan.outcomes.append(converter.item(item, work))
-            done += 1
-            if progress:
-                progress(done, total)
+        with _pool(jobs, stop, converter) as pool:  # convert: in a pool, folded here in export order
+            for item, work in converted(pool):
+                stop.check()
+                plan.outcomes.append(converter.item(item, work))
+                done += 1
+                if progress:
+                    progress(done, total)
     # pages linking to other pages' anchors, again: in workers forked now, which know every page's anchors
     with _pool(jobs if converter.pending else 1, stop, converter) as pool:
         converter.finish(lambda items: _final_bodies(pool, converter, items, jobs))
@@ -574,10 +591,12 @@ def index_site(
     pool: multiprocessing.pool.Pool | None = None,
     stop: Stop | None = None,
     store: RunStore | None = None,
+    entry: Callable[[Item], tuple[Item, Indexed]] = index_entry,
 ) -> Site:
     """Read the exports once (no bodies kept), decide each item's fate and place, and build the resolver.
-    `store`: where what it knows about every item is kept (by default, a store of the site's own)."""
-    ctx = build_context(exports, warn, pool=pool, check=stop.check if stop else None, store=store)
+    `store`: where what it knows about every item is kept (by default, a store of the site's own).
+    `entry`: what the index takes from each item (see `build_context`)."""
+    ctx = build_context(exports, warn, pool=pool, check=stop.check if stop else None, store=store, entry=entry)
     home = home_path(ctx)
     decisions, fates = _decide(ctx, mappings, warn)
     content = _Chosen(ctx.items, fates, (PUBLISH, DRAFT))
@@ -1081,9 +1100,34 @@ def _no_anchors(file: str) -> frozenset[str] | None:
 _WORKER: _Converter | None = None  # the converter a forked worker inherited
 
 
-def _first_work_in_worker(item: Item) -> tuple[Item, _Work]:
+_KEEP: Spool | None = None  # where the index pass sets each item aside (inherited by its forked workers)
+_KEPT_BATCH = 32  # items converted per task: one task an item costs more in the pool than a small item
+
+
+def _index_and_keep(item: Item) -> tuple[Item, Indexed]:
+    """The index's entry of an item, and the whole item set aside for the convert pass (where it is
+    parsed: a worker's own spool file)."""
+    light, facts = index_entry(item)
+    assert _KEEP is not None
+    facts.kept = _KEEP.put(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+    return light, facts
+
+
+def _unkept(kept: object) -> Item:
+    assert isinstance(kept, Stored)
+    item = pickle.loads(kept.read())
+    assert isinstance(item, Item)
+    return item
+
+
+def _batched(values: Iterator[object], size: int) -> Iterator[list[object]]:
+    while batch := list(islice(values, size)):
+        yield batch
+
+
+def _first_works_in_worker(batch: list[object]) -> list[tuple[Item, _Work]]:
     assert _WORKER is not None
-    return _WORKER.first_work(item)
+    return [_WORKER.first_work(_unkept(kept)) for kept in batch]
 
 
 def _final_body_in_worker(item: Item) -> Body:

@@ -140,6 +140,16 @@ def test_any_content_converts_portably_and_stably(content):
     assert convert(content) == md
 
 
+def test_a_bracket_whose_first_closer_an_inner_pair_takes_is_escaped():
+    """`[[a][b]()` as text: the inner `[a]` takes the first `]`, so the outer `[` opens the link that
+    `]()` closes (pulldown-cmark made a link to "" of it). Found by the property below."""
+    from migrate.fidelity.compare import render_markdown
+
+    md = html_markdown("[[caption][caption]()")
+    assert "<a" not in render_markdown(md) and html_markdown(render_markdown(md)) == md
+    assert html_markdown("see [1] and [2]") == "see [1] and [2]\n"  # no closer of a link: no backslash
+
+
 @settings(max_examples=500, deadline=None)
 @given(html_text)
 def test_markdown_is_a_fixed_point_of_its_own_render(content):

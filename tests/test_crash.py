@@ -90,11 +90,13 @@ NEW_ITEM = """<item>
 
 
 class _Kill:
-    """Counts the run's renames and removals; exits the process (no cleanup at all) at event `at`.
-    Event 2n is just before the n-th operation, 2n+1 just after it."""
+    """Counts the run's renames and removals in the site; exits the process (no cleanup at all) at event
+    `at`. Event 2n is just before the n-th operation, 2n+1 just after it. Those outside the site (its
+    scratch files in the system's temporary folder, swept by a later run) are not counted: the points
+    named below stay where they are when the planning's own housekeeping changes."""
 
-    def __init__(self, at: int | None):
-        self.at, self.events = at, 0
+    def __init__(self, at: int | None, site: Path):
+        self.at, self.events, self.site = at, 0, os.path.abspath(site) + os.sep
         self.replace, self.unlink, self.rmdir = os.replace, os.unlink, os.rmdir
 
     def _tick(self) -> None:
@@ -104,6 +106,8 @@ class _Kill:
 
     def wrap(self, real):
         def op(*args, **kwargs):
+            if not os.path.abspath(os.fspath(args[0])).startswith(self.site) or "dir_fd" in kwargs:
+                return real(*args, **kwargs)
             self._tick()
             result = real(*args, **kwargs)
             self._tick()
@@ -124,7 +128,7 @@ def run_in_child(export: Path, site: Path, kill_at: int | None, media=OFFLINE) -
     if pid == 0:  # the child: never returns into pytest
         code = 0
         try:
-            kill = _Kill(kill_at)
+            kill = _Kill(kill_at, site)
             kill.install()
             migrate([export], site, media=media)
             counter.write_text(str(kill.events))

@@ -166,21 +166,12 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
     else:
         return text  # the usual case: `in` finds that out several times faster than the pattern
 
-    stop = [-1, -1]  # [searched from, index of the next "]" or NUL there (len(text): none)]
+    escaped: list[set[int]] = []  # the "[" that could open a link, found at the first "["
 
     def linkish(i: int) -> bool:
-        """Whether the "[" at i could open a link (see `_LINK_STOP`), without scanning to the end
-        again for every "[" (quadratic on text full of unclosed brackets): only the first "]" or
-        NUL after i decides, and one search serves every "[" before it."""
-        if text[i + 1 : i + 2] == "^" or (text[i + 1 : i + 2] in (" ", "x", "X") and text[i + 2 : i + 3] == "]"):
-            return True
-        if stop[1] <= i or stop[0] > i + 1:
-            found = _LINK_STOP.search(text, i + 1)
-            stop[0], stop[1] = i + 1, found.start() if found else len(text)
-        j = stop[1]
-        if j == len(text):
-            return more_follows
-        return text[j] == "\x00" or text[j + 1 : j + 2] in ("(", ":")
+        if not escaped:
+            escaped.append(_link_openers(text, more_follows))
+        return i in escaped[0]
 
     def repl(m: re.Match) -> str:
         ch = m.group(0)
@@ -211,6 +202,33 @@ def escape_inline(text: str, before: str = "a", after: str = "a", more_follows: 
         return "\\" + ch
 
     return _INLINE_SPECIAL.sub(repl, text)
+
+
+def _link_openers(text: str, more_follows: bool) -> set[int]:
+    """Where in `text` a "[" could open a link (or a footnote, a task box), so must be escaped: CommonMark's
+    bracket matching (spec, "look for link or image") in one walk. A "]" takes the nearest "[" left
+    open; followed by "(" or ":" it would make a link of it, so that one is escaped, and then the next
+    one open would be taken instead: every "[" still open is. Followed by anything else it closes
+    nothing, and its "[" stays as it is (`[[a][b]()`: the inner pair takes the first "]", and the
+    outer "[" opens the link that `]()` closes). A NUL (an element whose text is not here) or the end
+    of the text while more follows may close any "[" still open."""
+    out: set[int] = set()
+    open_: list[int] = []
+    for m in _LINK_MARK.finditer(text):
+        i, ch = m.start(), m.group(0)
+        if ch == "[":
+            if text[i + 1 : i + 2] == "^" or (text[i + 1 : i + 2] in (" ", "x", "X") and text[i + 2 : i + 3] == "]"):
+                out.add(i)
+            else:
+                open_.append(i)
+        elif ch == "\x00" or text[i + 1 : i + 2] in ("(", ":"):
+            out.update(open_)
+            open_.clear()
+        elif open_:
+            open_.pop()
+    if more_follows:
+        out.update(open_)
+    return out
 
 
 def _punct(ch: str) -> bool:
@@ -258,7 +276,7 @@ def _may_open_html(text: str, i: int, more_follows: bool) -> bool:
 # "]" followed by "(" or ":"; or no "]" before the text ends and more inline content follows) — the
 # regex `\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(:]|\x00))` on the text + "\x00" when more follows. Not
 # `[a][b]`: a reference link needs a definition of `b`, and text never makes one (its `[b]:` is escaped)
-_LINK_STOP = re.compile(r"[\]\x00]")
+_LINK_MARK = re.compile(r"[\[\]\x00]")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.S)  # edge spaces and hard breaks
 _MD_ACTIVE = re.compile(r"[`*_\[\]\\~!]")

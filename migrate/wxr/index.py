@@ -144,6 +144,7 @@ class SiteContext:
     terms: dict[tuple[str, str], Term] = field(default_factory=dict)
     # light copies (no bodies), first occurrence of each id, kept on disk: `store`, as long as the context
     items: Rows[Item] = field(init=False, repr=False)
+    kept: Rows[object] = field(init=False, repr=False)  # where each item read was set aside whole, if it was
     by_id: ItemsById = field(init=False, repr=False)
     duplicates: dict[Source, Source] = field(default_factory=dict)  # later copy → first
     # items whose id an earlier item has (another item: references to the id mean the first)
@@ -162,6 +163,7 @@ class SiteContext:
     def __post_init__(self, store_in: RunStore | None) -> None:
         self.store = store_in if store_in is not None else RunStore(self)
         self.items = self.store.rows()
+        self.kept = self.store.rows()
         self.by_id = ItemsById(self.items, self.store)
         self.id_reused = self.store.table()
         self.attachments = Attachments(self.store)
@@ -247,6 +249,7 @@ class Indexed:
     signature: str | None = None  # of a post's or page's stored content, when it has any
     attachment: Attachment | None = None
     reusable: str | None = None  # a reusable block's content
+    kept: object = None  # where the whole item was set aside for a later pass (see `build_context`'s `entry`)
 
 
 def index_entry(item: Item) -> tuple[Item, Indexed]:
@@ -267,17 +270,21 @@ def build_context(
     pool: Pool | None = None,
     check: Callable[[], None] | None = None,
     store: RunStore | None = None,
+    entry: Callable[[Item], tuple[Item, Indexed]] = index_entry,
 ) -> SiteContext:
     """First pass over all exports of one site: merge headers, index items without bodies.
     `on_item` sees every item read, bodies included, before it is indexed (an audit counts what the
     bodies hold in this same pass instead of reading the exports again). `pool`: items are parsed
     by its workers, which send back only what the index keeps (unless `on_item` wants the bodies);
     the result is the same. `check` is called for each item (a run that was asked to stop ends there).
-    `store`: where the index keeps the items (by default, a store of its own)."""
+    `store`: where the index keeps the items (by default, a store of its own). `entry`: what the index
+    takes from an item, where it is parsed (`index_entry`, or one that also sets the whole item aside
+    and says where in `Indexed.kept`: those are in `kept`, one for each item read, in file order; a
+    module-level function, for the pool to send it)."""
     with ExitStack() as opened:  # every export opens, and none is given twice, before any is read
         exports = [opened.enter_context(Export(path, str(path))) for path in paths]
         check_distinct(exports)
-        return _index(exports, warn, on_item, pool, check, store)
+        return _index(exports, warn, on_item, pool, check, store, entry)
 
 
 def _index(
@@ -287,6 +294,7 @@ def _index(
     pool: Pool | None,
     check: Callable[[], None] | None,
     store: RunStore | None,
+    entry: Callable[[Item], tuple[Item, Indexed]] = index_entry,
 ) -> SiteContext:
     ctx = SiteContext(store_in=store)
     offsets: Counter[timedelta] = Counter()
@@ -294,13 +302,13 @@ def _index(
         label = export.label
         ctx.files.extend(doc.path for doc in export.documents)
         versions: dict[str, ChannelField | None] = {doc.label: None for doc in export.documents}
-        for record in read_export(export, warn, label, n, pool, index_entry if on_item is None else None):
+        for record in read_export(export, warn, label, n, pool, entry if on_item is None else None):
             if check is not None:
                 check()
             if isinstance(record, Item):  # its bodies are here for on_item: the index still keeps the same
                 if on_item is not None:
                     on_item(record)
-                record = Worked(*index_entry(record))
+                record = Worked(*entry(record))
             if isinstance(record, ChannelField):
                 if record.name == "wxr_version" and versions.get(record.source.file, record) is None:
                     versions[record.source.file] = record
@@ -330,6 +338,8 @@ def _index(
                 light = record.item
                 assert isinstance(record.result, Indexed)
                 facts = record.result
+                if facts.kept is not None:  # every item read, later copies too: a later pass reads them all
+                    ctx.kept.append(facts.kept)
                 first = ctx.by_id.get(light.id) if light.id is not None and not light.damage else None
                 if first is not None:
                     if _same_item(first, light):  # split exports repeat items: the first copy counts
