@@ -600,16 +600,22 @@ def test_ctrl_c_stops_downloads_in_flight(env: Env) -> None:
         sent.append(time.monotonic())
         signal.pthread_kill(main, signal.SIGINT)
 
-    with env.fetcher(read_timeout=30) as fetcher:
-        timer = threading.Thread(target=ctrl_c, daemon=True)
-        timer.start()
-        with pytest.raises(KeyboardInterrupt):
-            fetcher.fetch_all([env.request("/a.jpg"), env.request("/b.jpg")])
-        assert time.monotonic() - sent[0] < 0.5  # in-flight reads were cut short, not waited out
-        assert len(env.server.requests) == 2  # both had started
-        assert env.leftovers() == [] and not env.dest("/a.jpg").exists() and not env.dest("/b.jpg").exists()
-        [result] = fetcher.fetch_all([env.request("/c.jpg")])  # the fetcher is still usable
-        assert result.ok
+    # a suite started in the background by a shell (`pytest &`) inherits SIGINT ignored, and Python then
+    # keeps it so: Ctrl-C is Python's own here, as it is on a terminal
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with env.fetcher(read_timeout=30) as fetcher:
+            timer = threading.Thread(target=ctrl_c, daemon=True)
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                fetcher.fetch_all([env.request("/a.jpg"), env.request("/b.jpg")])
+            assert time.monotonic() - sent[0] < 0.5  # in-flight reads were cut short, not waited out
+            assert len(env.server.requests) == 2  # both had started
+            assert env.leftovers() == [] and not env.dest("/a.jpg").exists() and not env.dest("/b.jpg").exists()
+            [result] = fetcher.fetch_all([env.request("/c.jpg")])  # the fetcher is still usable
+            assert result.ok
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # 11. Duplicates.
