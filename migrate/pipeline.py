@@ -624,7 +624,7 @@ def index_site(
 
     terms = term_paths(ctx, published, mappings, home)
     resolver = Resolver(ctx, hosts, library, page, terms, home)
-    owned = _owned(bundles, library, exports)
+    owned = _owned(bundles, library, exports, ctx.kept)
     layout = Layout(
         library,
         ctx.home_url,
@@ -762,20 +762,26 @@ def _bundles(
     return out
 
 
-def _owned(bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[str | Path]) -> dict[int, int]:
+def _owned(
+    bundles: dict[int, Bundle], library: MediaLibrary, exports: Sequence[str | Path], kept: Rows[object]
+) -> dict[int, int]:
     """attachment id → item id of the bundle that holds it (a scan of every page's stored content
-    for what it mentions: the only extra read of the exports, and only with bundles)."""
+    for what it mentions, only with bundles: the items the index pass set aside, or without them
+    another read of the exports)."""
     if not bundles:
         return {}
     mentions: dict[int, set[int]] = {}
-    for n_export, path in enumerate(exports):
-        for record in read_export(path, lambda n: None, str(path), n_export):
-            if isinstance(record, Item) and record.id is not None and record.type != "attachment":
-                thumb = ascii_int(record.meta_value("_thumbnail_id").strip())
-                found = mentioned_attachments(record.content, library)
-                if thumb is not None:
-                    found.add(thumb)
-                mentions.setdefault(record.id, set()).update(found)
+    if kept:
+        items: Iterable[object] = map(_unkept, kept)
+    else:
+        items = (r for n, path in enumerate(exports) for r in read_export(path, lambda n: None, str(path), n))
+    for record in items:
+        if isinstance(record, Item) and record.id is not None and record.type != "attachment":
+            thumb = ascii_int(record.meta_value("_thumbnail_id").strip())
+            found = mentioned_attachments(record.content, library)
+            if thumb is not None:
+                found.add(thumb)
+            mentions.setdefault(record.id, set()).update(found)
     return owners(library, mentions, bundles)
 
 

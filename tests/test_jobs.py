@@ -41,3 +41,27 @@ def test_the_corpus_converts_alike_with_any_number_of_jobs():
         assert one == _signature(plan_site([export], mappings, media=OFFLINE, jobs=2)), export.name
         compared += 1
     assert compared > 50
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_plan_reads_each_export_once(monkeypatch, tmp_path, jobs):
+    """The index pass scans each export; the convert pass (and the bundles' scan of what pages
+    mention) read back the items it set aside, so a plan scans no export twice."""
+    import dataclasses
+
+    from migrate.wxr import xmlstream
+
+    scans: list[str] = []
+    real = xmlstream.Scanner.fragments
+
+    def fragments(self):
+        scans.append("scan")
+        return real(self)
+
+    monkeypatch.setattr(xmlstream.Scanner, "fragments", fragments)
+    export = SAMPLES / "example-blog.wordpress.xml"
+    plain = plan_site([export], Mappings.load(), media=OFFLINE, jobs=jobs)
+    assert scans == ["scan"]
+    bundled = plan_site([export], Mappings.load(), media=dataclasses.replace(OFFLINE, bundles=True), jobs=jobs)
+    assert scans == ["scan", "scan"] and any(p.endswith("/index.md") for p in bundled.files)
+    assert len(plain.outcomes) == len(bundled.outcomes) == 13
