@@ -15,7 +15,6 @@ from types import FrameType
 from typing import Any
 
 import typer
-import typer.rich_utils
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -869,6 +868,8 @@ for _info in app.registered_commands:  # every command, wherever defined, gets t
 
 def main() -> None:
     if no_colour():  # typer's help and error boxes: rich would keep their bold under NO_COLOR
+        import typer.rich_utils  # typer imports it only to show help or an error: 4 MB a run does not need
+
         typer.rich_utils.COLOR_SYSTEM = None
     app()
 
