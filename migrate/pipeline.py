@@ -402,7 +402,8 @@ def plan_site(
     comments: bool = True,
     notices: Sequence[Notice] = (),
 ) -> Plan:
-    """Every file of the site and the fate of every item, from the exports (read twice: index, convert).
+    """Every file of the site and the fate of every item, from the exports (read once, by the index pass,
+    which sets each item aside for the convert pass).
     `existing`: the Zola site it goes into (None: a new site, made whole). `markup`: what the posts
     are written in (`--markup`); by default the config's, or the site's guess. `notices`: what the
     plan says before its own (about the site as the run found it)."""

@@ -149,7 +149,8 @@ class Item:
         return default
 
     def without_bodies(self) -> Item:
-        """A light copy for the site index: bodies and comments are read again when converting."""
+        """A light copy for the site index: the convert pass reads the whole item from where the index
+        pass set it aside."""
         copy = replace(self, content="", content_filtered="", comments=[])
         copy.meta = [(k, v) for k, v in self.meta if not k.startswith("_oembed")]
         return copy
