@@ -272,10 +272,9 @@ def _may_open_html(text: str, i: int, more_follows: bool) -> bool:
     return more_follows and _HTML_START_AT_END.match(text, i + 1) is not None
 
 
-# `linkish`: a "[" that could open a link, image, definition or footnote ("[^", "[ ]", "[x]"; the next
-# "]" followed by "(" or ":"; or no "]" before the text ends and more inline content follows) — the
-# regex `\[(?:\^|[ xX]\]|[^\]\x00]*(?:\][(:]|\x00))` on the text + "\x00" when more follows. Not
-# `[a][b]`: a reference link needs a definition of `b`, and text never makes one (its `[b]:` is escaped)
+# What `_link_openers` walks: the brackets, and the NULs that stand for elements. A "]" followed by "["
+# (`[a][b]`) closes nothing: a reference link needs a definition of `b`, and text never makes one (its
+# `[b]:` is escaped)
 _LINK_MARK = re.compile(r"[\[\]\x00]")
 _ENTITY = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _EDGES = re.compile(r"^((?:\s|\\\n)*)(.*?)((?:\s|\\\n)*)$", re.S)  # edge spaces and hard breaks
